@@ -1,0 +1,13 @@
+#pragma once
+// Each `veritape` subcommand registers itself on the CLI11 app and returns
+// the exit code through `result`. Exit codes: 0 ok, 1 the check failed
+// (invalid graph, failed contract), 2 bad usage or unreadable input.
+#include <CLI/CLI.hpp>
+
+namespace vt::cli {
+
+void add_verify_command(CLI::App& app, int& result);
+void add_fmt_command(CLI::App& app, int& result);
+void add_ops_command(CLI::App& app, int& result);
+
+}  // namespace vt::cli

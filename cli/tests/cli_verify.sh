@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The `veritape` command end to end: exit codes and messages of verify/fmt on
+# the example graphs, on corrupted copies of them, and on bad invocations.
+set -u
+vt="$1"
+root="$2"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() {  # check NAME EXPECTED_RC ACTUAL_RC
+  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; fail=1; else echo "ok   $1"; fi
+}
+for f in "$root"/examples/graphs/*.vtg; do
+  b=$(basename "$f")  # before any command whose $? is checked below
+  out=$("$vt" verify "$f"); check "verify $b" 0 $?
+  case "$out" in "ok $f: graph "*) ;; *) echo "FAIL summary line: $out"; fail=1 ;; esac
+  # fmt output is canonical: it verifies and formats to itself.
+  "$vt" fmt "$f" > "$tmp/a.vtg"; check "fmt $b" 0 $?
+  "$vt" fmt "$tmp/a.vtg" | cmp -s - "$tmp/a.vtg"; check "fmt idempotent $b" 0 $?
+  "$vt" fmt --json "$f" > "$tmp/a.json" && "$vt" fmt "$tmp/a.json" | cmp -s - "$tmp/a.vtg"
+  check "json round trip $b" 0 $?
+  # A corrupted copy: first 'output' renamed to an undefined value.
+  sed 's/output %[A-Za-z0-9_.]*/output %missing_value/' "$f" > "$tmp/bad.vtg"
+  err=$("$vt" verify "$tmp/bad.vtg" 2>&1); check "reject corrupted $b" 1 $?
+  echo "$err" | grep -Eq "^$tmp/bad.vtg:[0-9]+:[0-9]+: output %missing_value is not defined" || { echo "FAIL message: $err"; fail=1; }
+done
+printf 'graph g {\n  input %%x : f32[2, 3\n}' > "$tmp/syntax.vtg"
+err=$("$vt" verify "$tmp/syntax.vtg" 2>&1); check "syntax error" 1 $?
+[ "$err" = "$tmp/syntax.vtg:3:1: expected ',' or ']' in the shape, found '}'" ] || { echo "FAIL message: $err"; fail=1; }
+head -c 4096 /dev/urandom > "$tmp/garbage.vtg"; "$vt" verify "$tmp/garbage.vtg" 2>/dev/null; check "binary garbage" 1 $?
+: > "$tmp/empty.vtg"; "$vt" verify "$tmp/empty.vtg" 2>/dev/null; check "empty file" 1 $?
+"$vt" verify "$tmp/does-not-exist.vtg" 2>/dev/null; check "missing file" 1 $?
+"$vt" 2>/dev/null; check "no subcommand" 2 $?
+"$vt" verify 2>/dev/null; check "verify without files" 2 $?
+"$vt" verify --bogus x.vtg 2>/dev/null; check "unknown flag" 2 $?
+for sub in verify fmt ops; do "$vt" "$sub" --help > /dev/null; check "$sub --help" 0 $?; done
+"$vt" ops | grep -q "^cross_entropy "; check "ops lists cross_entropy" 0 $?
+exit $fail

@@ -1,0 +1,65 @@
+#pragma once
+// What an op declaration must provide. The op table (op_table.hpp) checks
+// every entry against OpDecl with a static_assert, so an op that lacks a name,
+// its math, an arity, an attribute schema, a shape rule, a generic forward or
+// a generic VJP does not compile.
+#include <array>
+#include <concepts>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "vt/spec/attrs.hpp"
+#include "vt/spec/dense.hpp"
+#include "vt/spec/scalar.hpp"
+#include "vt/spec/types.hpp"
+
+namespace vt::spec {
+
+// Rational ops are exact over the rationals (+ - * / and comparisons only);
+// transcendental ops need exp/log/sqrt/tanh and are checked with intervals.
+enum class Fragment : std::uint8_t { Rational, Transcendental };
+
+template <class Op>
+concept OpDecl = requires(std::span<const TensorType> types, const AttrMap& attrs, Ins<double> in,
+                          Dense<double>& y, const Dense<double>& cy, Grads<double> dx) {
+  { Op::name } -> std::convertible_to<std::string_view>;
+  { Op::math } -> std::convertible_to<std::string_view>;
+  { Op::min_arity } -> std::convertible_to<int>;
+  { Op::max_arity } -> std::convertible_to<int>;
+  { Op::fragment } -> std::convertible_to<Fragment>;
+  { std::span<const AttrSpec>(Op::attrs) };
+  { Op::differentiable(0) } -> std::same_as<bool>;
+  { Op::infer(types, attrs) } -> std::same_as<TensorType>;
+  Op::template forward<double>(in, attrs, y);
+  Op::template vjp<double>(in, cy, cy, attrs, dx);
+};
+
+// Shape-rule helpers: each throws ShapeError with a message naming the input.
+namespace rule {
+
+inline void require_float(const TensorType& t, int input) {
+  if (!is_float(t.dtype))
+    throw ShapeError("input " + std::to_string(input) + " must be f32 or f64, got " + to_string(t));
+}
+
+inline void require_same_dtype(const TensorType& a, const TensorType& b) {
+  if (a.dtype != b.dtype)
+    throw ShapeError("dtype mismatch: " + to_string(a) + " vs " + to_string(b) + " (no implicit promotion)");
+}
+
+inline void require_rank_at_least(const TensorType& t, int input, std::size_t r) {
+  if (t.shape.rank() < r)
+    throw ShapeError("input " + std::to_string(input) + " must have rank >= " + std::to_string(r) + ", got " +
+                     to_string(t));
+}
+
+// Validated axes of a reduction: in range, no repeats; absent means all axes.
+std::vector<bool> reduced_axes(const Shape& s, const AttrMap& attrs);
+
+// The shape after reducing `axes`, with reduced axes kept as 1 or dropped.
+Shape reduce_shape(const Shape& s, const std::vector<bool>& axes, bool keepdim);
+
+}  // namespace rule
+
+}  // namespace vt::spec

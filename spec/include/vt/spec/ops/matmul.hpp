@@ -1,0 +1,156 @@
+#pragma once
+// Matrix products. Inner sums run k = 0..K-1 in order, starting from zero,
+// so every backend that claims bitwise equality with this text must do the same.
+#include "vt/spec/index_maps.hpp"
+#include "vt/spec/op_decl.hpp"
+
+namespace vt::spec::ops {
+
+// matmul(a [..., M, K], b [..., K, N]) -> [..., M, N]; both ranks >= 2, the
+// leading (batch) dimensions broadcast as in torch.matmul.
+//   y[z, m, n]  = sum_k a[za, m, k] b[zb, k, n]
+//   da[za, m, k] += sum_n g[z, m, n] b[zb, k, n]      (da += g b^T, summed over broadcast batches)
+//   db[zb, k, n] += sum_m a[za, m, k] g[z, m, n]      (db += a^T g, likewise)
+struct Matmul {
+  static constexpr std::string_view name = "matmul", math = "y = a@b; da += g@b^T; db += a^T@g (batch-broadcast, summed)";
+  static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr int min_arity = 2, max_arity = 2;
+  static constexpr std::array<AttrSpec, 0> attrs{};
+  static constexpr bool differentiable(int) { return true; }
+
+  static Shape batch(const Shape& s) { return Shape(IntList(s.dims().begin(), s.dims().end() - 2)); }
+
+  static TensorType infer(std::span<const TensorType> in, const AttrMap&) {
+    rule::require_float(in[0], 0);
+    rule::require_float(in[1], 1);
+    rule::require_same_dtype(in[0], in[1]);
+    rule::require_rank_at_least(in[0], 0, 2);
+    rule::require_rank_at_least(in[1], 1, 2);
+    const Shape &a = in[0].shape, &b = in[1].shape;
+    if (a[a.rank() - 1] != b[b.rank() - 2])
+      throw ShapeError("matmul inner dimensions differ: " + to_string(a) + " @ " + to_string(b));
+    Shape out = broadcast_shapes(batch(a), batch(b));
+    out.dims().push_back(a[a.rank() - 2]);
+    out.dims().push_back(b[b.rank() - 1]);
+    return TensorType{in[0].dtype, out};
+  }
+
+  // Batch bookkeeping shared by forward and vjp.
+  struct Plan {
+    std::int64_t M, K, N;
+    std::vector<std::int64_t> za, zb;  // for each output batch, the a and b batch
+  };
+  static Plan plan(const Shape& a, const Shape& b, const Shape& y) {
+    const Shape zy = batch(y);
+    return Plan{a[a.rank() - 2], a[a.rank() - 1], b[b.rank() - 1], broadcast_index(batch(a), zy),
+                broadcast_index(batch(b), zy)};
+  }
+
+  template <class S>
+  static void forward(Ins<S> in, const AttrMap&, Dense<S>& y) {
+    const Dense<S>&a = *in[0], &b = *in[1];
+    const Plan p = plan(a.shape, b.shape, y.shape);
+    for (std::size_t z = 0; z < p.za.size(); ++z) {
+      const std::int64_t ao = p.za[z] * p.M * p.K, bo = p.zb[z] * p.K * p.N, yo = static_cast<std::int64_t>(z) * p.M * p.N;
+      for (std::int64_t m = 0; m < p.M; ++m)
+        for (std::int64_t n = 0; n < p.N; ++n) {
+          S acc = y[yo + m * p.N + n];  // arrives as zero
+          for (std::int64_t k = 0; k < p.K; ++k) acc += a[ao + m * p.K + k] * b[bo + k * p.N + n];
+          y[yo + m * p.N + n] = acc;
+        }
+    }
+  }
+
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap&, Grads<S> dx) {
+    if (y.numel() == 0) return;  // also keeps g[go] below in bounds
+    const Dense<S>&a = *in[0], &b = *in[1];
+    const Plan p = plan(a.shape, b.shape, y.shape);
+    for (std::size_t z = 0; z < p.za.size(); ++z) {
+      const std::int64_t ao = p.za[z] * p.M * p.K, bo = p.zb[z] * p.K * p.N, go = static_cast<std::int64_t>(z) * p.M * p.N;
+      if (dx[0])
+        for (std::int64_t m = 0; m < p.M; ++m)
+          for (std::int64_t k = 0; k < p.K; ++k) {
+            S acc = K(g[go], 0);
+            for (std::int64_t n = 0; n < p.N; ++n) acc += g[go + m * p.N + n] * b[bo + k * p.N + n];
+            (*dx[0])[ao + m * p.K + k] += acc;
+          }
+      if (dx[1])
+        for (std::int64_t k = 0; k < p.K; ++k)
+          for (std::int64_t n = 0; n < p.N; ++n) {
+            S acc = K(g[go], 0);
+            for (std::int64_t m = 0; m < p.M; ++m) acc += a[ao + m * p.K + k] * g[go + m * p.N + n];
+            (*dx[1])[bo + k * p.N + n] += acc;
+          }
+    }
+  }
+};
+
+// linear(x [..., I], W [O, I], b [O]?) -> [..., O]: y = x W^T + b (torch.nn.functional.linear).
+//   y[r, o]  = sum_i x[r, i] W[o, i] + b[o]
+//   dx[r, i] += sum_o g[r, o] W[o, i];  dW[o, i] += sum_r g[r, o] x[r, i];  db[o] += sum_r g[r, o]
+struct Linear {
+  static constexpr std::string_view name = "linear", math = "y = x@W^T + b; dx += g@W; dW += g^T@x; db += sum_rows(g)";
+  static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr int min_arity = 2, max_arity = 3;
+  static constexpr std::array<AttrSpec, 0> attrs{};
+  static constexpr bool differentiable(int) { return true; }
+
+  static TensorType infer(std::span<const TensorType> in, const AttrMap&) {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      rule::require_float(in[i], static_cast<int>(i));
+      rule::require_same_dtype(in[0], in[i]);
+    }
+    rule::require_rank_at_least(in[0], 0, 1);
+    const Shape &x = in[0].shape, &w = in[1].shape;
+    if (w.rank() != 2 || w[1] != x[x.rank() - 1])
+      throw ShapeError("linear weight must be [out, " + std::to_string(x[x.rank() - 1]) + "], got " + to_string(in[1]));
+    if (in.size() == 3 && in[2].shape != Shape{w[0]})
+      throw ShapeError("linear bias must be [" + std::to_string(w[0]) + "], got " + to_string(in[2]));
+    Shape out = x;
+    out.dims().back() = w[0];
+    return TensorType{in[0].dtype, out};
+  }
+
+  template <class S>
+  static void forward(Ins<S> in, const AttrMap&, Dense<S>& y) {
+    const Dense<S>&x = *in[0], &W = *in[1];
+    const std::int64_t O = W.shape[0], I = W.shape[1], R = O == 0 ? 0 : y.numel() / O;
+    for (std::int64_t r = 0; r < R; ++r)
+      for (std::int64_t o = 0; o < O; ++o) {
+        S acc = y[r * O + o];  // arrives as zero
+        for (std::int64_t i = 0; i < I; ++i) acc += x[r * I + i] * W[o * I + i];
+        if (in.size() == 3) acc += (*in[2])[o];
+        y[r * O + o] = acc;
+      }
+  }
+
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap&, Grads<S> dx) {
+    const Dense<S>&x = *in[0], &W = *in[1];
+    const std::int64_t O = W.shape[0], I = W.shape[1], R = O == 0 ? 0 : y.numel() / O;
+    if (R == 0 || O == 0) return;
+    if (dx[0])
+      for (std::int64_t r = 0; r < R; ++r)
+        for (std::int64_t i = 0; i < I; ++i) {
+          S acc = K(g[0], 0);
+          for (std::int64_t o = 0; o < O; ++o) acc += g[r * O + o] * W[o * I + i];
+          (*dx[0])[r * I + i] += acc;
+        }
+    if (dx[1])
+      for (std::int64_t o = 0; o < O; ++o)
+        for (std::int64_t i = 0; i < I; ++i) {
+          S acc = K(g[0], 0);
+          for (std::int64_t r = 0; r < R; ++r) acc += g[r * O + o] * x[r * I + i];
+          (*dx[1])[o * I + i] += acc;
+        }
+    if (in.size() == 3 && dx[2])
+      for (std::int64_t o = 0; o < O; ++o) {
+        S acc = K(g[0], 0);
+        for (std::int64_t r = 0; r < R; ++r) acc += g[r * O + o];
+        (*dx[2])[o] += acc;
+      }
+  }
+};
+
+}  // namespace vt::spec::ops

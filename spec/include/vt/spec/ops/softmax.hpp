@@ -1,0 +1,111 @@
+#pragma once
+// softmax and log_softmax along one axis, and the shared per-lane helpers
+// that cross_entropy reuses. A "lane" is the 1-D slice along the axis at one
+// (outer, inner) position; both ops shift by the lane maximum first, which
+// changes nothing mathematically (any shift cancels) and keeps floats finite.
+#include "vt/spec/index_maps.hpp"
+#include "vt/spec/op_decl.hpp"
+
+namespace vt::spec::ops {
+
+// Calls f(at) for every lane of a tensor of shape s, where at(k) is the
+// linear index of the lane's k-th element; returns the lane length.
+template <class F>
+std::int64_t for_each_lane(const Shape& s, std::size_t axis, F&& f) {
+  const AxisView v = axis_view(s, axis);
+  for (std::int64_t o = 0; o < v.outer; ++o)
+    for (std::int64_t i = 0; i < v.inner; ++i) f([&v, o, i](std::int64_t k) { return v.at(o, k, i); });
+  return v.n;
+}
+
+// The shift m = max_k x_k of a lane of n >= 1 elements, and sum_k exp(x_k - m).
+template <class S>
+struct LaneExpSum {
+  S m, sum;
+};
+template <class S, class At>
+LaneExpSum<S> lane_exp_sum(const Dense<S>& x, At at, std::int64_t n) {
+  S m = x[at(0)];
+  for (std::int64_t k = 1; k < n; ++k) m = math::select(x[at(k)] > m, x[at(k)], m);
+  S s = K(m, 0);
+  for (std::int64_t k = 0; k < n; ++k) s += math::exp(S(x[at(k)] - m));
+  return {m, s};
+}
+
+template <class Op>
+struct AxisSoftmax {
+  static constexpr int min_arity = 1, max_arity = 1;
+  static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr std::array<AttrSpec, 1> attrs{{{"axis", AttrKind::Int}}};
+  static constexpr bool differentiable(int) { return true; }
+  static std::size_t axis(const Shape& s, const AttrMap& a) { return normalize_axis(a.get_int_or("axis", -1), s.rank()); }
+  static TensorType infer(std::span<const TensorType> in, const AttrMap& a) {
+    rule::require_float(in[0], 0);
+    rule::require_rank_at_least(in[0], 0, 1);
+    axis(in[0].shape, a);
+    return in[0];
+  }
+};
+
+// softmax {axis = -1}: y_k = exp(x_k) / sum_j exp(x_j).
+// dx_k += y_k (g_k - sum_j g_j y_j).
+struct Softmax : AxisSoftmax<Softmax> {
+  static constexpr std::string_view name = "softmax", math = "y = exp(x)/sum(exp(x)); dx += y*(g - sum(g*y))";
+  template <class S>
+  static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
+    const Dense<S>& x = *in[0];
+    const std::size_t ax = axis(x.shape, a);
+    const std::int64_t n = x.shape[ax];
+    for_each_lane(x.shape, ax, [&](auto at) {
+      if (n == 0) return;
+      const LaneExpSum<S> l = lane_exp_sum(x, at, n);
+      for (std::int64_t k = 0; k < n; ++k) y[at(k)] = math::exp(S(x[at(k)] - l.m)) / l.sum;
+    });
+  }
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+    if (!dx[0]) return;
+    const std::size_t ax = axis(y.shape, a);
+    const std::int64_t n = y.shape[ax];
+    for_each_lane(y.shape, ax, [&](auto at) {
+      if (n == 0) return;
+      S dot = K(y[at(0)], 0);
+      for (std::int64_t k = 0; k < n; ++k) dot += g[at(k)] * y[at(k)];
+      for (std::int64_t k = 0; k < n; ++k) (*dx[0])[at(k)] += y[at(k)] * (g[at(k)] - dot);
+    });
+    (void)in;
+  }
+};
+
+// log_softmax {axis = -1}: y_k = x_k - log(sum_j exp(x_j)).
+// dx_k += g_k - exp(y_k) sum_j g_j.
+struct LogSoftmax : AxisSoftmax<LogSoftmax> {
+  static constexpr std::string_view name = "log_softmax", math = "y = x - logsumexp(x); dx += g - exp(y)*sum(g)";
+  template <class S>
+  static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
+    const Dense<S>& x = *in[0];
+    const std::size_t ax = axis(x.shape, a);
+    const std::int64_t n = x.shape[ax];
+    for_each_lane(x.shape, ax, [&](auto at) {
+      if (n == 0) return;
+      const LaneExpSum<S> l = lane_exp_sum(x, at, n);
+      const S log_sum = math::log(l.sum);
+      for (std::int64_t k = 0; k < n; ++k) y[at(k)] = (x[at(k)] - l.m) - log_sum;
+    });
+  }
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+    if (!dx[0]) return;
+    const std::size_t ax = axis(y.shape, a);
+    const std::int64_t n = y.shape[ax];
+    for_each_lane(y.shape, ax, [&](auto at) {
+      if (n == 0) return;
+      S gs = K(g[at(0)], 0);
+      for (std::int64_t k = 0; k < n; ++k) gs += g[at(k)];
+      for (std::int64_t k = 0; k < n; ++k) (*dx[0])[at(k)] += g[at(k)] - math::exp(y[at(k)]) * gs;
+    });
+    (void)in;
+  }
+};
+
+}  // namespace vt::spec::ops

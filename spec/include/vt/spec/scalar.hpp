@@ -1,0 +1,52 @@
+#pragma once
+// ScalarTraits<S>: the few things generic op code needs from a scalar type
+// beyond + - * / and comparisons. Op code never writes S(1): a symbolic or
+// multi-precision scalar may need a context or precision taken from an existing
+// value, so constants come from `K(like, num, den)`. Backends specialize the
+// traits for their scalar types (reference/ for rationals and intervals,
+// contracts/ for Z3 expressions); the primary template serves float, double
+// and any type with std-style math found by argument-dependent lookup.
+#include <cmath>
+#include <cstdint>
+
+#include "vt/spec/hd.hpp"
+
+namespace vt::spec {
+
+template <class S>
+struct ScalarTraits {
+  // False for scalars without exp/log/sqrt/tanh (exact rationals): ops of the
+  // transcendental fragment then refuse to run on them.
+  static constexpr bool transcendental = true;
+
+  VT_HD static S constant(const S& /*like*/, long num, long den) { return S(num) / S(den); }
+  static S from_double(const S& /*like*/, double v) { return static_cast<S>(v); }
+  template <class C>
+  VT_HD static S select(const C& cond, const S& a, const S& b) { return cond ? a : b; }
+  VT_HD static S exp(const S& x) { using std::exp; return exp(x); }
+  VT_HD static S log(const S& x) { using std::log; return log(x); }
+  VT_HD static S sqrt(const S& x) { using std::sqrt; return sqrt(x); }
+  VT_HD static S tanh(const S& x) { using std::tanh; return tanh(x); }
+  // The integer held by an index-valued scalar; `ok` is false when x is not
+  // an integer (a class index stored in a float or rational tensor).
+  static std::int64_t to_index(const S& x, bool& ok) {
+    const auto i = static_cast<std::int64_t>(x);
+    ok = static_cast<S>(i) == x;
+    return i;
+  }
+};
+
+// Short forms used by the op table.
+template <class S>
+VT_HD S K(const S& like, long num, long den = 1) { return ScalarTraits<S>::constant(like, num, den); }
+
+namespace math {
+template <class S, class C>
+VT_HD S select(const C& cond, const S& a, const S& b) { return ScalarTraits<S>::select(cond, a, b); }
+template <class S> VT_HD S exp(const S& x) { return ScalarTraits<S>::exp(x); }
+template <class S> VT_HD S log(const S& x) { return ScalarTraits<S>::log(x); }
+template <class S> VT_HD S sqrt(const S& x) { return ScalarTraits<S>::sqrt(x); }
+template <class S> VT_HD S tanh(const S& x) { return ScalarTraits<S>::tanh(x); }
+}  // namespace math
+
+}  // namespace vt::spec

@@ -1,0 +1,169 @@
+#pragma once
+// The tape and its reverse loop, written once for every backend.
+//
+// A tape is a list of slots (values) and nodes {op, attrs, input slots, output
+// slot}; values stay in their slots, so each node's saved values are simply its
+// input and output slots. Two ways fill it:
+//   eager:    record() appends a node and computes it immediately;
+//   compiled: append() lays out every node ahead of time (slots allocated once),
+//             then run_forward() recomputes them in order for new inputs.
+// backward() seeds the root's gradient, walks the nodes in reverse and lets
+// each node's VJP ACCUMULATE into its inputs' gradients.
+//
+// Gradient semantics follow PyTorch: leaf gradients accumulate across backward
+// calls until zero_grad(); gradients of intermediate values are recomputed from
+// zero on every backward.
+//
+// A Backend provides:
+//   using Value;                                       tensor storage
+//   Value allocate(const TensorType&);                 zero-filled
+//   void fill_zero(Value&);
+//   void fill_one(Value&);                             the default seed
+//   Value zeros_like(const Value&);
+//   void add_into(Value& acc, const Value& v);         acc += v (same shape)
+//   std::int64_t numel(const Value&);
+//   void forward(OpId, span<const Value* const>, const AttrMap&, Value& out);  out zero-filled
+//   void vjp(OpId, span<const Value* const> in, const Value& y, const Value& g,
+//            const AttrMap&, span<Value* const> dx);   accumulates, dx[i] may be null
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "vt/spec/op_table.hpp"
+
+namespace vt::spec {
+
+using Slot = std::uint32_t;
+
+template <class Backend>
+class Tape {
+ public:
+  using Value = typename Backend::Value;
+  struct Node {
+    OpId op;
+    AttrMap attrs;
+    std::vector<Slot> inputs;
+    Slot output;
+  };
+
+  explicit Tape(Backend& backend) : be_(&backend) {}
+
+  // A value with no producing node (parameter, input, constant data).
+  Slot leaf(Value v, bool requires_grad) {
+    return push_slot(std::move(v), requires_grad, /*is_leaf=*/true);
+  }
+
+  // Appends a node whose output has `type` (from infer_type) without computing it.
+  Slot append(OpId op, std::span<const Slot> inputs, AttrMap attrs, const TensorType& type) {
+    const OpInfo& info = op_info(op);
+    bool rg = false;
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      rg = rg || (requires_grad_.at(inputs[i]) && info.differentiable(static_cast<int>(i)));
+    const Slot out = push_slot(be_->allocate(type), rg, /*is_leaf=*/false);
+    nodes_.push_back(Node{op, std::move(attrs), std::vector<Slot>(inputs.begin(), inputs.end()), out});
+    return out;
+  }
+
+  // Eager: appends a node and computes its value now.
+  Slot record(OpId op, std::span<const Slot> inputs, AttrMap attrs, const TensorType& type) {
+    const Slot out = append(op, inputs, std::move(attrs), type);
+    compute(nodes_.back());
+    return out;
+  }
+
+  // Compiled: recomputes every node from `first` on, in order, in place.
+  void run_forward(std::size_t first = 0) {
+    for (std::size_t n = first; n < nodes_.size(); ++n) {
+      be_->fill_zero(values_[nodes_[n].output]);
+      compute(nodes_[n]);
+    }
+  }
+
+  // Reverse-mode sweep from `root`. Without a seed the root must hold one
+  // element and is seeded with 1.
+  void backward(Slot root, const Value* seed = nullptr) {
+    if (!requires_grad_.at(root)) throw UsageError("backward: the root value does not require grad");
+    if (!seed && be_->numel(values_[root]) != 1)
+      throw UsageError("backward: the root has " + std::to_string(be_->numel(values_[root])) +
+                       " elements; pass a seed (gradient) for a non-scalar root");
+    std::vector<bool> reached(values_.size(), false);
+    Value& g_root = grad_in_sweep(root, reached);
+    if (seed) be_->add_into(g_root, *seed);
+    else {
+      Value one = be_->zeros_like(values_[root]);
+      be_->fill_one(one);
+      be_->add_into(g_root, one);
+    }
+    std::vector<const Value*> in;
+    std::vector<Value*> dx;
+    for (std::size_t n = nodes_.size(); n-- > 0;) {
+      const Node& node = nodes_[n];
+      if (!reached[node.output]) continue;  // not on a path to root
+      const OpInfo& info = op_info(node.op);
+      in.clear();
+      dx.clear();
+      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+        const Slot s = node.inputs[i];
+        in.push_back(&values_[s]);
+        const bool wanted = requires_grad_[s] && info.differentiable(static_cast<int>(i));
+        dx.push_back(wanted ? &grad_in_sweep(s, reached) : nullptr);
+      }
+      be_->vjp(node.op, in, values_[node.output], *grads_[node.output], node.attrs, dx);
+    }
+  }
+
+  // Resets the accumulated gradients of leaves (and everything else).
+  void zero_grad() {
+    for (auto& g : grads_)
+      if (g) be_->fill_zero(*g);
+  }
+
+  const Value& value(Slot s) const { return values_.at(s); }
+  // Mutable access to a leaf's value (new inputs for a compiled program).
+  Value& leaf_value(Slot s) {
+    if (!is_leaf_.at(s)) throw UsageError("slot " + std::to_string(s) + " is computed, not a leaf");
+    return values_[s];
+  }
+  bool requires_grad(Slot s) const { return requires_grad_.at(s); }
+  bool is_leaf(Slot s) const { return is_leaf_.at(s); }
+  // The gradient accumulated for s, or null if backward never reached it.
+  const Value* grad(Slot s) const {
+    if (!requires_grad_.at(s)) throw UsageError("slot " + std::to_string(s) + " does not require grad");
+    return grads_[s] ? &*grads_[s] : nullptr;
+  }
+  std::span<const Node> nodes() const { return nodes_; }
+  std::size_t num_slots() const { return values_.size(); }
+  Backend& backend() { return *be_; }
+
+ private:
+  Slot push_slot(Value v, bool requires_grad, bool is_leaf) {
+    values_.push_back(std::move(v));
+    grads_.emplace_back();
+    requires_grad_.push_back(requires_grad);
+    is_leaf_.push_back(is_leaf);
+    return static_cast<Slot>(values_.size() - 1);
+  }
+  void compute(const Node& node) {
+    std::vector<const Value*> in;
+    in.reserve(node.inputs.size());
+    for (Slot s : node.inputs) in.push_back(&values_[s]);
+    be_->forward(node.op, in, node.attrs, values_[node.output]);
+  }
+  // The gradient buffer of s for this sweep: leaves keep what earlier sweeps
+  // accumulated; intermediate values restart from zero (buffers are reused).
+  Value& grad_in_sweep(Slot s, std::vector<bool>& reached) {
+    if (!grads_[s]) grads_[s].emplace(be_->zeros_like(values_[s]));
+    else if (!reached[s] && !is_leaf_[s]) be_->fill_zero(*grads_[s]);
+    reached[s] = true;
+    return *grads_[s];
+  }
+
+  Backend* be_;
+  std::vector<Value> values_;
+  std::vector<std::optional<Value>> grads_;
+  std::vector<bool> requires_grad_, is_leaf_;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace vt::spec

@@ -1,0 +1,52 @@
+#include "vt/spec/op_table.hpp"
+
+#include <array>
+
+namespace vt::spec {
+
+namespace {
+template <class... Ops>
+constexpr auto make_infos(OpList<Ops...>) {
+  return std::array<OpInfo, sizeof...(Ops)>{OpInfo{op_id<Ops>, Ops::name, Ops::math, Ops::min_arity,
+                                                   Ops::max_arity, std::span<const AttrSpec>(Ops::attrs),
+                                                   Ops::fragment, &Ops::differentiable, &Ops::infer}...};
+}
+const auto kInfos = make_infos(AllOps{});
+}  // namespace
+
+std::string signature(std::string_view op, std::span<const TensorType> in) {
+  std::string s = std::string(op) + "(";
+  for (std::size_t i = 0; i < in.size(); ++i) s += (i ? ", " : "") + to_string(in[i]);
+  return s + ")";
+}
+
+std::span<const OpInfo> all_ops() { return kInfos; }
+
+const OpInfo& op_info(OpId id) { return kInfos.at(id); }
+
+const OpInfo* find_op(std::string_view name) {
+  for (const auto& op : kInfos)
+    if (op.name == name) return &op;
+  return nullptr;
+}
+
+TensorType infer_type(const OpInfo& op, std::span<const TensorType> inputs, AttrMap& attrs) {
+  const auto n = static_cast<int>(inputs.size());
+  try {
+    if (n < op.min_arity || n > op.max_arity) {
+      const std::string want = op.min_arity == op.max_arity
+                                   ? std::to_string(op.min_arity)
+                                   : std::to_string(op.min_arity) + " to " + std::to_string(op.max_arity);
+      throw ShapeError("takes " + want + " input" + (op.max_arity == 1 ? "" : "s") + ", got " + std::to_string(n));
+    }
+    for (const auto& t : inputs) t.shape.validate();
+    check_attrs(attrs, op.attrs);
+    TensorType out = op.infer(inputs, attrs);
+    out.shape.validate();
+    return out;
+  } catch (const ShapeError& e) {
+    throw ShapeError(signature(op.name, inputs) + ": " + e.what());
+  }
+}
+
+}  // namespace vt::spec

@@ -1,0 +1,149 @@
+#define BOOST_TEST_MODULE spec_op_conventions
+#include <boost/test/unit_test.hpp>
+
+#include "gradcheck.hpp"
+
+// Hand-checked forward values and the documented conventions at non-smooth
+// points (PyTorch's), each as its own case.
+
+using namespace vt::spec;
+using namespace vt::spec::testing;
+
+namespace {
+Dense<double> D(Shape s, std::vector<double> v) {
+  Dense<double> d = Dense<double>::full(std::move(s), 0.0);
+  d.data = std::move(v);
+  return d;
+}
+// VJP of `Op` at xs with cotangent g; returns the gradient of every input.
+template <class Op>
+std::vector<Dense<double>> vjp_of(std::vector<Dense<double>> xs, const Dense<double>& g, AttrMap a = {}) {
+  const Dense<double> y = run_forward<Op>(xs, a);
+  std::vector<const Dense<double>*> in;
+  std::vector<Dense<double>> dx;
+  for (const auto& x : xs) in.push_back(&x), dx.push_back(Dense<double>::full(x.shape, 0.0));
+  std::vector<Dense<double>*> dxp;
+  for (auto& d : dx) dxp.push_back(&d);
+  Op::template vjp<double>(in, y, g, a, dxp);
+  return dx;
+}
+template <class Op>
+std::vector<double> fwd(std::vector<Dense<double>> xs, AttrMap a = {}) {
+  return run_forward<Op>(xs, a).data;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(relu_and_abs_have_zero_gradient_at_zero) {
+  const auto g = D({3}, {1, 1, 1});
+  BOOST_TEST(vjp_of<ops::Relu>({D({3}, {-1, 0, 2})}, g)[0].data == (std::vector<double>{0, 0, 1}),
+             boost::test_tools::per_element());
+  BOOST_TEST(vjp_of<ops::Abs>({D({3}, {-1, 0, 2})}, g)[0].data == (std::vector<double>{-1, 0, 1}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(clamp_passes_gradient_at_its_bounds) {
+  AttrMap a;
+  a.set("min", -1.0);
+  a.set("max", 1.0);
+  BOOST_TEST(fwd<ops::Clamp>({D({4}, {-2, -1, 1, 3})}, a) == (std::vector<double>{-1, -1, 1, 1}),
+             boost::test_tools::per_element());
+  const auto dx = vjp_of<ops::Clamp>({D({4}, {-2, -1, 1, 3})}, D({4}, {1, 1, 1, 1}), a);
+  BOOST_TEST(dx[0].data == (std::vector<double>{0, 1, 1, 0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(maximum_and_minimum_split_ties_evenly) {
+  const auto g = D({2}, {1, 1});
+  const auto dmax = vjp_of<ops::Maximum>({D({2}, {3, 1}), D({2}, {3, 2})}, g);
+  BOOST_TEST(dmax[0].data == (std::vector<double>{0.5, 0}), boost::test_tools::per_element());
+  BOOST_TEST(dmax[1].data == (std::vector<double>{0.5, 1}), boost::test_tools::per_element());
+  const auto dmin = vjp_of<ops::Minimum>({D({2}, {3, 1}), D({2}, {3, 2})}, g);
+  BOOST_TEST(dmin[0].data == (std::vector<double>{0.5, 1}), boost::test_tools::per_element());
+  BOOST_TEST(dmin[1].data == (std::vector<double>{0.5, 0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(max_over_axis_shares_gradient_among_ties_like_amax) {
+  AttrMap a;
+  a.set("axis", std::int64_t{1});
+  const auto x = D({2, 3}, {1, 5, 5, 7, 2, 3});
+  BOOST_TEST(fwd<ops::Max>({x}, a) == (std::vector<double>{5, 7}), boost::test_tools::per_element());
+  const auto dx = vjp_of<ops::Max>({x}, D({2}, {1, 1}), a);
+  BOOST_TEST(dx[0].data == (std::vector<double>{0, 0.5, 0.5, 1, 0, 0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(mse_loss_is_the_mean_over_all_elements) {
+  // ((1-0)^2 + (2-0)^2 + (3-1)^2 + (4-4)^2) / 4 = 9/4
+  const auto x = D({2, 2}, {1, 2, 3, 4}), t = D({2, 2}, {0, 0, 1, 4});
+  BOOST_TEST(fwd<ops::MseLoss>({x, t})[0] == 2.25);
+  const auto dx = vjp_of<ops::MseLoss>({x, t}, D({}, {1}));
+  // 2 (x - t) / N
+  BOOST_TEST(dx[0].data == (std::vector<double>{0.5, 1, 1, 0}), boost::test_tools::per_element());
+  BOOST_TEST(dx[1].data == (std::vector<double>{-0.5, -1, -1, 0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(cross_entropy_matches_the_closed_form) {
+  // Row 0: logits (0, 0), target 1 -> log 2. Row 1: (ln 3, 0), target 0 -> log(4/3).
+  const auto x = D({2, 2}, {0, 0, std::log(3.0), 0}), t = D({2}, {1, 0});
+  BOOST_TEST(fwd<ops::CrossEntropy>({x, t})[0] == (std::log(2.0) + std::log(4.0 / 3.0)) / 2,
+             boost::test_tools::tolerance(1e-15));
+  const auto dx = vjp_of<ops::CrossEntropy>({x, t}, D({}, {1}));
+  // (softmax - onehot) / N
+  const std::vector<double> want{0.25, -0.25, (0.75 - 1) / 2, 0.125};
+  for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(dx[0].data[i] == want[i], boost::test_tools::tolerance(1e-15));
+}
+
+BOOST_AUTO_TEST_CASE(cross_entropy_rejects_bad_targets_by_name) {
+  const auto x = D({2, 3}, {0, 0, 0, 0, 0, 0});
+  try {
+    fwd<ops::CrossEntropy>({x, D({2}, {1, 3})});
+    BOOST_FAIL("expected DomainError");
+  } catch (const DomainError& e) {
+    BOOST_TEST(std::string(e.what()).find("target[1]") != std::string::npos);
+    BOOST_TEST(std::string(e.what()).find("got 3") != std::string::npos);
+  }
+  BOOST_CHECK_THROW(fwd<ops::CrossEntropy>({x, D({2}, {0.5, 1})}), DomainError);
+}
+
+BOOST_AUTO_TEST_CASE(softmax_and_matmul_values) {
+  const auto s = fwd<ops::Softmax>({D({3}, {0, std::log(2.0), std::log(5.0)})});
+  for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(s[i] == (std::vector<double>{0.125, 0.25, 0.625})[i], boost::test_tools::tolerance(1e-15));
+  const auto ls = fwd<ops::LogSoftmax>({D({2}, {1000, 1000})});  // shifted: no overflow
+  BOOST_TEST(ls[0] == -std::log(2.0), boost::test_tools::tolerance(1e-15));
+  const auto m = fwd<ops::Matmul>({D({2, 2}, {1, 2, 3, 4}), D({2, 1}, {5, 6})});
+  BOOST_TEST(m == (std::vector<double>{17, 39}), boost::test_tools::per_element());
+  const auto l = fwd<ops::Linear>({D({1, 2}, {1, 2}), D({2, 2}, {1, 0, 1, 1}), D({2}, {10, 20})});
+  BOOST_TEST(l == (std::vector<double>{11, 23}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(mean_and_sum_over_axes) {
+  AttrMap a;
+  a.set("axes", IntList{0});
+  const auto x = D({2, 3}, {1, 2, 3, 4, 5, 6});
+  BOOST_TEST(fwd<ops::Sum>({x}, a) == (std::vector<double>{5, 7, 9}), boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Mean>({x}, a) == (std::vector<double>{2.5, 3.5, 4.5}), boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Mean>({x}) == (std::vector<double>{3.5}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(shape_rules_reject_bad_applications_with_clear_messages) {
+  AttrMap none;
+  auto expect_error = [](auto f, const std::string& needle) {
+    try {
+      f();
+      BOOST_FAIL("expected ShapeError containing: " << needle);
+    } catch (const ShapeError& e) {
+      BOOST_TEST(std::string(e.what()).find(needle) != std::string::npos, e.what());
+    }
+  };
+  const TensorType a{DType::f32, Shape{2, 3}}, b{DType::f32, Shape{4, 5}}, d{DType::f64, Shape{2, 3}};
+  expect_error([&] { AttrMap m; const TensorType in[] = {a, b}; infer_type(*find_op("matmul"), in, m); },
+               "matmul(f32[2, 3], f32[4, 5]): matmul inner dimensions differ");
+  expect_error([&] { AttrMap m; const TensorType in[] = {a, d}; infer_type(*find_op("add"), in, m); }, "dtype mismatch");
+  expect_error([&] { AttrMap m; const TensorType in[] = {a}; infer_type(*find_op("add"), in, m); }, "takes 2 inputs, got 1");
+  expect_error([&] { AttrMap m; m.set("axis", 2.5); const TensorType in[] = {a}; infer_type(*find_op("softmax"), in, m); },
+               "attribute 'axis' must be int, got float");
+  expect_error([&] { AttrMap m; m.set("bogus", true); const TensorType in[] = {a}; infer_type(*find_op("relu"), in, m); },
+               "unknown attribute 'bogus'");
+  expect_error([&] { AttrMap m; m.set("shape", IntList{4, -1}); const TensorType in[] = {a}; infer_type(*find_op("reshape"), in, m); },
+               "cannot infer -1");
+  expect_error([&] { AttrMap m; const TensorType in[] = {a}; infer_type(*find_op("max"), in, m); },
+               "missing required attribute 'axis'");
+}

@@ -1,0 +1,168 @@
+#define BOOST_TEST_MODULE spec_op_gradients
+#include <boost/test/unit_test.hpp>
+
+#include "gradcheck.hpp"
+
+// Every op's generic VJP against finite differences of its generic forward,
+// over the full Jacobian, at points away from kinks and ties (those are
+// conventions, tested in test_op_conventions.cpp). Central differences with
+// h = 1e-6 in double have truncation + rounding error far below 1e-6 relative
+// for these smooth, O(1)-scaled inputs; a wrong VJP errs by O(1).
+
+using namespace vt::spec;
+using namespace vt::spec::testing;
+
+namespace {
+constexpr double kTol = 1e-6;
+
+std::mt19937& rng() {
+  static std::mt19937 r(20261125);
+  return r;
+}
+Dense<double> R(Shape s, double lo = -2, double hi = 2) { return random_dense(std::move(s), lo, hi, rng()); }
+// Values with |x| in [0.2, 2]: away from the kinks of relu/abs at 0.
+Dense<double> away_from_zero(Shape s) {
+  Dense<double> d = R(std::move(s), 0.2, 2);
+  for (std::size_t i = 0; i < d.data.size(); i += 2) d.data[i] = -d.data[i];
+  return d;
+}
+AttrMap attrs(std::initializer_list<std::pair<const char*, AttrValue>> kv) {
+  AttrMap a;
+  for (const auto& [k, v] : kv) a.set(k, v);
+  return a;
+}
+
+template <class Op>
+void expect_sound(std::vector<Dense<double>> xs, AttrMap a = {}) {
+  const auto r = gradcheck<Op>(std::move(xs), std::move(a));
+  BOOST_TEST(r.worst < kTol, r.where << " (relative error " << r.worst << ")");
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(unary_ops) {
+  expect_sound<ops::Neg>({R({2, 3})});
+  expect_sound<ops::Square>({R({2, 3})});
+  expect_sound<ops::Exp>({R({2, 3})});
+  expect_sound<ops::Log>({R({2, 3}, 0.3, 3)});
+  expect_sound<ops::Sqrt>({R({2, 3}, 0.3, 3)});
+  expect_sound<ops::Tanh>({R({2, 3})});
+  expect_sound<ops::Sigmoid>({R({2, 3})});
+  expect_sound<ops::Relu>({away_from_zero({2, 3})});
+  expect_sound<ops::Abs>({away_from_zero({2, 3})});
+  expect_sound<ops::Clamp>({away_from_zero({3, 3})}, attrs({{"min", -0.1}, {"max", 0.1}}));
+  expect_sound<ops::Clamp>({away_from_zero({3, 3})}, attrs({{"min", -1.0}}));
+}
+
+BOOST_AUTO_TEST_CASE(binary_ops_with_broadcasting) {
+  const std::vector<std::pair<Shape, Shape>> shapes = {{{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{2, 1}, {1, 3}}, {{}, {2, 2}}};
+  for (const auto& [sa, sb] : shapes) {
+    expect_sound<ops::Add>({R(sa), R(sb)});
+    expect_sound<ops::Sub>({R(sa), R(sb)});
+    expect_sound<ops::Mul>({R(sa), R(sb)});
+    expect_sound<ops::Div>({R(sa), R(sb, 0.5, 2)});
+    expect_sound<ops::Maximum>({R(sa), R(sb)});
+    expect_sound<ops::Minimum>({R(sa), R(sb)});
+  }
+}
+
+BOOST_AUTO_TEST_CASE(matrix_ops) {
+  expect_sound<ops::Matmul>({R({2, 3}), R({3, 4})});
+  expect_sound<ops::Matmul>({R({2, 2, 3}), R({3, 2})});
+  expect_sound<ops::Matmul>({R({1, 2, 3}), R({2, 3, 2})});
+  expect_sound<ops::Linear>({R({4, 3}), R({2, 3}), R({2})});
+  expect_sound<ops::Linear>({R({4, 3}), R({2, 3})});
+  expect_sound<ops::Linear>({R({2, 2, 3}), R({2, 3}), R({2})});
+}
+
+BOOST_AUTO_TEST_CASE(layout_ops) {
+  expect_sound<ops::Permute>({R({2, 3, 4})}, attrs({{"perm", IntList{2, 0, 1}}}));
+  expect_sound<ops::Transpose>({R({2, 3})});
+  expect_sound<ops::Transpose>({R({2, 3, 4})}, attrs({{"dim0", std::int64_t{0}}, {"dim1", std::int64_t{2}}}));
+  expect_sound<ops::Reshape>({R({2, 3})}, attrs({{"shape", IntList{3, -1}}}));
+  expect_sound<ops::BroadcastTo>({R({3})}, attrs({{"shape", IntList{2, 3}}}));
+  expect_sound<ops::BroadcastTo>({R({2, 1})}, attrs({{"shape", IntList{2, 2, 3}}}));
+}
+
+BOOST_AUTO_TEST_CASE(reductions) {
+  expect_sound<ops::Sum>({R({2, 3})});
+  expect_sound<ops::Sum>({R({2, 3, 2})}, attrs({{"axes", IntList{0, 2}}}));
+  expect_sound<ops::Sum>({R({2, 3})}, attrs({{"axes", IntList{-1}}, {"keepdim", true}}));
+  expect_sound<ops::Mean>({R({2, 3})});
+  expect_sound<ops::Mean>({R({2, 3, 2})}, attrs({{"axes", IntList{1}}}));
+  expect_sound<ops::Max>({R({3, 4})}, attrs({{"axis", std::int64_t{1}}}));
+  expect_sound<ops::Max>({R({3, 4})}, attrs({{"axis", std::int64_t{0}}, {"keepdim", true}}));
+}
+
+BOOST_AUTO_TEST_CASE(softmax_family_and_losses) {
+  expect_sound<ops::Softmax>({R({2, 4})});
+  expect_sound<ops::Softmax>({R({3, 2, 2})}, attrs({{"axis", std::int64_t{0}}}));
+  expect_sound<ops::LogSoftmax>({R({2, 4})});
+  expect_sound<ops::LogSoftmax>({R({2, 3, 2})}, attrs({{"axis", std::int64_t{1}}}));
+  expect_sound<ops::MseLoss>({R({2, 3}), R({2, 3})});
+  Dense<double> target = Dense<double>::full(Shape{3}, 0.0);
+  target.data = {2, 0, 3};
+  expect_sound<ops::CrossEntropy>({R({3, 4}), target});
+}
+
+// ---- The check must be able to fail: planted bugs, one per kind. ----
+namespace mutants {
+// Wrong sign in a VJP.
+struct NegSameSign : ops::Unary<NegSameSign> {
+  static constexpr std::string_view name = "neg", math = "";
+  static constexpr Fragment fragment = Fragment::Rational;
+  template <class S> static S value(const S& x) { return -x; }
+  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
+};
+// relu passing the gradient at x < 0.
+struct ReluLeaky : ops::Unary<ReluLeaky> {
+  static constexpr std::string_view name = "relu", math = "";
+  static constexpr Fragment fragment = Fragment::Rational;
+  template <class S> static S value(const S& x) { return ops::Relu::value(x); }
+  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
+};
+// mean's backward divided by the wrong count (the full size, not the reduced one).
+struct MeanWrongCount : ops::Mean {
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+    ops::Sum::vjp(in, y, g, a, dx);
+    for (auto& v : dx[0]->data) v /= static_cast<double>(in[0]->numel());
+  }
+};
+// matmul backward without the transpose of b (da += g b instead of g b^T):
+// visible only when b is not symmetric, here square and random.
+struct MatmulNoTranspose : ops::Matmul {
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+    Dense<S> bt = *in[1];
+    for (std::int64_t k = 0; k < 3; ++k)
+      for (std::int64_t n = 0; n < 3; ++n) bt[k * 3 + n] = (*in[1])[n * 3 + k];
+    const Dense<S>* swapped[] = {in[0], &bt};
+    ops::Matmul::vjp<S>(swapped, y, g, a, dx);
+  }
+};
+// Broadcast add whose b-gradient is not summed over the broadcast axis.
+struct AddNoReduce : ops::Add {
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+    ops::Add::vjp(in, y, g, a, Grads<S>(dx.data(), 1));
+    for (std::int64_t i = 0; i < dx[1]->numel(); ++i) (*dx[1])[i] += g[i];  // first row only
+  }
+};
+}  // namespace mutants
+
+BOOST_AUTO_TEST_CASE(planted_bugs_are_detected) {
+  int detected = 0, planted = 0;
+  auto expect_caught = [&](const GradcheckResult& r, const char* what) {
+    ++planted;
+    const bool caught = r.worst > kTol;
+    detected += caught;
+    BOOST_TEST(caught, "planted bug not detected: " << what);
+  };
+  expect_caught(gradcheck<mutants::NegSameSign>({R({2, 3})}, {}), "wrong sign in neg");
+  expect_caught(gradcheck<mutants::ReluLeaky>({away_from_zero({2, 3})}, {}), "relu gradient at x<0");
+  expect_caught(gradcheck<mutants::MeanWrongCount>({R({2, 3})}, attrs({{"axes", IntList{1}}})), "mean count");
+  expect_caught(gradcheck<mutants::MatmulNoTranspose>({R({2, 3}), R({3, 3})}, {}), "matmul transpose");
+  expect_caught(gradcheck<mutants::AddNoReduce>({R({2, 3}), R({3})}, {}), "broadcast reduction");
+  BOOST_TEST_MESSAGE(detected << " of " << planted << " planted bugs detected");
+  BOOST_TEST(detected == planted);
+}
