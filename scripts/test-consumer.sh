@@ -2,7 +2,8 @@
 # Usage: scripts/test-consumer.sh <build_dir> <source_dir>
 # Installs the build into <build_dir>/consumer-prefix, builds
 # examples/consumer against it with find_package(veritape) into
-# <build_dir>/consumer-build, runs it, and checks that it prints "f32".
+# <build_dir>/consumer-build, runs it, and checks what it prints: the dtype of the graph it parsed and
+# the gradient it computed on the generic tape ("f32 grad 3 -4").
 # Re-runnable: the prefix and the consumer build are recreated each time.
 set -euo pipefail
 
@@ -41,8 +42,8 @@ cmake --build "$cbuild"
 
 out=$("$cbuild/consumer")
 echo "consumer printed: $out"
-if [[ "$out" != "f32" ]]; then
-  echo "FAIL: expected 'f32'" >&2
+if [[ "$out" != "f32 grad 3 -4" ]]; then
+  echo "FAIL: expected 'f32 grad 3 -4'" >&2
   exit 1
 fi
 echo "PASS: installed veritape is usable via find_package(veritape)"
