@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE spec_op_conventions
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
+
 #include "gradcheck.hpp"
 
 // Hand-checked forward values and the documented conventions at non-smooth
@@ -146,4 +148,18 @@ BOOST_AUTO_TEST_CASE(shape_rules_reject_bad_applications_with_clear_messages) {
                "cannot infer -1");
   expect_error([&] { AttrMap m; const TensorType in[] = {a}; infer_type(*find_op("max"), in, m); },
                "missing required attribute 'axis'");
+}
+
+BOOST_AUTO_TEST_CASE(nan_propagates_through_relu_maximum_minimum_and_max_like_pytorch) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  BOOST_TEST(std::isnan(fwd<ops::Relu>({D({1}, {nan})})[0]));
+  BOOST_TEST(!std::signbit(fwd<ops::Relu>({D({1}, {-0.0})})[0]));  // threshold: -0 -> +0
+  const auto mx = fwd<ops::Maximum>({D({2}, {nan, 1}), D({2}, {1, nan})});
+  BOOST_TEST((std::isnan(mx[0]) && std::isnan(mx[1])));
+  const auto mn = fwd<ops::Minimum>({D({2}, {nan, 1}), D({2}, {1, nan})});
+  BOOST_TEST((std::isnan(mn[0]) && std::isnan(mn[1])));
+  AttrMap a;
+  a.set("axis", std::int64_t{0});
+  BOOST_TEST(std::isnan(fwd<ops::Max>({D({3}, {1, nan, 2})}, a)[0]));
+  BOOST_TEST(std::isnan(fwd<ops::Max>({D({3}, {nan, 1, 2})}, a)[0]));
 }

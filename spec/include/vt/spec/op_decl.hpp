@@ -35,6 +35,15 @@ concept OpDecl = requires(std::span<const TensorType> types, const AttrMap& attr
   Op::template vjp<double>(in, cy, cy, attrs, dx);
 };
 
+// For op authors: `static_assert(declares_op<MyOp>())` names the problem
+// plainly when a declaration is incomplete.
+template <class Op>
+constexpr bool declares_op() {
+  static_assert(OpDecl<Op>, "op declaration incomplete: it needs name, math, min/max_arity, fragment, attrs, "
+                            "differentiable, infer, forward<S> and vjp<S> (see OpDecl in op_decl.hpp)");
+  return OpDecl<Op>;
+}
+
 // Shape-rule helpers: each throws ShapeError with a message naming the input.
 namespace rule {
 

@@ -55,7 +55,7 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {
-  return (OpDecl<Ops> && ...);
+  return (declares_op<Ops>() && ...);
 }
 static_assert(all_declared(AllOps{}), "an op in AllOps lacks part of its declaration (see OpDecl)");
 

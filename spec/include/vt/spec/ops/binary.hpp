@@ -77,24 +77,29 @@ struct Div : Binary<Div> {
 };
 
 // maximum: y = max(a, b). Where a > b: da += g; where a < b: db += g; at a tie
-// each gets g/2 (PyTorch's convention for torch.maximum).
+// each gets g/2 (PyTorch's convention for torch.maximum). A NaN operand
+// gives NaN, as in torch.maximum (b == b is false only for NaN).
 struct Maximum : Binary<Maximum> {
   static constexpr std::string_view name = "maximum",
                                     math = "y = max(a,b); da += g*[a>b] + g/2*[a==b]; db += g*[b>a] + g/2*[a==b]";
   static constexpr Fragment fragment = Fragment::Rational;
-  template <class S> VT_HD static S value(const S& a, const S& b) { return math::select(a < b, b, a); }
+  template <class S> VT_HD static S value(const S& a, const S& b) {
+    return math::select(a < b, b, math::select(b == b, a, b));
+  }
   template <class S> VT_HD static S grad_a(const S& a, const S& b, const S&, const S& g) {
     return math::select(a > b, g, math::select(a < b, K(g, 0), S(g / K(g, 2))));
   }
   template <class S> VT_HD static S grad_b(const S& a, const S& b, const S& y, const S& g) { return grad_a(b, a, y, g); }
 };
 
-// minimum: y = min(a, b); mirror of maximum, ties split g/2.
+// minimum: y = min(a, b); mirror of maximum, ties split g/2, NaN propagates.
 struct Minimum : Binary<Minimum> {
   static constexpr std::string_view name = "minimum",
                                     math = "y = min(a,b); da += g*[a<b] + g/2*[a==b]; db += g*[b<a] + g/2*[a==b]";
   static constexpr Fragment fragment = Fragment::Rational;
-  template <class S> VT_HD static S value(const S& a, const S& b) { return math::select(b < a, b, a); }
+  template <class S> VT_HD static S value(const S& a, const S& b) {
+    return math::select(b < a, b, math::select(b == b, a, b));
+  }
   template <class S> VT_HD static S grad_a(const S& a, const S& b, const S&, const S& g) {
     return math::select(a < b, g, math::select(a > b, K(g, 0), S(g / K(g, 2))));
   }

@@ -70,7 +70,7 @@ struct Mean : AxesReduction<Mean> {
 
 // max {axis, keepdim = false}: y = largest element along axis (torch.amax).
 // dx += g / t at each of the t elements equal to the maximum: ties share the
-// gradient evenly, as torch.amax does.
+// gradient evenly, as torch.amax does. A NaN in a lane makes its maximum NaN.
 struct Max {
   static constexpr std::string_view name = "max", math = "y = max_axis(x); dx += g/t at the t maximal elements";
   static constexpr int min_arity = 1, max_arity = 1;
@@ -96,7 +96,9 @@ struct Max {
     std::vector<bool> seen(static_cast<std::size_t>(y.numel()), false);
     for (std::int64_t i = 0; i < x.numel(); ++i) {
       const auto o = out[static_cast<std::size_t>(i)];
-      y[o] = seen[static_cast<std::size_t>(o)] ? math::select(x[i] > y[o], x[i], y[o]) : x[i];
+      // x != x only for NaN, which then wins, as in torch.amax.
+      y[o] = seen[static_cast<std::size_t>(o)] ? math::select(x[i] > y[o], x[i], math::select(x[i] == x[i], y[o], x[i]))
+                                               : x[i];
       seen[static_cast<std::size_t>(o)] = true;
     }
   }
