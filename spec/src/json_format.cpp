@@ -82,23 +82,6 @@ namespace {
   throw ParseError("json: " + (path.empty() ? msg : path + ": " + msg), SrcLoc{});
 }
 
-// Strings from JSON may hold anything; show non-printable bytes as \xNN.
-std::string show(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  constexpr std::size_t kMaxShown = 40;
-  std::string out = "'";
-  for (char ch : s.substr(0, kMaxShown)) {
-    const auto b = static_cast<unsigned char>(ch);
-    if (b >= 0x20 && b < 0x7f) {
-      out += ch;
-    } else {
-      out += "\\x";
-      out += kHex[b >> 4];
-      out += kHex[b & 0xf];
-    }
-  }
-  return out + (s.size() > kMaxShown ? "...'" : "'");
-}
 
 std::string kind_name(const json& j) {
   switch (j.type()) {
@@ -131,7 +114,7 @@ void expect_object(const json& j, const std::string& path, std::initializer_list
   for (std::string_view key : required)
     if (!j.contains(key)) fail(path, "missing key '" + std::string(key) + "'");
   for (const auto& item : j.items())
-    if (!listed(required, item.key()) && !listed(optional, item.key())) fail(path, "unknown key " + show(item.key()));
+    if (!listed(required, item.key()) && !listed(optional, item.key())) fail(path, "unknown key " + quote_bytes(item.key()));
 }
 
 const json& expect_array(const json& j, const std::string& path) {
@@ -157,13 +140,13 @@ std::int64_t read_int(const json& j, const std::string& path) {
 
 std::string read_identifier(const json& j, const std::string& path, std::string_view what) {
   std::string s = read_string(j, path);
-  if (!is_identifier(s)) fail(path, "invalid " + std::string(what) + " " + show(s) + " (expected [A-Za-z_][A-Za-z0-9_]*)");
+  if (!is_identifier(s)) fail(path, "invalid " + std::string(what) + " " + quote_bytes(s) + " (expected [A-Za-z_][A-Za-z0-9_]*)");
   return s;
 }
 
 std::string read_value_name(const json& j, const std::string& path) {
   std::string s = read_string(j, path);
-  if (!is_value_name(s)) fail(path, "invalid value name " + show(s) + " (expected [A-Za-z0-9_.]+, without '%')");
+  if (!is_value_name(s)) fail(path, "invalid value name " + quote_bytes(s) + " (expected [A-Za-z0-9_.]+, without '%')");
   return s;
 }
 
@@ -177,7 +160,7 @@ std::vector<Operand> read_names(const json& j, const std::string& path) {
 DType read_dtype(const json& j, const std::string& path) {
   const std::string s = read_string(j, path);
   const auto d = parse_dtype(s);
-  if (!d) fail(path, "unknown dtype " + show(s) + " (expected f32, f64 or i64)");
+  if (!d) fail(path, "unknown dtype " + quote_bytes(s) + " (expected f32, f64 or i64)");
   return *d;
 }
 
@@ -220,7 +203,7 @@ AttrValue read_attr_value(const json& j, const std::string& path) {
       std::string s = read_identifier(j, path, "identifier");
       // The .vtg text would read these back as a bool or reject them.
       if (s == "true" || s == "false" || s == "nan" || s == "inf")
-        fail(path, "identifier " + show(s) + " is reserved; use a JSON boolean or number");
+        fail(path, "identifier " + quote_bytes(s) + " is reserved; use a JSON boolean or number");
       return s;
     }
     case json::value_t::array: return read_int_list(j, path);
@@ -232,7 +215,7 @@ AttrMap read_attrs(const json& j, const std::string& path) {
   if (!j.is_object()) fail_kind(path, "object", j);
   AttrMap m;
   for (const auto& [key, value] : j.items()) {
-    if (!is_identifier(key)) fail(path, "invalid attribute name " + show(key) + " (expected [A-Za-z_][A-Za-z0-9_]*)");
+    if (!is_identifier(key)) fail(path, "invalid attribute name " + quote_bytes(key) + " (expected [A-Za-z_][A-Za-z0-9_]*)");
     m.set(key, read_attr_value(value, member_path(path, key)));
   }
   return m;
@@ -244,7 +227,7 @@ Arg read_arg(const json& j, const std::string& path) {
   a.name = read_value_name(j.at("name"), member_path(path, "name"));
   const std::string kind = read_string(j.at("kind"), member_path(path, "kind"));
   if (kind != "input" && kind != "param")
-    fail(member_path(path, "kind"), "expected \"input\" or \"param\", found " + show(kind));
+    fail(member_path(path, "kind"), "expected \"input\" or \"param\", found " + quote_bytes(kind));
   a.kind = kind == "input" ? ArgKind::Input : ArgKind::Param;
   a.type = read_type(j, path);
   return a;

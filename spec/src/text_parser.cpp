@@ -17,16 +17,9 @@
 
 namespace vt::spec {
 
-namespace {
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c); }
-bool is_value_char(char c) { return is_ident_char(c) || c == '.'; }
-
 // Bytes outside printable ASCII print as \xNN so that a message about binary
 // garbage stays one readable line.
-std::string escape(std::string_view s) {
+std::string escape_bytes(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (char ch : s) {
@@ -42,11 +35,20 @@ std::string escape(std::string_view s) {
   return out;
 }
 
-std::string show(std::string_view s) {
+std::string quote_bytes(std::string_view s) {
   constexpr std::size_t kMaxShown = 40;  // a 1 MB bogus token must not become a 1 MB message
-  if (s.size() > kMaxShown) return "'" + escape(s.substr(0, kMaxShown)) + "...'";
-  return "'" + escape(s) + "'";
+  if (s.size() > kMaxShown) return "'" + escape_bytes(s.substr(0, kMaxShown)) + "...'";
+  return "'" + escape_bytes(s) + "'";
 }
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c); }
+bool is_value_char(char c) { return is_ident_char(c) || c == '.'; }
+
+
 
 enum class Tok { Ident, Value, Int, Float, LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Colon, Equals, End };
 
@@ -56,7 +58,7 @@ struct Token {
   SrcLoc loc;
 };
 
-std::string describe(const Token& t) { return t.kind == Tok::End ? "end of input" : show(t.text); }
+std::string describe(const Token& t) { return t.kind == Tok::End ? "end of input" : quote_bytes(t.text); }
 
 [[noreturn]] void fail_at(std::string_view file, SrcLoc loc, const std::string& msg) {
   throw ParseError(std::string(file) + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) + ": " + msg,
@@ -82,7 +84,7 @@ class Lexer {
   }
   bool has(std::size_t off = 0) const { return pos_ + off < src_.size(); }
   char at(std::size_t off = 0) const { return has(off) ? src_[pos_ + off] : '\0'; }
-  std::string describe_here() const { return has() ? show(src_.substr(pos_, 1)) : "end of input"; }
+  std::string describe_here() const { return has() ? quote_bytes(src_.substr(pos_, 1)) : "end of input"; }
 
   void skip_blanks() {
     while (has()) {
@@ -179,7 +181,7 @@ class Lexer {
     }
     if (has() && is_value_char(at())) {
       while (has() && is_value_char(at())) ++pos_;
-      fail_at(file_, loc, "malformed number " + show(src_.substr(start, pos_ - start)));
+      fail_at(file_, loc, "malformed number " + quote_bytes(src_.substr(start, pos_ - start)));
     }
     cur_ = make(is_float ? Tok::Float : Tok::Int, start, loc);
   }
@@ -296,7 +298,7 @@ class Parser {
     if (accept(Tok::RBrace)) return m;
     while (true) {
       const Token key = expect(Tok::Ident, m.empty() ? "an attribute name or '}'" : "an attribute name after ','");
-      if (m.has(key.text)) fail(key.loc, "duplicate attribute " + show(key.text));
+      if (m.has(key.text)) fail(key.loc, "duplicate attribute " + quote_bytes(key.text));
       expect(Tok::Equals, "'=' after the attribute name");
       m.set(std::string(key.text), parse_attr_value());
       if (accept(Tok::RBrace)) return m;
@@ -321,7 +323,7 @@ class Parser {
     // The printer writes non-finite floats as nan/inf; reading them back as
     // identifiers would silently change the attribute's kind.
     if (t.text == "nan" || t.text == "inf")
-      fail(t.loc, "non-finite float " + show(t.text) + " is not a literal");
+      fail(t.loc, "non-finite float " + quote_bytes(t.text) + " is not a literal");
     return std::string(t.text);
   }
 
@@ -342,7 +344,7 @@ class Parser {
     TensorType ty;
     const Token dt = expect(Tok::Ident, "a type (f32, f64 or i64)");
     const auto d = parse_dtype(dt.text);
-    if (!d) fail(dt.loc, "unknown dtype " + show(dt.text) + " (expected f32, f64 or i64)");
+    if (!d) fail(dt.loc, "unknown dtype " + quote_bytes(dt.text) + " (expected f32, f64 or i64)");
     ty.dtype = *d;
     expect(Tok::LBracket, "'[' after the dtype");
     if (!accept(Tok::RBracket)) {
@@ -366,7 +368,7 @@ class Parser {
   std::int64_t to_int(const Token& t) const {
     std::int64_t v = 0;
     const auto r = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
-    if (r.ec != std::errc{}) fail(t.loc, "integer " + show(t.text) + " does not fit in 64 bits");
+    if (r.ec != std::errc{}) fail(t.loc, "integer " + quote_bytes(t.text) + " does not fit in 64 bits");
     return v;
   }
 
@@ -374,7 +376,7 @@ class Parser {
     double v = 0;
     const auto r = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
     if (r.ec != std::errc{} || r.ptr != t.text.data() + t.text.size())
-      fail(t.loc, "float " + show(t.text) + " is out of the range of f64");
+      fail(t.loc, "float " + quote_bytes(t.text) + " is out of the range of f64");
     return v;
   }
 

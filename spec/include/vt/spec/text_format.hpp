@@ -41,6 +41,12 @@ std::string print_vtg(const GraphData& g);
 // Token classes, shared with the JSON reader so both accept the same names.
 // IDENT := [A-Za-z_][A-Za-z0-9_]*   (graph names, op names, attribute keys and
 //                                    identifier attribute values)
+// For messages that quote user input: printable ASCII as is, other bytes as
+// \xNN, so binary garbage stays one readable line. quote_bytes also adds
+// quotes and cuts after 40 bytes ("...").
+std::string escape_bytes(std::string_view s);
+std::string quote_bytes(std::string_view s);
+
 bool is_identifier(std::string_view s);
 // The part of a VALUE after '%': [A-Za-z0-9_.]+
 bool is_value_name(std::string_view s);

@@ -45,6 +45,13 @@ struct AxisSoftmax {
     axis(in[0].shape, a);
     return in[0];
   }
+  // Calls f(at, n) for every lane along the op's axis (none when it is empty).
+  template <class F>
+  static void lanes(const Shape& s, const AttrMap& a, F&& f) {
+    const std::size_t ax = axis(s, a);
+    const std::int64_t n = s[ax];
+    if (n > 0) for_each_lane(s, ax, [&](auto at) { f(at, n); });
+  }
 };
 
 // softmax {axis = -1}: y_k = exp(x_k) / sum_j exp(x_j).
@@ -54,26 +61,19 @@ struct Softmax : AxisSoftmax<Softmax> {
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
-    const std::size_t ax = axis(x.shape, a);
-    const std::int64_t n = x.shape[ax];
-    for_each_lane(x.shape, ax, [&](auto at) {
-      if (n == 0) return;
+    lanes(x.shape, a, [&](auto at, std::int64_t n) {
       const LaneExpSum<S> l = lane_exp_sum(x, at, n);
       for (std::int64_t k = 0; k < n; ++k) y[at(k)] = math::exp(S(x[at(k)] - l.m)) / l.sum;
     });
   }
   template <class S>
-  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+  static void vjp(Ins<S>, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
     if (!dx[0]) return;
-    const std::size_t ax = axis(y.shape, a);
-    const std::int64_t n = y.shape[ax];
-    for_each_lane(y.shape, ax, [&](auto at) {
-      if (n == 0) return;
+    lanes(y.shape, a, [&](auto at, std::int64_t n) {
       S dot = K(y[at(0)], 0);
       for (std::int64_t k = 0; k < n; ++k) dot += g[at(k)] * y[at(k)];
       for (std::int64_t k = 0; k < n; ++k) (*dx[0])[at(k)] += y[at(k)] * (g[at(k)] - dot);
     });
-    (void)in;
   }
 };
 
@@ -84,27 +84,20 @@ struct LogSoftmax : AxisSoftmax<LogSoftmax> {
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
-    const std::size_t ax = axis(x.shape, a);
-    const std::int64_t n = x.shape[ax];
-    for_each_lane(x.shape, ax, [&](auto at) {
-      if (n == 0) return;
+    lanes(x.shape, a, [&](auto at, std::int64_t n) {
       const LaneExpSum<S> l = lane_exp_sum(x, at, n);
       const S log_sum = math::log(l.sum);
       for (std::int64_t k = 0; k < n; ++k) y[at(k)] = (x[at(k)] - l.m) - log_sum;
     });
   }
   template <class S>
-  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+  static void vjp(Ins<S>, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
     if (!dx[0]) return;
-    const std::size_t ax = axis(y.shape, a);
-    const std::int64_t n = y.shape[ax];
-    for_each_lane(y.shape, ax, [&](auto at) {
-      if (n == 0) return;
+    lanes(y.shape, a, [&](auto at, std::int64_t n) {
       S gs = K(g[at(0)], 0);
       for (std::int64_t k = 0; k < n; ++k) gs += g[at(k)];
       for (std::int64_t k = 0; k < n; ++k) (*dx[0])[at(k)] += g[at(k)] - math::exp(y[at(k)]) * gs;
     });
-    (void)in;
   }
 };
 
