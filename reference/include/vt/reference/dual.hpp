@@ -1,0 +1,62 @@
+#pragma once
+// Dual numbers v + d*eps (eps^2 = 0) over any scalar S. Running an op's
+// generic forward on duals yields its JVP, so the JVP is never written by
+// hand, and comparing it with the hand-written VJP is a real check.
+// Comparisons look at the primal part only: at a kink the tangent follows the
+// branch the forward takes.
+#include "vt/spec/scalar.hpp"
+
+namespace vt::ref {
+
+template <class S>
+struct Dual {
+  S v;  // primal
+  S d;  // tangent
+
+  friend Dual operator+(const Dual& a, const Dual& b) { return {S(a.v + b.v), S(a.d + b.d)}; }
+  friend Dual operator-(const Dual& a, const Dual& b) { return {S(a.v - b.v), S(a.d - b.d)}; }
+  friend Dual operator*(const Dual& a, const Dual& b) { return {S(a.v * b.v), S(a.d * b.v + a.v * b.d)}; }
+  // (a/b)' = (a' b - a b') / b^2
+  friend Dual operator/(const Dual& a, const Dual& b) { return {S(a.v / b.v), S((a.d * b.v - a.v * b.d) / (b.v * b.v))}; }
+  Dual operator-() const { return {S(-v), S(-d)}; }
+  Dual& operator+=(const Dual& b) { return *this = *this + b; }
+  Dual& operator-=(const Dual& b) { return *this = *this - b; }
+  friend bool operator<(const Dual& a, const Dual& b) { return a.v < b.v; }
+  friend bool operator>(const Dual& a, const Dual& b) { return a.v > b.v; }
+  friend bool operator<=(const Dual& a, const Dual& b) { return a.v <= b.v; }
+  friend bool operator>=(const Dual& a, const Dual& b) { return a.v >= b.v; }
+  friend bool operator==(const Dual& a, const Dual& b) { return a.v == b.v; }
+  friend bool operator!=(const Dual& a, const Dual& b) { return a.v != b.v; }
+};
+
+}  // namespace vt::ref
+
+namespace vt::spec {
+
+template <class S>
+struct ScalarTraits<ref::Dual<S>> {
+  using D = ref::Dual<S>;
+  using Base = ScalarTraits<S>;
+  static constexpr bool transcendental = Base::transcendental;
+  static D constant(const D& like, long num, long den) { return {Base::constant(like.v, num, den), Base::constant(like.v, 0, 1)}; }
+  static D from_double(const D& like, double v) { return {Base::from_double(like.v, v), Base::constant(like.v, 0, 1)}; }
+  template <class C>
+  static D select(const C& cond, const D& a, const D& b) { return cond ? a : b; }
+  // Chain rule: f(v + d eps) = f(v) + f'(v) d eps.
+  static D exp(const D& x) {
+    const S e = Base::exp(x.v);
+    return {e, S(e * x.d)};
+  }
+  static D log(const D& x) { return {Base::log(x.v), S(x.d / x.v)}; }
+  static D sqrt(const D& x) {
+    const S r = Base::sqrt(x.v);
+    return {r, S(x.d / (Base::constant(r, 2, 1) * r))};
+  }
+  static D tanh(const D& x) {
+    const S t = Base::tanh(x.v);
+    return {t, S((Base::constant(t, 1, 1) - t * t) * x.d)};
+  }
+  static std::int64_t to_index(const D& x, bool& ok) { return Base::to_index(x.v, ok); }
+};
+
+}  // namespace vt::spec

@@ -1,0 +1,37 @@
+#pragma once
+// Exact rationals (GMP via Boost.Multiprecision) as a scalar of the op table.
+// Every finite float is a dyadic rational, so float inputs convert exactly;
+// arithmetic never rounds. Transcendental ops are refused (see generic_ops.hpp).
+#include <boost/multiprecision/gmp.hpp>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "vt/spec/scalar.hpp"
+
+namespace vt::ref {
+
+using Rational = boost::multiprecision::mpq_rational;
+
+// The exact value of a finite double; throws DomainError for NaN or infinity.
+Rational exact(double v);
+
+}  // namespace vt::ref
+
+namespace vt::spec {
+
+template <>
+struct ScalarTraits<ref::Rational> {
+  using R = ref::Rational;
+  static constexpr bool transcendental = false;
+  static R constant(const R&, long num, long den) { return R(num, den); }
+  static R from_double(const R&, double v) { return ref::exact(v); }
+  template <class C>
+  static R select(const C& cond, const R& a, const R& b) { return cond ? a : b; }
+  static std::int64_t to_index(const R& x, bool& ok) {
+    ok = boost::multiprecision::denominator(x) == 1 && boost::multiprecision::abs(boost::multiprecision::numerator(x)) < (std::int64_t{1} << 62);
+    return ok ? boost::multiprecision::numerator(x).convert_to<std::int64_t>() : 0;
+  }
+};
+
+}  // namespace vt::spec

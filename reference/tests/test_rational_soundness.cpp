@@ -1,0 +1,131 @@
+#define BOOST_TEST_MODULE reference_rational_soundness
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+
+#include "vt/reference/rational.hpp"
+#include "vt/reference/soundness.hpp"
+
+// Exact per-node soundness of the rational fragment: < g, J v > computed by
+// running each op's forward on dual rationals equals < VJP(g), v > from its
+// hand-written rule, with no tolerance. Inputs are distinct, nonzero small
+// rationals away from every kink and tie (those are conventions, tested in
+// spec/tests/test_op_conventions.cpp).
+
+using namespace vt;
+using ref::Rational;
+using spec::Dense;
+using spec::Shape;
+
+namespace {
+std::mt19937 rng(11);
+
+// Distinct nonzero rationals: odd numerator over 1..5, plus a per-element offset.
+Dense<Rational> R(Shape s, int salt = 0) {
+  std::uniform_int_distribution<int> num(-20, 20), den(1, 5);
+  Dense<Rational> d = Dense<Rational>::full(std::move(s), Rational(0));
+  for (std::int64_t k = 0; k < d.numel(); ++k) d[k] = Rational(2 * num(rng) + 1, den(rng)) + Rational(k + 1, 997) + Rational(salt, 101);
+  return d;
+}
+spec::AttrMap attrs(std::initializer_list<std::pair<const char*, spec::AttrValue>> kv) {
+  spec::AttrMap a;
+  for (const auto& [k, v] : kv) a.set(k, v);
+  return a;
+}
+// Output shape of Op at these inputs (the op's own rule).
+template <class Op>
+Shape out_shape(const std::vector<Dense<Rational>>& xs, spec::AttrMap& a) {
+  std::vector<spec::TensorType> t;
+  for (const auto& x : xs) t.push_back({spec::DType::f64, x.shape});
+  if constexpr (std::is_same_v<Op, spec::ops::CrossEntropy>) t[1].dtype = spec::DType::i64;
+  return spec::infer_type(*spec::find_op(Op::name), t, a).shape;
+}
+template <class Op>
+bool sound(std::vector<Dense<Rational>> xs, spec::AttrMap a = {}) {
+  std::vector<Dense<Rational>> vs;
+  for (std::size_t i = 0; i < xs.size(); ++i) vs.push_back(R(xs[i].shape, 50 + static_cast<int>(i)));
+  const Dense<Rational> g = R(out_shape<Op>(xs, a), 99);
+  const auto s = ref::soundness_sides<Op>(xs, vs, g, a);
+  BOOST_TEST_MESSAGE(Op::name << ": <g,Jv> = " << s.jvp_side << ", <VJP g,v> = " << s.vjp_side);
+  // 0 == 0 would prove nothing: the inputs must exercise the derivative.
+  BOOST_TEST(s.jvp_side != 0, Op::name << ": degenerate check, <g,Jv> = 0");
+  return s.jvp_side == s.vjp_side;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(elementwise_ops_are_exactly_sound) {
+  namespace o = spec::ops;
+  BOOST_TEST(sound<o::Neg>({R({2, 3})}));
+  BOOST_TEST(sound<o::Square>({R({2, 3})}));
+  BOOST_TEST(sound<o::Relu>({R({2, 3})}));
+  BOOST_TEST(sound<o::Abs>({R({2, 3})}));
+  BOOST_TEST(sound<o::Clamp>({R({3, 3})}, attrs({{"min", -2.6}, {"max", 3.3}})));
+  for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{{{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{2, 1}, {1, 3}}}) {
+    BOOST_TEST(sound<o::Add>({R(sa), R(sb, 1)}));
+    BOOST_TEST(sound<o::Sub>({R(sa), R(sb, 1)}));
+    BOOST_TEST(sound<o::Mul>({R(sa), R(sb, 1)}));
+    BOOST_TEST(sound<o::Div>({R(sa), R(sb, 1)}));
+    BOOST_TEST(sound<o::Maximum>({R(sa), R(sb, 1)}));
+    BOOST_TEST(sound<o::Minimum>({R(sa), R(sb, 1)}));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(matrix_layout_reduction_and_loss_ops_are_exactly_sound) {
+  namespace o = spec::ops;
+  BOOST_TEST(sound<o::Matmul>({R({2, 3}), R({3, 4}, 1)}));
+  BOOST_TEST(sound<o::Matmul>({R({2, 2, 3}), R({3, 2}, 1)}));
+  BOOST_TEST(sound<o::Linear>({R({4, 3}), R({2, 3}, 1), R({2}, 2)}));
+  BOOST_TEST(sound<o::Permute>({R({2, 3, 4})}, attrs({{"perm", spec::IntList{2, 0, 1}}})));
+  BOOST_TEST(sound<o::Transpose>({R({2, 3})}));
+  BOOST_TEST(sound<o::Reshape>({R({2, 3})}, attrs({{"shape", spec::IntList{3, -1}}})));
+  BOOST_TEST(sound<o::BroadcastTo>({R({2, 1})}, attrs({{"shape", spec::IntList{2, 2, 3}}})));
+  BOOST_TEST(sound<o::Sum>({R({2, 3, 2})}, attrs({{"axes", spec::IntList{0, 2}}})));
+  BOOST_TEST(sound<o::Mean>({R({2, 3})}));
+  BOOST_TEST(sound<o::Mean>({R({2, 3, 2})}, attrs({{"axes", spec::IntList{1}}, {"keepdim", true}})));
+  BOOST_TEST(sound<o::Max>({R({3, 4})}, attrs({{"axis", std::int64_t{1}}})));
+  BOOST_TEST(sound<o::MseLoss>({R({2, 3}), R({2, 3}, 1)}));
+}
+
+BOOST_AUTO_TEST_CASE(transcendental_ops_are_refused_over_rationals) {
+  Dense<Rational> x = R({2}), y = Dense<Rational>::full(Shape{2}, Rational(0));
+  const Dense<Rational>* in[] = {&x};
+  BOOST_CHECK_THROW(spec::generic_forward<Rational>(spec::op_id<spec::ops::Exp>, in, {}, y), spec::DomainError);
+}
+
+BOOST_AUTO_TEST_CASE(float_values_convert_exactly) {
+  BOOST_TEST(ref::exact(0.1) != Rational(1, 10));  // 0.1 is not a dyadic rational
+  BOOST_TEST(ref::exact(0.1) == Rational(3602879701896397, std::int64_t{1} << 55));
+  BOOST_TEST(ref::exact(-0.375) == Rational(-3, 8));
+  BOOST_CHECK_THROW(ref::exact(std::numeric_limits<double>::infinity()), spec::DomainError);
+}
+
+namespace mutants {
+struct NegSameSign : spec::ops::Unary<NegSameSign> {
+  static constexpr std::string_view name = "neg", math = "";
+  static constexpr spec::Fragment fragment = spec::Fragment::Rational;
+  template <class S> static S value(const S& x) { return -x; }
+  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
+};
+struct MeanWrongCount : spec::ops::Mean {
+  template <class S>
+  static void vjp(spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap& a, spec::Grads<S> dx) {
+    spec::ops::Sum::vjp(in, y, g, a, dx);
+    for (auto& v : dx[0]->data) v /= S(in[0]->numel());
+  }
+};
+struct ReluLeaky : spec::ops::Unary<ReluLeaky> {
+  static constexpr std::string_view name = "relu", math = "";
+  static constexpr spec::Fragment fragment = spec::Fragment::Rational;
+  template <class S> static S value(const S& x) { return spec::ops::Relu::value(x); }
+  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
+};
+}  // namespace mutants
+
+BOOST_AUTO_TEST_CASE(planted_bugs_fail_the_exact_check) {
+  int detected = 0;
+  detected += !sound<mutants::NegSameSign>({R({2, 3})});
+  detected += !sound<mutants::MeanWrongCount>({R({2, 3})}, attrs({{"axes", spec::IntList{1}}}));
+  detected += !sound<mutants::ReluLeaky>({R({2, 3})});
+  BOOST_TEST_MESSAGE(detected << " of 3 planted bugs detected");
+  BOOST_TEST(detected == 3);
+}
