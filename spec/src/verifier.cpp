@@ -1,5 +1,7 @@
 #include "vt/spec/verifier.hpp"
 
+#include "vt/spec/text_format.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -50,6 +52,8 @@ class Verifier {
   }
 
   std::vector<Diagnostic> run(ResolvedGraph* out) {
+    if (!is_identifier(g_.name))
+      error(SrcLoc{}, "invalid graph name " + quote_bytes(g_.name) + " (expected [A-Za-z_][A-Za-z0-9_]*)");
     for (const auto& a : g_.args) check_arg(a);
     for (const auto& n : g_.nodes) check_node(n, out);
     check_outputs(out);
@@ -60,6 +64,8 @@ class Verifier {
   void error(SrcLoc loc, std::string msg) { diags_.push_back({loc, std::move(msg)}); }
 
   bool define(const std::string& name, const TensorType& t, SrcLoc loc) {
+    // Names must print as .vtg tokens (graphs built in code are not parsed).
+    if (!is_value_name(name)) error(loc, "invalid value name " + quote_bytes(name) + " (expected [A-Za-z0-9_.]+)");
     auto [it, fresh] = defs_.emplace(name, Def{next_id_, t, loc});
     ++next_id_;
     if (!fresh) {

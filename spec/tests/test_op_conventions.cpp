@@ -163,3 +163,15 @@ BOOST_AUTO_TEST_CASE(nan_propagates_through_relu_maximum_minimum_and_max_like_py
   BOOST_TEST(std::isnan(fwd<ops::Max>({D({3}, {1, nan, 2})}, a)[0]));
   BOOST_TEST(std::isnan(fwd<ops::Max>({D({3}, {nan, 1, 2})}, a)[0]));
 }
+
+BOOST_AUTO_TEST_CASE(nan_inputs_get_pytorchs_gradients_in_relu_and_clamp) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // threshold_backward passes g at NaN; clamp's (x >= min) & (x <= max) gives 0.
+  BOOST_TEST(vjp_of<ops::Relu>({D({1}, {nan})}, D({1}, {1}))[0][0] == 1);
+  AttrMap a;
+  a.set("min", -1.0);
+  BOOST_TEST(vjp_of<ops::Clamp>({D({1}, {nan})}, D({1}, {1}), a)[0][0] == 0);
+  // A class index of 1e300 or NaN is rejected, not cast (undefined behaviour).
+  BOOST_CHECK_THROW(fwd<ops::CrossEntropy>({D({1, 2}, {0, 0}), D({1}, {1e300})}), DomainError);
+  BOOST_CHECK_THROW(fwd<ops::CrossEntropy>({D({1, 2}, {0, 0}), D({1}, {nan})}), DomainError);
+}

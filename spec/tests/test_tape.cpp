@@ -138,3 +138,17 @@ BOOST_AUTO_TEST_CASE(compiled_equals_eager_bitwise) {
       BOOST_TEST(eager.grad(slot[a])->data == compiled.grad(L.arg_slots[a])->data, boost::test_tools::per_element());
   }
 }
+
+BOOST_AUTO_TEST_CASE(an_intermediate_not_reached_by_the_last_backward_has_no_gradient) {
+  B be;
+  Tape<B> t(be);
+  const Slot x = t.leaf(D({}, {1}), true);
+  const Slot a = t.record(op_id<ops::Square>, std::vector<Slot>{x}, {}, f64({}));
+  const Slot b = t.record(op_id<ops::Neg>, std::vector<Slot>{a}, {}, f64({}));
+  const Slot c = t.record(op_id<ops::Exp>, std::vector<Slot>{x}, {}, f64({}));
+  t.backward(b);
+  BOOST_TEST((*t.grad(a))[0] == -1);
+  t.backward(c);
+  BOOST_TEST(t.grad(a) == nullptr);  // not a stale -1
+  BOOST_TEST((*t.grad(x))[0] == -2 + std::exp(1.0));
+}

@@ -117,3 +117,16 @@ BOOST_AUTO_TEST_CASE(example_graphs_verify_and_corrupted_copies_do_not) {
   }
   BOOST_TEST(files >= 5);
 }
+
+BOOST_AUTO_TEST_CASE(names_that_would_not_print_as_vtg_are_rejected) {
+  GraphBuilder b("g h");
+  auto x = b.input("a b", DType::f32, {2});
+  b.output(b.relu(x));
+  try {
+    b.build();
+    BOOST_FAIL("expected VerifyError");
+  } catch (const VerifyError& e) {
+    BOOST_TEST(std::string(e.what()).find("invalid graph name 'g h'") != std::string::npos, e.what());
+    BOOST_TEST(std::string(e.what()).find("invalid value name 'a b'") != std::string::npos, e.what());
+  }
+}

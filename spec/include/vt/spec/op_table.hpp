@@ -78,6 +78,7 @@ inline constexpr OpId op_id = detail::index_of<Op>(AllOps{});
 // `visit_op(id, [&]<class Op>() { ... })`). Returns whatever f returns.
 template <class F>
 decltype(auto) visit_op(OpId id, F&& f) {
+  if (id >= AllOps::size) throw UsageError("op id " + std::to_string(id) + " is not in the op table");
   return [&]<class... Ops>(OpList<Ops...>) -> decltype(auto) {
     using R = decltype(f.template operator()<ops::Add>());
     if constexpr (std::is_void_v<R>) {

@@ -30,6 +30,9 @@ struct ScalarTraits {
   // The integer held by an index-valued scalar; `ok` is false when x is not
   // an integer (a class index stored in a float or rational tensor).
   static std::int64_t to_index(const S& x, bool& ok) {
+    // Casting NaN or an out-of-range float is undefined: reject those first.
+    ok = x >= static_cast<S>(-0x1p62) && x <= static_cast<S>(0x1p62);
+    if (!ok) return 0;
     const auto i = static_cast<std::int64_t>(x);
     ok = static_cast<S>(i) == x;
     return i;

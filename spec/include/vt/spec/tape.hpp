@@ -87,7 +87,8 @@ class Tape {
     if (!seed && be_->numel(values_[root]) != 1)
       throw UsageError("backward: the root has " + std::to_string(be_->numel(values_[root])) +
                        " elements; pass a seed (gradient) for a non-scalar root");
-    std::vector<bool> reached(values_.size(), false);
+    reached_.assign(values_.size(), false);
+    std::vector<bool>& reached = reached_;
     Value& g_root = grad_in_sweep(root, reached);
     if (seed) be_->add_into(g_root, *seed);
     else {
@@ -127,10 +128,12 @@ class Tape {
   }
   bool requires_grad(Slot s) const { return requires_grad_.at(s); }
   bool is_leaf(Slot s) const { return is_leaf_.at(s); }
-  // The gradient accumulated for s, or null if backward never reached it.
+  // A leaf's accumulated gradient, or an intermediate's gradient from the
+  // last backward; null when that backward (or, for leaves, any) did not reach it.
   const Value* grad(Slot s) const {
     if (!requires_grad_.at(s)) throw UsageError("slot " + std::to_string(s) + " does not require grad");
-    return grads_[s] ? &*grads_[s] : nullptr;
+    const bool current = is_leaf_[s] || (s < reached_.size() && reached_[s]);
+    return grads_[s] && current ? &*grads_[s] : nullptr;
   }
   std::span<const Node> nodes() const { return nodes_; }
   std::size_t num_slots() const { return values_.size(); }
@@ -163,6 +166,7 @@ class Tape {
   std::vector<Value> values_;
   std::vector<std::optional<Value>> grads_;
   std::vector<bool> requires_grad_, is_leaf_;
+  std::vector<bool> reached_;  // slots the last backward reached
   std::vector<Node> nodes_;
 };
 

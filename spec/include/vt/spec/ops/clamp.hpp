@@ -44,8 +44,9 @@ struct Clamp {
     const Dense<S>& x = *in[0];
     for (std::int64_t i = 0; i < x.numel(); ++i) {
       S gi = g[i];
-      if (a.has("min")) gi = math::select(x[i] < ScalarTraits<S>::from_double(x[i], a.get_float("min")), K(gi, 0), gi);
-      if (a.has("max")) gi = math::select(x[i] > ScalarTraits<S>::from_double(x[i], a.get_float("max")), K(gi, 0), gi);
+      // Written as x >= lo and x <= hi, as torch does, so a NaN input gets 0.
+      if (a.has("min")) gi = math::select(x[i] >= ScalarTraits<S>::from_double(x[i], a.get_float("min")), gi, K(gi, 0));
+      if (a.has("max")) gi = math::select(x[i] <= ScalarTraits<S>::from_double(x[i], a.get_float("max")), gi, K(gi, 0));
       (*dx[0])[i] += gi;
     }
   }

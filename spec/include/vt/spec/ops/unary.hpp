@@ -91,14 +91,14 @@ struct Sigmoid : Unary<Sigmoid> {
 };
 
 // relu: y = max(x, 0), written as PyTorch's threshold (x <= 0 ? 0 : x) so
-// that NaN propagates and -0 becomes +0.  dx += g where x > 0, else 0;
-// relu'(0) = 0 as in PyTorch.
+// that NaN propagates and -0 becomes +0.  dx += 0 where x <= 0, else g
+// (threshold_backward: relu'(0) = 0, and a NaN input passes g, as in PyTorch).
 struct Relu : Unary<Relu> {
   static constexpr std::string_view name = "relu", math = "y = max(x,0); dx += (x>0 ? g : 0)  [relu'(0)=0]";
   static constexpr Fragment fragment = Fragment::Rational;
   template <class S> VT_HD static S value(const S& x) { return math::select(x <= K(x, 0), K(x, 0), x); }
   template <class S> VT_HD static S grad(const S& x, const S&, const S& g) {
-    return math::select(x > K(x, 0), g, K(g, 0));
+    return math::select(x <= K(x, 0), K(g, 0), g);
   }
 };
 
