@@ -37,7 +37,7 @@ template <class Op>
 Shape out_shape(const std::vector<Dense<Rational>>& xs, spec::AttrMap& a) {
   std::vector<spec::TensorType> t;
   for (const auto& x : xs) t.push_back({spec::DType::f64, x.shape});
-  if constexpr (std::is_same_v<Op, spec::ops::CrossEntropy>) t[1].dtype = spec::DType::i64;
+  if constexpr (std::is_base_of_v<spec::ops::CrossEntropy, Op>) t[1].dtype = spec::DType::i64;
   return spec::infer_type(*spec::find_op(Op::name), t, a).shape;
 }
 template <class Op>

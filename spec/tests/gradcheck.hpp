@@ -28,7 +28,7 @@ Dense<double> run_forward(const std::vector<Dense<double>>& xs, AttrMap& attrs) 
     in.push_back(&x);
   }
   // Index inputs (cross_entropy targets) are declared i64.
-  if constexpr (std::is_same_v<Op, ops::CrossEntropy>) types[1].dtype = DType::i64;
+  if constexpr (std::is_base_of_v<ops::CrossEntropy, Op>) types[1].dtype = DType::i64;
   const TensorType out = infer_type(*find_op(Op::name), types, attrs);
   Dense<double> y = Dense<double>::full(out.shape, 0.0);
   Op::template forward<double>(in, attrs, y);

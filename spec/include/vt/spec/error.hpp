@@ -34,8 +34,12 @@ struct VerifyError : std::runtime_error {
 
 // An operation applied to values it is not defined on (e.g. an exact division
 // by zero, an out-of-range class index): names the op and the offending value.
+// `inconclusive` marks the interval case where the answer is not wrong but
+// undecidable at the working precision (an ambiguous comparison).
 struct DomainError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit DomainError(const std::string& msg, bool undecided = false)
+      : std::runtime_error(msg), inconclusive(undecided) {}
+  bool inconclusive = false;
 };
 
 }  // namespace vt::spec

@@ -37,7 +37,7 @@ LoweredGraph lower(const GraphData& g, Tape<Backend>& tape, LowerOptions opt = {
   for (std::size_t n = 0; n < g.nodes.size(); ++n) {
     ins.clear();
     for (int id : r.operand_ids[n]) ins.push_back(out.value_slots[static_cast<std::size_t>(id)]);
-    out.value_slots.push_back(tape.append(r.ops[n]->id, ins, r.attrs[n], g.nodes[n].type));
+    out.value_slots.push_back(tape.append(r.ops[n]->id, ins, r.attrs[n], g.nodes[n].type, "%" + g.nodes[n].name));
   }
   for (int id : r.output_ids) out.output_slots.push_back(out.value_slots[static_cast<std::size_t>(id)]);
   return out;

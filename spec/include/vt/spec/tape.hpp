@@ -45,6 +45,7 @@ class Tape {
     AttrMap attrs;
     std::vector<Slot> inputs;
     Slot output;
+    std::string label;  // e.g. "%h" from a graph; errors name it
   };
 
   explicit Tape(Backend& backend) : be_(&backend) {}
@@ -55,13 +56,13 @@ class Tape {
   }
 
   // Appends a node whose output has `type` (from infer_type) without computing it.
-  Slot append(OpId op, std::span<const Slot> inputs, AttrMap attrs, const TensorType& type) {
+  Slot append(OpId op, std::span<const Slot> inputs, AttrMap attrs, const TensorType& type, std::string label = "") {
     const OpInfo& info = op_info(op);
     bool rg = false;
     for (std::size_t i = 0; i < inputs.size(); ++i)
       rg = rg || (requires_grad_.at(inputs[i]) && info.differentiable(static_cast<int>(i)));
     const Slot out = push_slot(be_->allocate(type), rg, /*is_leaf=*/false);
-    nodes_.push_back(Node{op, std::move(attrs), std::vector<Slot>(inputs.begin(), inputs.end()), out});
+    nodes_.push_back(Node{op, std::move(attrs), std::vector<Slot>(inputs.begin(), inputs.end()), out, std::move(label)});
     return out;
   }
 
@@ -110,7 +111,11 @@ class Tape {
         const bool wanted = requires_grad_[s] && info.differentiable(static_cast<int>(i));
         dx.push_back(wanted ? &grad_in_sweep(s, reached) : nullptr);
       }
-      be_->vjp(node.op, in, values_[node.output], *grads_[node.output], node.attrs, dx);
+      try {
+        be_->vjp(node.op, in, values_[node.output], *grads_[node.output], node.attrs, dx);
+      } catch (const DomainError& e) {
+        throw DomainError(where(node) + " backward: " + e.what(), e.inconclusive);
+      }
     }
   }
 
@@ -151,7 +156,16 @@ class Tape {
     std::vector<const Value*> in;
     in.reserve(node.inputs.size());
     for (Slot s : node.inputs) in.push_back(&values_[s]);
-    be_->forward(node.op, in, node.attrs, values_[node.output]);
+    try {
+      be_->forward(node.op, in, node.attrs, values_[node.output]);
+    } catch (const DomainError& e) {
+      throw DomainError(where(node) + ": " + e.what(), e.inconclusive);
+    }
+  }
+  // How errors name a node: its label (or slot) and op.
+  static std::string where(const Node& node) {
+    const std::string name = node.label.empty() ? "slot " + std::to_string(node.output) : node.label;
+    return name + " = " + std::string(op_info(node.op).name);
   }
   // The gradient buffer of s for this sweep: leaves keep what earlier sweeps
   // accumulated; intermediate values restart from zero (buffers are reused).

@@ -1,0 +1,116 @@
+#pragma once
+// Certified intervals (MPFI via Boost.Multiprecision) as a scalar of the op
+// table: every result encloses the true real value. The precision is set per
+// scope with IntervalPrecision (default 256 bits). Comparisons decide only
+// when the answer holds for every pair of values in the operands; otherwise
+// they throw a DomainError marked inconclusive, which the reference reports as
+// "inconclusive", never as a pass. (Boost's own comparison throws from a
+// noexcept function on overlap, which would abort the process; hence the wrapper.)
+#include <boost/multiprecision/mpfi.hpp>
+#include <boost/multiprecision/mpfr.hpp>
+#include <ostream>
+#include <string>
+
+#include "vt/reference/rational.hpp"
+#include "vt/spec/error.hpp"
+#include "vt/spec/scalar.hpp"
+
+namespace vt::ref {
+
+class Interval {
+ public:
+  using Raw = boost::multiprecision::mpfi_float;
+
+  Interval() = default;
+  Interval(long v) : v_(v) {}  // NOLINT: integers convert exactly, as for builtin scalars
+  explicit Interval(Raw r) : v_(std::move(r)) {}
+  const Raw& raw() const { return v_; }
+
+  friend Interval operator+(const Interval& a, const Interval& b) { return Interval(Raw(a.v_ + b.v_)); }
+  friend Interval operator-(const Interval& a, const Interval& b) { return Interval(Raw(a.v_ - b.v_)); }
+  friend Interval operator*(const Interval& a, const Interval& b) { return Interval(Raw(a.v_ * b.v_)); }
+  friend Interval operator/(const Interval& a, const Interval& b) { return Interval(Raw(a.v_ / b.v_)); }
+  Interval operator-() const { return Interval(Raw(-v_)); }
+  Interval& operator+=(const Interval& b) { v_ += b.v_; return *this; }
+  Interval& operator-=(const Interval& b) { v_ -= b.v_; return *this; }
+  Interval& operator*=(const Interval& b) { v_ *= b.v_; return *this; }
+  Interval& operator/=(const Interval& b) { v_ /= b.v_; return *this; }
+
+  // -1, 0 or 1 when certain (0 only for equal points); throws an
+  // inconclusive DomainError when the operands overlap otherwise.
+  friend int compare(const Interval& a, const Interval& b);
+  friend bool operator<(const Interval& a, const Interval& b) { return compare(a, b) < 0; }
+  friend bool operator>(const Interval& a, const Interval& b) { return compare(a, b) > 0; }
+  friend bool operator<=(const Interval& a, const Interval& b) { return compare(a, b) <= 0; }
+  friend bool operator>=(const Interval& a, const Interval& b) { return compare(a, b) >= 0; }
+  friend bool operator==(const Interval& a, const Interval& b) { return compare(a, b) == 0; }
+  friend bool operator!=(const Interval& a, const Interval& b) { return compare(a, b) != 0; }
+
+ private:
+  Raw v_;
+};
+
+using BigFloat = boost::multiprecision::mpfr_float;  // high-precision point arithmetic (finite differences)
+
+inline constexpr unsigned kDefaultIntervalBits = 256;
+
+// Sets the working precision (in bits) of new Interval and BigFloat values
+// for its lifetime, restoring the previous precision afterwards.
+class IntervalPrecision {
+ public:
+  explicit IntervalPrecision(unsigned bits = kDefaultIntervalBits);
+  ~IntervalPrecision();
+  IntervalPrecision(const IntervalPrecision&) = delete;
+  IntervalPrecision& operator=(const IntervalPrecision&) = delete;
+  static unsigned digits10_for(unsigned bits);
+
+ private:
+  unsigned saved_interval_, saved_float_;
+};
+
+// The exact enclosure of a rational (a point interval when it is dyadic).
+Interval to_interval(const Rational& q);
+// "[lo, hi]" with 20 significant digits, for messages.
+std::string to_string(const Interval& x);
+// Width relative to the magnitude: width / max(|mid|, tiny). 0 for points.
+double relative_width(const Interval& x);
+bool finite(const Interval& x);
+bool overlap(const Interval& a, const Interval& b);
+std::ostream& operator<<(std::ostream& os, const Interval& x);
+
+}  // namespace vt::ref
+
+namespace vt::spec {
+
+template <>
+struct ScalarTraits<ref::Interval> {
+  using I = ref::Interval;
+  static constexpr bool transcendental = true;
+  static I constant(const I&, long num, long den) { return I(num) / I(den); }
+  static I from_double(const I&, double v) { return ref::to_interval(ref::exact(v)); }
+  template <class C>
+  static I select(const C& cond, const I& a, const I& b) { return cond ? a : b; }
+  static I exp(const I& x) { return I(I::Raw(boost::multiprecision::exp(x.raw()))); }
+  // log and sqrt refuse intervals that reach outside their domain rather than
+  // return NaN bounds: the message names the offending interval.
+  static I log(const I& x) {
+    if (!(boost::multiprecision::lower(x.raw()) > 0))
+      throw DomainError("log of " + ref::to_string(x) + ", which reaches <= 0 (a singularity)");
+    return I(I::Raw(boost::multiprecision::log(x.raw())));
+  }
+  static I sqrt(const I& x) {
+    if (boost::multiprecision::lower(x.raw()) < 0)
+      throw DomainError("sqrt of " + ref::to_string(x) + ", which reaches below 0");
+    return I(I::Raw(boost::multiprecision::sqrt(x.raw())));
+  }
+  static I tanh(const I& x) { return I(I::Raw(boost::multiprecision::tanh(x.raw()))); }
+  static std::int64_t to_index(const I& x, bool& ok) {
+    using boost::multiprecision::lower;
+    using boost::multiprecision::upper;
+    const auto lo = lower(x.raw());
+    ok = lo == upper(x.raw()) && lo >= -0x1p62 && lo <= 0x1p62 && floor(lo) == lo;
+    return ok ? lo.convert_to<std::int64_t>() : 0;
+  }
+};
+
+}  // namespace vt::spec

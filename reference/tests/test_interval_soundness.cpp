@@ -1,0 +1,216 @@
+#define BOOST_TEST_MODULE reference_interval_soundness
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+
+#include "vt/reference/soundness.hpp"
+
+// Transcendental ops: <g,Jv> and <VJP g,v> as 256-bit interval enclosures
+// must overlap, and a 256-bit central finite difference must agree with them
+// to 1e-40. Also the full-Jacobian mode (every entry, exact for the rational
+// fragment) and the documented conventions at non-smooth points, exactly.
+
+using namespace vt;
+using ref::Rational;
+using ref::Verdict;
+using spec::Dense;
+using spec::Shape;
+
+namespace {
+std::mt19937 rng(5);
+// Distinct small rationals in about [-2, 2] (or (0.25, 4] with positive = true).
+Dense<Rational> R(Shape s, bool positive = false) {
+  std::uniform_int_distribution<int> num(-40, 40);
+  Dense<Rational> d = Dense<Rational>::full(std::move(s), Rational(0));
+  for (std::int64_t k = 0; k < d.numel(); ++k) {
+    const Rational v = Rational(2 * num(rng) + 1, 41) + Rational(k + 1, 9973);
+    d[k] = positive ? Rational(1, 4) + v * v : v;
+  }
+  return d;
+}
+spec::AttrMap attrs(std::initializer_list<std::pair<const char*, spec::AttrValue>> kv) {
+  spec::AttrMap a;
+  for (const auto& [k, v] : kv) a.set(k, v);
+  return a;
+}
+template <class Op>
+Shape out_shape(const std::vector<Dense<Rational>>& xs, spec::AttrMap a) {
+  std::vector<spec::TensorType> t;
+  for (const auto& x : xs) t.push_back({spec::DType::f64, x.shape});
+  if constexpr (std::is_base_of_v<spec::ops::CrossEntropy, Op>) t[1].dtype = spec::DType::i64;
+  return spec::infer_type(*spec::find_op(Op::name), t, a).shape;
+}
+template <class Op>
+ref::IntervalSoundness check(std::vector<Dense<Rational>> xs, spec::AttrMap a = {}) {
+  std::vector<Dense<Rational>> vs;
+  for (const auto& x : xs) vs.push_back(R(x.shape));
+  const auto r = ref::interval_soundness<Op>(xs, vs, R(out_shape<Op>(xs, a)), a);
+  BOOST_TEST_MESSAGE(Op::name << ": " << ref::to_string(r.verdict) << ": " << r.detail);
+  return r;
+}
+Dense<Rational> targets(std::vector<int> t) {
+  Dense<Rational> d = Dense<Rational>::full(Shape{static_cast<std::int64_t>(t.size())}, Rational(0));
+  for (std::size_t i = 0; i < t.size(); ++i) d.data[i] = t[i];
+  return d;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(transcendental_ops_are_sound_by_intervals_and_finite_differences) {
+  namespace o = spec::ops;
+  BOOST_TEST(check<o::Exp>({R({2, 3})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Log>({R({2, 3}, true)}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Sqrt>({R({2, 3}, true)}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Tanh>({R({2, 3})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Sigmoid>({R({2, 3})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Softmax>({R({2, 4})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Softmax>({R({3, 2})}, attrs({{"axis", std::int64_t{0}}})).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::LogSoftmax>({R({2, 4})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::CrossEntropy>({R({3, 4}), targets({2, 0, 3})}).verdict == Verdict::Sound);
+}
+
+namespace mutants {
+// softmax backward missing the subtraction term: dx += y * g.
+struct SoftmaxNoSubtraction : spec::ops::Softmax {
+  template <class S>
+  static void vjp(spec::Ins<S>, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap&, spec::Grads<S> dx) {
+    for (std::int64_t i = 0; i < y.numel(); ++i) (*dx[0])[i] += y[i] * g[i];
+  }
+};
+// tanh backward with the wrong sign: dx += g (y^2 - 1).
+struct TanhWrongSign : spec::ops::Unary<TanhWrongSign> {
+  static constexpr std::string_view name = "tanh", math = "";
+  static constexpr spec::Fragment fragment = spec::Fragment::Transcendental;
+  template <class S> static S value(const S& x) { return spec::math::tanh(x); }
+  template <class S> static S grad(const S&, const S& y, const S& g) { return g * (y * y - spec::K(y, 1)); }
+};
+// cross_entropy backward not divided by N.
+struct CrossEntropyNoMean : spec::ops::CrossEntropy {
+  template <class S>
+  static void vjp(spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap& a, spec::Grads<S> dx) {
+    spec::ops::CrossEntropy::vjp(in, y, g, a, dx);
+    for (auto& v : dx[0]->data) v *= spec::K(v, in[0]->shape[0]);
+  }
+};
+}  // namespace mutants
+
+BOOST_AUTO_TEST_CASE(planted_transcendental_bugs_are_unsound) {
+  int detected = 0;
+  detected += check<mutants::SoftmaxNoSubtraction>({R({2, 4})}).verdict == Verdict::Unsound;
+  detected += check<mutants::TanhWrongSign>({R({2, 3})}).verdict == Verdict::Unsound;
+  detected += check<mutants::CrossEntropyNoMean>({R({3, 4}), targets({1, 1, 0})}).verdict == Verdict::Unsound;
+  BOOST_TEST_MESSAGE(detected << " of 3 planted bugs detected");
+  BOOST_TEST(detected == 3);
+}
+
+namespace {
+// relu of exp(x) - exp(x): for a non-point enclosure of exp(x) the difference
+// straddles 0, so relu's comparison is undecidable.
+struct ReluOfDifference : spec::ops::Unary<ReluOfDifference> {
+  static constexpr std::string_view name = "relu", math = "";
+  static constexpr spec::Fragment fragment = spec::Fragment::Transcendental;
+  template <class S> static S value(const S& x) { return spec::ops::Relu::value(S(spec::math::exp(x) - spec::math::exp(x))); }
+  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(undecidable_comparisons_are_inconclusive_never_sound) {
+  // relu at an input whose enclosure straddles 0 (x - x for an interval x
+  // that is not a point) cannot be decided: the verdict must be inconclusive.
+  BOOST_TEST(check<ReluOfDifference>({R({2})}).verdict == Verdict::Inconclusive);
+}
+
+namespace {
+template <class Op>
+ref::JacobianReport<Rational> exact_jacobian(std::vector<Dense<Rational>> xs, spec::AttrMap a = {}) {
+  const auto rep = ref::full_jacobian<Op, Rational>(xs, a, out_shape<Op>(xs, a), Rational(0),
+                                                    [](const Rational& p, const Rational& q) { return p == q; });
+  BOOST_TEST_MESSAGE(Op::name << ": " << rep.entries << " entries, " << rep.mismatches << " mismatches " << rep.first_mismatch);
+  return rep;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(full_jacobian_mode_is_exact_for_every_rational_op) {
+  namespace o = spec::ops;
+  std::int64_t entries = 0;
+  auto ok = [&](const ref::JacobianReport<Rational>& r) {
+    entries += r.entries;
+    return r.mismatches == 0 && r.entries > 0;
+  };
+  BOOST_TEST(ok(exact_jacobian<o::Add>({R({2, 3}), R({3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Sub>({R({2, 1}), R({1, 3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Mul>({R({2, 3}), R({3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Div>({R({2, 3}), R({3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Maximum>({R({2, 3}), R({2, 3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Minimum>({R({2, 3}), R({3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Neg>({R({3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Square>({R({3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Relu>({R({4})})));
+  BOOST_TEST(ok(exact_jacobian<o::Abs>({R({4})})));
+  BOOST_TEST(ok(exact_jacobian<o::Clamp>({R({4})}, attrs({{"min", -0.7}, {"max", 0.9}}))));
+  BOOST_TEST(ok(exact_jacobian<o::Matmul>({R({2, 2, 3}), R({3, 2})})));
+  BOOST_TEST(ok(exact_jacobian<o::Linear>({R({3, 2}), R({2, 2}), R({2})})));
+  BOOST_TEST(ok(exact_jacobian<o::Permute>({R({2, 3, 2})}, attrs({{"perm", spec::IntList{1, 2, 0}}}))));
+  BOOST_TEST(ok(exact_jacobian<o::Transpose>({R({2, 3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Reshape>({R({2, 3})}, attrs({{"shape", spec::IntList{3, 2}}}))));
+  BOOST_TEST(ok(exact_jacobian<o::BroadcastTo>({R({3, 1})}, attrs({{"shape", spec::IntList{2, 3, 2}}}))));
+  BOOST_TEST(ok(exact_jacobian<o::Sum>({R({2, 3})}, attrs({{"axes", spec::IntList{1}}}))));
+  BOOST_TEST(ok(exact_jacobian<o::Mean>({R({2, 3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Max>({R({2, 3})}, attrs({{"axis", std::int64_t{0}}}))));
+  BOOST_TEST(ok(exact_jacobian<o::MseLoss>({R({2, 3}), R({2, 3})})));
+  BOOST_TEST_MESSAGE(entries << " Jacobian entries compared exactly");
+}
+
+// A bug in one Jacobian entry only: a random projection <g,Jv> can miss it
+// when v or g is zero there; the full mode cannot.
+struct AddWrongInOneEntry : spec::ops::Add {
+  template <class S>
+  static void vjp(spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap& a, spec::Grads<S> dx) {
+    spec::ops::Add::vjp(in, y, g, a, dx);
+    if (dx[0]) (*dx[0])[3] += g[3];
+  }
+};
+BOOST_AUTO_TEST_CASE(full_jacobian_mode_finds_a_single_wrong_entry) {
+  const auto rep = exact_jacobian<AddWrongInOneEntry>({R({2, 3}), R({2, 3})});
+  BOOST_TEST(rep.mismatches == 1);
+  BOOST_TEST(rep.first_mismatch.find("d y[3] / d in0[3]") != std::string::npos, rep.first_mismatch);
+}
+
+// Non-smooth points: the VJP there must equal the documented convention
+// exactly (PyTorch's), each as its own case.
+BOOST_AUTO_TEST_CASE(conventions_at_non_smooth_points_hold_exactly) {
+  namespace o = spec::ops;
+  auto vjp = [](spec::OpId id, std::vector<Dense<Rational>> xs, Dense<Rational> g, spec::AttrMap a = {}) {
+    std::vector<spec::TensorType> t;
+    for (const auto& x : xs) t.push_back({spec::DType::f64, x.shape});
+    const auto out = spec::infer_type(spec::op_info(id), t, a);
+    std::vector<const Dense<Rational>*> in;
+    for (const auto& x : xs) in.push_back(&x);
+    Dense<Rational> y = Dense<Rational>::full(out.shape, Rational(0));
+    spec::generic_forward<Rational>(id, in, a, y);
+    std::vector<Dense<Rational>> dx;
+    for (const auto& x : xs) dx.push_back(Dense<Rational>::full(x.shape, Rational(0)));
+    std::vector<Dense<Rational>*> dp;
+    for (auto& d : dx) dp.push_back(&d);
+    spec::generic_vjp<Rational>(id, in, y, g, a, dp);
+    return dx;
+  };
+  auto D = [](std::vector<Rational> v) {
+    Dense<Rational> d = Dense<Rational>::full(Shape{static_cast<std::int64_t>(v.size())}, Rational(0));
+    d.data = std::move(v);
+    return d;
+  };
+  const Rational half(1, 2);
+  BOOST_TEST(vjp(spec::op_id<o::Relu>, {D({0})}, D({1}))[0][0] == 0);  // relu'(0) = 0
+  BOOST_TEST(vjp(spec::op_id<o::Abs>, {D({0})}, D({1}))[0][0] == 0);   // sgn(0) = 0
+  const auto m = vjp(spec::op_id<o::Maximum>, {D({Rational(1, 3)}), D({Rational(1, 3)})}, D({1}));
+  BOOST_TEST((m[0][0] == half && m[1][0] == half));  // ties split
+  spec::AttrMap ax;
+  ax.set("axis", std::int64_t{0});
+  const auto mx = vjp(spec::op_id<o::Max>, {D({2, 5, 5})}, Dense<Rational>::full(Shape{}, Rational(1)), ax);
+  BOOST_TEST((mx[0][0] == 0 && mx[0][1] == half && mx[0][2] == half));
+  spec::AttrMap c;
+  c.set("min", -0.5);
+  c.set("max", 0.25);
+  const auto cl = vjp(spec::op_id<o::Clamp>, {D({Rational(-1, 2), Rational(1, 4), Rational(1, 3)})}, D({1, 1, 1}), c);
+  BOOST_TEST((cl[0][0] == 1 && cl[0][1] == 1 && cl[0][2] == 0));  // bounds pass the gradient
+}
