@@ -10,6 +10,7 @@
 #   vt_dep::gmp vt_dep::mpfr vt_dep::mpfi   (find_library/find_path)
 #   vt_dep::openblas               (pkg-config 'openblas', else find_library)
 #   vt_dep::z3                     (find_package(Z3 CONFIG), else find_library)
+#   ZLIB::ZLIB                     (find_package(ZLIB), CMake's FindZLIB)
 #
 # Nothing here is fatal: every dependency that cannot be found is appended to
 # VT_DEPS_MISSING and the includer decides what to do (the root configure stops
@@ -88,6 +89,14 @@ if(NOT TARGET vt_dep::openblas)
   else()
     list(APPEND VT_DEPS_MISSING "OpenBLAS (cblas.h + libopenblas; apt: libopenblas-dev)")
   endif()
+endif()
+
+# --- zlib (runtime: NPZ archives, deflate + CRC-32) ----------------------------
+if(NOT TARGET ZLIB::ZLIB)
+  find_package(ZLIB QUIET)
+endif()
+if(NOT TARGET ZLIB::ZLIB)
+  list(APPEND VT_DEPS_MISSING "zlib (apt: zlib1g-dev)")
 endif()
 
 # --- Z3 (contracts) -------------------------------------------------------------

@@ -14,6 +14,7 @@ PACKAGES=(
   libz3-dev
   # BLAS (runtime) -- OpenBLAS, not the reference BLAS
   libopenblas-dev
+  zlib1g-dev  # NPY/NPZ archives (runtime): deflate + CRC-32
   # CLI, formatting, JSON interchange
   libcli11-dev libfmt-dev nlohmann-json3-dev
 )

@@ -20,6 +20,24 @@ namespace vt::spec {
 // transcendental ops need exp/log/sqrt/tanh and are checked with intervals.
 enum class Fragment : std::uint8_t { Rational, Transcendental };
 
+// The error a float implementation of an op may make, measured against the
+// exact result on the same float inputs (u = unit roundoff of the dtype).
+// reference/ turns each kind into a per-element bound (contract_bounds.hpp).
+enum class ContractKind : std::uint8_t {
+  Exact,    // no rounding: the float result equals the exact one (moves, selections)
+  Ulp,      // elementwise: |y - y*| <= ulps * ulp(y*)
+  Dot,      // sums and dot products: |y - y*| <= gamma_n * sum |terms|, gamma_n = n u / (1 - n u)
+  Derived,  // softmax family and losses: bound derived from the ops they are made of
+};
+struct ErrorContract {
+  ContractKind kind;
+  double ulps = 0;  // for Ulp
+};
+constexpr ErrorContract exact_contract{ContractKind::Exact};
+constexpr ErrorContract ulp_contract(double ulps) { return {ContractKind::Ulp, ulps}; }
+constexpr ErrorContract dot_contract{ContractKind::Dot};
+constexpr ErrorContract derived_contract{ContractKind::Derived};
+
 template <class Op>
 concept OpDecl = requires(std::span<const TensorType> types, const AttrMap& attrs, Ins<double> in,
                           Dense<double>& y, const Dense<double>& cy, Grads<double> dx) {
@@ -28,6 +46,7 @@ concept OpDecl = requires(std::span<const TensorType> types, const AttrMap& attr
   { Op::min_arity } -> std::convertible_to<int>;
   { Op::max_arity } -> std::convertible_to<int>;
   { Op::fragment } -> std::convertible_to<Fragment>;
+  { Op::contract } -> std::convertible_to<ErrorContract>;
   { std::span<const AttrSpec>(Op::attrs) };
   { Op::differentiable(0) } -> std::same_as<bool>;
   { Op::infer(types, attrs) } -> std::same_as<TensorType>;
@@ -39,7 +58,7 @@ concept OpDecl = requires(std::span<const TensorType> types, const AttrMap& attr
 // plainly when a declaration is incomplete.
 template <class Op>
 constexpr bool declares_op() {
-  static_assert(OpDecl<Op>, "op declaration incomplete: it needs name, math, min/max_arity, fragment, attrs, "
+  static_assert(OpDecl<Op>, "op declaration incomplete: it needs name, math, min/max_arity, fragment, contract, attrs, "
                             "differentiable, infer, forward<S> and vjp<S> (see OpDecl in op_decl.hpp)");
   return OpDecl<Op>;
 }

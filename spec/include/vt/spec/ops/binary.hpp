@@ -44,6 +44,7 @@ struct Binary {
 struct Add : Binary<Add> {
   static constexpr std::string_view name = "add", math = "y = a+b; da += g; db += g";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = ulp_contract(0.5);
   template <class S> VT_HD static S value(const S& a, const S& b) { return a + b; }
   template <class S> VT_HD static S grad_a(const S&, const S&, const S&, const S& g) { return g; }
   template <class S> VT_HD static S grad_b(const S&, const S&, const S&, const S& g) { return g; }
@@ -53,6 +54,7 @@ struct Add : Binary<Add> {
 struct Sub : Binary<Sub> {
   static constexpr std::string_view name = "sub", math = "y = a-b; da += g; db += -g";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = ulp_contract(0.5);
   template <class S> VT_HD static S value(const S& a, const S& b) { return a - b; }
   template <class S> VT_HD static S grad_a(const S&, const S&, const S&, const S& g) { return g; }
   template <class S> VT_HD static S grad_b(const S&, const S&, const S&, const S& g) { return -g; }
@@ -62,6 +64,7 @@ struct Sub : Binary<Sub> {
 struct Mul : Binary<Mul> {
   static constexpr std::string_view name = "mul", math = "y = a*b; da += g*b; db += g*a";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = ulp_contract(0.5);
   template <class S> VT_HD static S value(const S& a, const S& b) { return a * b; }
   template <class S> VT_HD static S grad_a(const S&, const S& b, const S&, const S& g) { return g * b; }
   template <class S> VT_HD static S grad_b(const S& a, const S&, const S&, const S& g) { return g * a; }
@@ -71,6 +74,7 @@ struct Mul : Binary<Mul> {
 struct Div : Binary<Div> {
   static constexpr std::string_view name = "div", math = "y = a/b; da += g/b; db += -g*a/(b*b)";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = ulp_contract(0.5);
   template <class S> VT_HD static S value(const S& a, const S& b) { return a / b; }
   template <class S> VT_HD static S grad_a(const S&, const S& b, const S&, const S& g) { return g / b; }
   template <class S> VT_HD static S grad_b(const S& a, const S& b, const S&, const S& g) { return -(g * a) / (b * b); }
@@ -83,6 +87,7 @@ struct Maximum : Binary<Maximum> {
   static constexpr std::string_view name = "maximum",
                                     math = "y = max(a,b); da += g*[a>b] + g/2*[a==b]; db += g*[b>a] + g/2*[a==b]";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = exact_contract;
   template <class S> VT_HD static S value(const S& a, const S& b) {
     return math::select(a < b, b, math::select(b == b, a, b));
   }
@@ -97,6 +102,7 @@ struct Minimum : Binary<Minimum> {
   static constexpr std::string_view name = "minimum",
                                     math = "y = min(a,b); da += g*[a<b] + g/2*[a==b]; db += g*[b<a] + g/2*[a==b]";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = exact_contract;
   template <class S> VT_HD static S value(const S& a, const S& b) {
     return math::select(b < a, b, math::select(b == b, a, b));
   }

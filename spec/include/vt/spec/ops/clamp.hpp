@@ -10,6 +10,7 @@ namespace vt::spec::ops {
 struct Clamp {
   static constexpr std::string_view name = "clamp", math = "y = min(max(x,lo),hi); dx += g*[lo<=x<=hi]";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = exact_contract;
   static constexpr int min_arity = 1, max_arity = 1;
   static constexpr std::array<AttrSpec, 2> attrs{{{"max", AttrKind::Float}, {"min", AttrKind::Float}}};
   static constexpr bool differentiable(int) { return true; }

@@ -38,6 +38,7 @@ struct Gather {
 // permute {perm}: output axis k is input axis perm[k].  dx = permute(g, perm^-1).
 struct Permute : Gather<Permute> {
   static constexpr std::string_view name = "permute", math = "y[i_perm] = x[i]; dx += permute(g, inverse(perm))";
+  static constexpr ErrorContract contract = exact_contract;
   static constexpr std::array<AttrSpec, 1> attrs{{{"perm", AttrKind::Ints, true}}};
   static std::vector<std::int64_t> checked_perm(const Shape& s, const AttrMap& a) {
     IntList p = a.get_ints("perm");
@@ -62,6 +63,7 @@ struct Permute : Gather<Permute> {
 // transpose {dim0 = -2, dim1 = -1}: swaps two axes (a permute).
 struct Transpose : Gather<Transpose> {
   static constexpr std::string_view name = "transpose", math = "swap axes dim0, dim1; dx += transpose(g)";
+  static constexpr ErrorContract contract = exact_contract;
   static constexpr std::array<AttrSpec, 2> attrs{{{"dim0", AttrKind::Int}, {"dim1", AttrKind::Int}}};
   static std::vector<std::int64_t> perm(const Shape& s, const AttrMap& a) {
     if (s.rank() < 2 && !(a.has("dim0") && a.has("dim1")))
@@ -82,6 +84,7 @@ struct Transpose : Gather<Transpose> {
 // reshape {shape}: same elements in row-major order; one entry may be -1.
 struct Reshape : Gather<Reshape> {
   static constexpr std::string_view name = "reshape", math = "y = x viewed as shape; dx += reshape(g)";
+  static constexpr ErrorContract contract = exact_contract;
   static constexpr std::array<AttrSpec, 1> attrs{{{"shape", AttrKind::Ints, true}}};
   static TensorType infer(std::span<const TensorType> in, const AttrMap& a) {
     IntList d = a.get_ints("shape");
@@ -121,6 +124,7 @@ struct Reshape : Gather<Reshape> {
 // dx += g summed over the broadcast axes.
 struct BroadcastTo : Gather<BroadcastTo> {
   static constexpr std::string_view name = "broadcast_to", math = "y = x broadcast to shape; dx += sum of g over broadcast axes";
+  static constexpr ErrorContract contract = exact_contract;
   static constexpr std::array<AttrSpec, 1> attrs{{{"shape", AttrKind::Ints, true}}};
   static TensorType infer(std::span<const TensorType> in, const AttrMap& a) {
     Shape to(a.get_ints("shape"));

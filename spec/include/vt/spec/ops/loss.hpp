@@ -10,6 +10,7 @@ namespace vt::spec::ops {
 struct MseLoss {
   static constexpr std::string_view name = "mse_loss", math = "y = mean((x-t)^2); dx += 2*(x-t)*g/N; dt += -2*(x-t)*g/N";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = derived_contract;
   static constexpr int min_arity = 2, max_arity = 2;
   static constexpr std::array<AttrSpec, 0> attrs{};
   static constexpr bool differentiable(int) { return true; }
@@ -51,6 +52,7 @@ struct CrossEntropy {
   static constexpr std::string_view name = "cross_entropy",
                                     math = "y = mean_n(logsumexp(x_n) - x_n[t_n]); dx += g/N*(softmax(x) - onehot(t))";
   static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr ErrorContract contract = derived_contract;
   static constexpr int min_arity = 2, max_arity = 2;
   static constexpr std::array<AttrSpec, 0> attrs{};
   static constexpr bool differentiable(int input) { return input == 0; }

@@ -14,6 +14,7 @@ namespace vt::spec::ops {
 struct Matmul {
   static constexpr std::string_view name = "matmul", math = "y = a@b; da += g@b^T; db += a^T@g (batch-broadcast, summed)";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = dot_contract;
   static constexpr int min_arity = 2, max_arity = 2;
   static constexpr std::array<AttrSpec, 0> attrs{};
   static constexpr bool differentiable(int) { return true; }
@@ -92,6 +93,7 @@ struct Matmul {
 struct Linear {
   static constexpr std::string_view name = "linear", math = "y = x@W^T + b; dx += g@W; dW += g^T@x; db += sum_rows(g)";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = dot_contract;
   static constexpr int min_arity = 2, max_arity = 3;
   static constexpr std::array<AttrSpec, 0> attrs{};
   static constexpr bool differentiable(int) { return true; }

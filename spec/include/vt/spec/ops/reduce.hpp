@@ -33,6 +33,7 @@ struct AxesReduction {
 // sum {axes, keepdim}: y = sum of x over axes.  dx += g broadcast back.
 struct Sum : AxesReduction<Sum> {
   static constexpr std::string_view name = "sum", math = "y = sum_axes(x); dx += broadcast(g)";
+  static constexpr ErrorContract contract = dot_contract;
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
@@ -50,6 +51,7 @@ struct Sum : AxesReduction<Sum> {
 // mean {axes, keepdim}: y = sum(x) / n, n = elements per output.  dx += g / n.
 struct Mean : AxesReduction<Mean> {
   static constexpr std::string_view name = "mean", math = "y = sum_axes(x)/n; dx += broadcast(g)/n";
+  static constexpr ErrorContract contract = dot_contract;
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     Sum::forward(in, a, y);
@@ -75,6 +77,7 @@ struct Max {
   static constexpr std::string_view name = "max", math = "y = max_axis(x); dx += g/t at the t maximal elements";
   static constexpr int min_arity = 1, max_arity = 1;
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = exact_contract;
   static constexpr std::array<AttrSpec, 2> attrs{{{"axis", AttrKind::Int, true}, {"keepdim", AttrKind::Bool}}};
   static constexpr bool differentiable(int) { return true; }
   static std::vector<bool> axes(const Shape& s, const AttrMap& a) {

@@ -58,6 +58,7 @@ struct AxisSoftmax {
 // dx_k += y_k (g_k - sum_j g_j y_j).
 struct Softmax : AxisSoftmax<Softmax> {
   static constexpr std::string_view name = "softmax", math = "y = exp(x)/sum(exp(x)); dx += y*(g - sum(g*y))";
+  static constexpr ErrorContract contract = derived_contract;
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
@@ -81,6 +82,7 @@ struct Softmax : AxisSoftmax<Softmax> {
 // dx_k += g_k - exp(y_k) sum_j g_j.
 struct LogSoftmax : AxisSoftmax<LogSoftmax> {
   static constexpr std::string_view name = "log_softmax", math = "y = x - logsumexp(x); dx += g - exp(y)*sum(g)";
+  static constexpr ErrorContract contract = derived_contract;
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];

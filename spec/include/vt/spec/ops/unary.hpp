@@ -37,6 +37,7 @@ struct Unary {
 struct Neg : Unary<Neg> {
   static constexpr std::string_view name = "neg", math = "y = -x; dx += -g";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = exact_contract;
   template <class S> VT_HD static S value(const S& x) { return -x; }
   template <class S> VT_HD static S grad(const S&, const S&, const S& g) { return -g; }
 };
@@ -45,6 +46,7 @@ struct Neg : Unary<Neg> {
 struct Square : Unary<Square> {
   static constexpr std::string_view name = "square", math = "y = x*x; dx += 2*x*g";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = ulp_contract(0.5);
   template <class S> VT_HD static S value(const S& x) { return x * x; }
   template <class S> VT_HD static S grad(const S& x, const S&, const S& g) { return K(x, 2) * x * g; }
 };
@@ -53,6 +55,7 @@ struct Square : Unary<Square> {
 struct Exp : Unary<Exp> {
   static constexpr std::string_view name = "exp", math = "y = exp(x); dx += g*y";
   static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr ErrorContract contract = ulp_contract(2);
   template <class S> VT_HD static S value(const S& x) { return math::exp(x); }
   template <class S> VT_HD static S grad(const S&, const S& y, const S& g) { return g * y; }
 };
@@ -62,6 +65,7 @@ struct Exp : Unary<Exp> {
 struct Log : Unary<Log> {
   static constexpr std::string_view name = "log", math = "y = ln(x); dx += g/x";
   static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr ErrorContract contract = ulp_contract(2);
   template <class S> VT_HD static S value(const S& x) { return math::log(x); }
   template <class S> VT_HD static S grad(const S& x, const S&, const S& g) { return g / x; }
 };
@@ -70,6 +74,7 @@ struct Log : Unary<Log> {
 struct Sqrt : Unary<Sqrt> {
   static constexpr std::string_view name = "sqrt", math = "y = sqrt(x); dx += g/(2*y)";
   static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr ErrorContract contract = ulp_contract(0.5);
   template <class S> VT_HD static S value(const S& x) { return math::sqrt(x); }
   template <class S> VT_HD static S grad(const S&, const S& y, const S& g) { return g / (K(y, 2) * y); }
 };
@@ -78,6 +83,7 @@ struct Sqrt : Unary<Sqrt> {
 struct Tanh : Unary<Tanh> {
   static constexpr std::string_view name = "tanh", math = "y = tanh(x); dx += g*(1-y*y)";
   static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr ErrorContract contract = ulp_contract(4);
   template <class S> VT_HD static S value(const S& x) { return math::tanh(x); }
   template <class S> VT_HD static S grad(const S&, const S& y, const S& g) { return g * (K(y, 1) - y * y); }
 };
@@ -86,6 +92,7 @@ struct Tanh : Unary<Tanh> {
 struct Sigmoid : Unary<Sigmoid> {
   static constexpr std::string_view name = "sigmoid", math = "y = 1/(1+exp(-x)); dx += g*y*(1-y)";
   static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr ErrorContract contract = ulp_contract(5);
   template <class S> VT_HD static S value(const S& x) { return K(x, 1) / (K(x, 1) + math::exp(S(-x))); }
   template <class S> VT_HD static S grad(const S&, const S& y, const S& g) { return g * y * (K(y, 1) - y); }
 };
@@ -96,6 +103,7 @@ struct Sigmoid : Unary<Sigmoid> {
 struct Relu : Unary<Relu> {
   static constexpr std::string_view name = "relu", math = "y = max(x,0); dx += (x>0 ? g : 0)  [relu'(0)=0]";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = exact_contract;
   template <class S> VT_HD static S value(const S& x) { return math::select(x <= K(x, 0), K(x, 0), x); }
   template <class S> VT_HD static S grad(const S& x, const S&, const S& g) {
     return math::select(x <= K(x, 0), K(g, 0), g);
@@ -106,6 +114,7 @@ struct Relu : Unary<Relu> {
 struct Abs : Unary<Abs> {
   static constexpr std::string_view name = "abs", math = "y = |x|; dx += g*sgn(x)  [sgn(0)=0]";
   static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = exact_contract;
   template <class S> VT_HD static S value(const S& x) { return math::select(x < K(x, 0), S(-x), x); }
   template <class S> VT_HD static S grad(const S& x, const S&, const S& g) {
     return math::select(x > K(x, 0), g, math::select(x < K(x, 0), S(-g), K(g, 0)));
