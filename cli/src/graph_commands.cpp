@@ -1,12 +1,11 @@
 // `veritape verify` and `veritape fmt`: read .vtg (or .json) graphs, check them, print them.
 #include <fmt/core.h>
 
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "commands.hpp"
+#include "graph_loading.hpp"
 #include "vt/spec/json_format.hpp"
 #include "vt/spec/text_format.hpp"
 #include "vt/spec/verifier.hpp"
@@ -14,24 +13,6 @@
 namespace vt::cli {
 
 namespace {
-
-bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Loads a graph from .vtg text, or from its JSON form when the name ends in .json.
-spec::GraphData load_graph(const std::string& path) {
-  if (!ends_with(path, ".json")) return spec::load_vtg_file(path);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw spec::ParseError(path + ": cannot open", {});
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw spec::ParseError(path + ": not valid JSON", {});
-  try {
-    return spec::from_json(j);
-  } catch (const spec::ParseError& e) {
-    throw spec::ParseError(path + ": " + e.what(), {});
-  }
-}
 
 std::string summary(const spec::GraphData& g) {
   int inputs = 0, params = 0;

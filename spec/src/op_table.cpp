@@ -9,7 +9,7 @@ template <class... Ops>
 constexpr auto make_infos(OpList<Ops...>) {
   return std::array<OpInfo, sizeof...(Ops)>{OpInfo{op_id<Ops>, Ops::name, Ops::math, Ops::min_arity,
                                                    Ops::max_arity, std::span<const AttrSpec>(Ops::attrs),
-                                                   Ops::fragment, &Ops::differentiable, &Ops::infer}...};
+                                                   Ops::fragment, Ops::contract, &Ops::differentiable, &Ops::infer}...};
 }
 const auto kInfos = make_infos(AllOps{});
 }  // namespace

@@ -88,7 +88,7 @@ decltype(auto) visit_op(OpId id, F&& f) {
       std::optional<R> r;
       OpId i = 0;
       ((i++ == id ? (r.emplace(f.template operator()<Ops>()), true) : false) || ...);
-      return std::move(*r);
+      return R(std::move(*r));  // a prvalue: decltype(auto) must not return a reference to r
     }
   }(AllOps{});
 }
@@ -101,6 +101,7 @@ struct OpInfo {
   int min_arity, max_arity;
   std::span<const AttrSpec> attrs;
   Fragment fragment;
+  ErrorContract contract;
   bool (*differentiable)(int);
   TensorType (*infer)(std::span<const TensorType>, const AttrMap&);
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The `veritape` command end to end: exit codes and messages of verify/fmt on
-# the example graphs, on corrupted copies of them, and on bad invocations.
+# The `veritape` command end to end: exit codes and messages of verify, fmt
+# and audit on the example graphs, on corrupted copies of them, on bad data
+# and on bad invocations.
 set -u
 vt="$1"
 root="$2"
@@ -33,6 +34,28 @@ head -c 4096 /dev/urandom > "$tmp/garbage.vtg"; "$vt" verify "$tmp/garbage.vtg" 
 "$vt" 2>/dev/null; check "no subcommand" 2 $?
 "$vt" verify 2>/dev/null; check "verify without files" 2 $?
 "$vt" verify --bogus x.vtg 2>/dev/null; check "unknown flag" 2 $?
-for sub in verify fmt ops; do "$vt" "$sub" --help > /dev/null; check "$sub --help" 0 $?; done
+# audit: the generic float path meets every contract (exit 0) ...
+for f in "$root"/examples/graphs/*.vtg; do
+  b=$(basename "$f")
+  "$vt" audit "$f" --seed 3 > "$tmp/audit.txt"; check "audit $b" 0 $?
+  grep -q "audited nodes meet their contracts" "$tmp/audit.txt" || { echo "FAIL audit table"; fail=1; }
+done
+"$vt" audit "$root/examples/graphs/chain.vtg" --json | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["all_met"] and r["nodes"]' 
+check "audit --json" 0 $?
+# ... values given in a file are audited: a wrong one fails (exit 1) and is named.
+cat > "$tmp/chain.json" <<'JSON'
+{"inputs": {"y0": 0.5},
+ "values": {"a": 1.0001, "c": 0.001, "m1": 0.50005, "y1": 0.50105, "m2": 0.501100105, "y2": 0.502100105,
+            "m3": 0.5021503150105, "y3": 0.6}}
+JSON
+out=$("$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/chain.json"); check "audit of wrong values" 1 $?
+echo "$out" | grep -q "first contract violation: %y3" || { echo "FAIL first violation: $out"; fail=1; }
+echo '{"inputs": {"y0": "x"}}' > "$tmp/bad.json"
+"$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/bad.json" 2>/dev/null; check "audit of malformed data" 2 $?
+echo '{"inputs": {}}' > "$tmp/missing.json"
+err=$("$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/missing.json" 2>&1); check "audit with a missing input" 2 $?
+echo "$err" | grep -q "no values for argument 'y0'" || { echo "FAIL message: $err"; fail=1; }
+"$vt" audit "$tmp/does-not-exist.vtg" 2>/dev/null; check "audit of a missing graph" 2 $?
+for sub in verify fmt ops audit; do "$vt" "$sub" --help > /dev/null; check "$sub --help" 0 $?; done
 "$vt" ops | grep -q "^cross_entropy "; check "ops lists cross_entropy" 0 $?
 exit $fail

@@ -1,0 +1,114 @@
+#include "audit_inputs.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <stdexcept>
+
+#include "vt/runtime/npz.hpp"
+
+namespace vt::cli {
+
+namespace {
+
+
+void flatten(const nlohmann::json& j, const std::string& where, std::vector<double>& out) {
+  if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) flatten(j[i], where + "[" + std::to_string(i) + "]", out);
+  } else if (j.is_number()) {
+    out.push_back(j.get<double>());
+  } else {
+    throw std::runtime_error(where + ": expected a number or an array, found " + std::string(j.type_name()));
+  }
+}
+
+std::map<std::string, std::vector<double>> section(const nlohmann::json& root, const char* key, const std::string& file) {
+  std::map<std::string, std::vector<double>> out;
+  if (!root.contains(key)) return out;
+  const auto& obj = root.at(key);
+  if (!obj.is_object()) throw std::runtime_error(file + ": '" + key + "' must be an object of name: array");
+  for (const auto& [name, value] : obj.items()) flatten(value, file + ": " + key + "." + name, out[name]);
+  return out;
+}
+
+ref::AuditData load_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  const nlohmann::json root = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded() || !root.is_object()) throw std::runtime_error(path + ": not a JSON object");
+  for (const auto& [key, value] : root.items())
+    if (key != "inputs" && key != "values" && key != "grads")
+      throw std::runtime_error(path + ": unknown key '" + key + "' (expected inputs, values, grads)");
+  ref::AuditData d;
+  d.args = section(root, "inputs", path);
+  d.values = section(root, "values", path);
+  d.grads = section(root, "grads", path);
+  return d;
+}
+
+std::vector<double> as_doubles(const rt::NpyArray& a) {
+  if (a.dtype != rt::NpyDType::i64) return a.values;
+  return std::vector<double>(a.ints.begin(), a.ints.end());
+}
+
+ref::AuditData load_npz(const std::string& path) {
+  ref::AuditData d;
+  for (const auto& [key, array] : rt::read_npz(path)) {
+    if (key.rfind("value.", 0) == 0) d.values[key.substr(6)] = as_doubles(array);
+    else if (key.rfind("grad.", 0) == 0) d.grads[key.substr(5)] = as_doubles(array);
+    else d.args[key] = as_doubles(array);
+  }
+  return d;
+}
+
+}  // namespace
+
+ref::AuditData load_audit_data(const std::string& path, const spec::GraphData& g) {
+  ref::AuditData d = path.ends_with(".npz") ? load_npz(path) : load_json(path);
+  d.producer = path;
+  auto known = [&](const std::string& name, bool args_only) {
+    for (const auto& a : g.args)
+      if (a.name == name) return true;
+    if (!args_only)
+      for (const auto& n : g.nodes)
+        if (n.name == name) return true;
+    return false;
+  };
+  for (const auto& [name, v] : d.args)
+    if (!known(name, true)) throw std::runtime_error(path + ": input '" + name + "' is not an argument of graph " + g.name);
+  for (const auto& [name, v] : d.values)
+    if (!known(name, false)) throw std::runtime_error(path + ": value '" + name + "' names no value of graph " + g.name);
+  for (const auto& [name, v] : d.grads)
+    if (!known(name, true)) throw std::runtime_error(path + ": gradient '" + name + "' is not an argument of graph " + g.name);
+  for (const auto& a : g.args)
+    if (!d.args.count(a.name)) throw std::runtime_error(path + ": no values for argument '" + a.name + "'");
+  return d;
+}
+
+std::map<std::string, std::vector<double>> random_inputs(const spec::GraphData& g, std::uint64_t seed) {
+  // Class counts of the arguments that feed a cross_entropy target.
+  std::map<std::string, spec::TensorType> type_of;
+  for (const auto& a : g.args) type_of[a.name] = a.type;
+  for (const auto& n : g.nodes) type_of[n.name] = n.type;
+  std::map<std::string, std::int64_t> classes;
+  for (const auto& n : g.nodes)
+    if (n.op == "cross_entropy" && n.inputs.size() == 2 && type_of.count(n.inputs[0].name))
+      classes[n.inputs[1].name] = type_of[n.inputs[0].name].shape[1];
+
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1, 1);
+  const bool f32 = ref::float_dtype(g) == spec::DType::f32;
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& a : g.args) {
+    const std::int64_t k = classes.count(a.name) ? classes[a.name] : 10;
+    std::uniform_int_distribution<std::int64_t> cls(0, std::max<std::int64_t>(k, 1) - 1);
+    auto& v = out[a.name];
+    for (std::int64_t i = 0; i < a.type.shape.numel(); ++i) {
+      if (a.type.dtype == spec::DType::i64) v.push_back(static_cast<double>(cls(rng)));
+      else v.push_back(f32 ? static_cast<double>(static_cast<float>(u(rng))) : u(rng));
+    }
+  }
+  return out;
+}
+
+}  // namespace vt::cli

@@ -1,0 +1,77 @@
+#pragma once
+// The gradient audit: given a graph, float inputs, and the float values and
+// gradients that some implementation produced (our runtime, CUDA, another
+// framework), compute the exact values (rationals, or certified intervals
+// past a transcendental op) on the same float inputs and report, per node and
+// per gradient, the absolute, relative and ulp errors, whether each node
+// meets its error contract, and where error first appears.
+//
+// Per node, two comparisons:
+//   local:       the node's float output vs the exact op applied to the
+//                node's own float inputs: this is what the contract bounds;
+//   end to end:  vs the exact value of the whole graph on the float inputs:
+//                how error accumulated (reported, not bounded).
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "vt/reference/interval.hpp"
+#include "vt/spec/graph.hpp"
+
+namespace vt::ref {
+
+struct ErrorStats {
+  double max_abs = 0, max_rel = 0, max_ulp = 0;
+  std::int64_t worst = -1;  // element with the largest ulp error
+};
+
+enum class NodeVerdict { Met, Violated, Inconclusive, NotAudited };
+const char* to_string(NodeVerdict v);
+
+struct NodeAudit {
+  std::string node, op, contract;
+  NodeVerdict verdict = NodeVerdict::NotAudited;
+  ErrorStats local, end_to_end;
+  std::string detail;  // why a node was violated, inconclusive or not audited
+};
+
+struct GradientAudit {
+  std::string arg;
+  ErrorStats error;
+};
+
+struct AuditReport {
+  std::string graph, producer;
+  spec::DType dtype = spec::DType::f32;
+  unsigned interval_bits = kDefaultIntervalBits;
+  std::vector<NodeAudit> nodes;
+  std::vector<GradientAudit> gradients;
+  std::string first_error;      // first node, in definition order, with a nonzero local error
+  std::string first_violation;  // first node that does not meet its contract (or is inconclusive)
+  bool all_met() const;
+};
+
+// Float data by value name (without '%'), as doubles (f32 values widen exactly).
+struct AuditData {
+  std::map<std::string, std::vector<double>> args;    // every graph argument
+  std::map<std::string, std::vector<double>> values;  // produced node values; may be partial or empty
+  std::map<std::string, std::vector<double>> grads;   // produced gradients of output 0, by argument
+  std::string producer = "file";
+};
+
+// The graph's one float dtype; throws ShapeError when it mixes f32 and f64.
+spec::DType float_dtype(const spec::GraphData& g);
+
+// Runs the generic float path (the op table's own code on float or double)
+// and fills values of every node and gradients of output 0 (when it is a
+// float scalar) for every float argument.
+AuditData run_generic_float(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args);
+
+// Throws ShapeError/DomainError on bad data (missing argument, wrong sizes).
+AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned interval_bits = kDefaultIntervalBits);
+
+std::string format_table(const AuditReport& r);
+nlohmann::json to_json(const AuditReport& r);
+
+}  // namespace vt::ref

@@ -1,0 +1,151 @@
+#include "vt/reference/contract_bounds.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "vt/spec/generic_ops.hpp"
+#include "vt/spec/ops/softmax.hpp"
+
+namespace vt::ref {
+
+using spec::Dense;
+
+double unit_roundoff(spec::DType t) { return t == spec::DType::f32 ? 0x1p-24 : 0x1p-53; }
+
+double ulp_of(double v, spec::DType t) {
+  const int digits = t == spec::DType::f32 ? 24 : 53;
+  const int min_exp = t == spec::DType::f32 ? -126 : -1022;  // exponent of the smallest normal
+  const double a = std::abs(v);
+  int e = min_exp;
+  if (a > 0 && std::isfinite(a)) e = std::max(std::ilogb(a), min_exp);
+  return std::ldexp(1.0, e - (digits - 1));
+}
+
+double gamma(double n, double u) {
+  const double nu = n * u;
+  return nu >= 1 ? std::numeric_limits<double>::infinity() : nu / (1 - nu);
+}
+
+namespace {
+
+// Slack for computing the bound itself in double: far below any bound's own size.
+constexpr double kSlack = 1 + 1e-12;
+
+// sum|terms| per output element: the op applied to |inputs| (sum, mean,
+// matmul and linear are monotone in each input's magnitude).
+Dense<double> abs_terms(spec::OpId op, std::span<const Dense<double>* const> in, const Dense<double>& like,
+                        const spec::AttrMap& attrs) {
+  std::vector<Dense<double>> abs_in;
+  for (const auto* x : in) {
+    Dense<double> a = *x;
+    for (auto& v : a.data) v = std::abs(v);
+    abs_in.push_back(std::move(a));
+  }
+  std::vector<const Dense<double>*> p;
+  for (const auto& a : abs_in) p.push_back(&a);
+  Dense<double> out = Dense<double>::full(like.shape, 0.0);
+  spec::generic_forward<double>(op, p, attrs, out);
+  return out;
+}
+
+// Number of rounded terms per output of a Dot op.
+double dot_terms(std::string_view name, std::span<const Dense<double>* const> in, const Dense<double>& out) {
+  if (name == "matmul") return static_cast<double>(in[0]->shape[in[0]->shape.rank() - 1]);
+  if (name == "linear") return static_cast<double>(in[1]->shape[1] + (in.size() == 3 ? 1 : 0));
+  const double per_out = out.numel() == 0 ? 0 : static_cast<double>(in[0]->numel() / out.numel());
+  return name == "mean" ? per_out + 1 : per_out;
+}
+
+struct Lane {
+  double m = 0, spread = 0, log_sum = 0;
+};
+template <class At>
+Lane lane_stats(const Dense<double>& x, At at, std::int64_t n) {
+  Lane l{x[at(0)], 0, 0};
+  for (std::int64_t k = 1; k < n; ++k) l.m = std::max(l.m, x[at(k)]);
+  double s = 0;
+  for (std::int64_t k = 0; k < n; ++k) {
+    l.spread = std::max(l.spread, std::abs(x[at(k)] - l.m));
+    s += std::exp(x[at(k)] - l.m);
+  }
+  l.log_sum = std::log(s);
+  return l;
+}
+
+ContractBound derived(std::string_view name, std::span<const Dense<double>* const> in, const Dense<double>& exact,
+                      const spec::AttrMap& attrs, double u) {
+  ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), ""};
+  const Dense<double>& x = *in[0];
+  if (name == "mse_loss") {
+    b.bound[0] = gamma(static_cast<double>(x.numel()) + 4, u) * std::abs(exact[0]);
+    b.text = "derived gamma_{N+4}*y, N=" + std::to_string(x.numel());
+  } else if (name == "softmax" || name == "log_softmax") {
+    const std::size_t axis = spec::normalize_axis(attrs.get_int_or("axis", -1), x.shape.rank());
+    const std::int64_t n = x.shape[axis];
+    spec::ops::for_each_lane(x.shape, axis, [&](auto at) {
+      if (n == 0) return;
+      const Lane l = lane_stats(x, at, n);
+      for (std::int64_t k = 0; k < n; ++k) {
+        const double dx = std::abs(x[at(k)] - l.m), y = exact[at(k)];
+        b.bound[static_cast<std::size_t>(at(k))] =
+            name == "softmax" ? gamma(std::ceil(dx + l.spread) + static_cast<double>(n) + 4, u) * std::abs(y)
+                              : gamma(static_cast<double>(n) + 4, u) + u * (dx + 2 * std::abs(x[at(k)] - l.m - y) + std::abs(y) + l.spread);
+      }
+    });
+    b.text = name == "softmax" ? "derived gamma_{|x-m|+r+n+4}*y" : "derived gamma_{n+4}+u(..)";
+  } else if (name == "cross_entropy") {
+    const std::int64_t N = x.shape[0], C = x.shape[1];
+    double per_row = 0, loss_sum = 0;
+    for (std::int64_t r = 0; r < N; ++r) {
+      const auto at = [r, C](std::int64_t k) { return r * C + k; };
+      const Lane l = lane_stats(x, at, C);
+      const double loss = l.m + l.log_sum - x[at(static_cast<std::int64_t>((*in[1])[r]))];
+      per_row += u * (2 * std::abs(l.log_sum) + std::abs(l.m + l.log_sum) + std::abs(loss) + l.spread) +
+                 gamma(static_cast<double>(C) + 1, u);
+      loss_sum += std::abs(loss);
+    }
+    b.bound[0] = N == 0 ? 0 : (per_row + gamma(static_cast<double>(N) + 1, u) * loss_sum) / static_cast<double>(N);
+    b.text = "derived logsumexp rows, mean";
+  }
+  return b;
+}
+
+std::string ulp_text(double k) {
+  std::string s = std::to_string(k);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return "<= " + s + " ulp";
+}
+
+}  // namespace
+
+ContractBound contract_bound(spec::OpId op, std::span<const Dense<double>* const> in, const Dense<double>& exact,
+                             const spec::AttrMap& attrs, spec::DType dtype) {
+  const spec::ErrorContract c = spec::op_info(op).contract;
+  const std::string_view name = spec::op_info(op).name;
+  const double u = unit_roundoff(dtype);
+  ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), "exact"};
+  switch (c.kind) {
+    case spec::ContractKind::Exact:
+      return b;
+    case spec::ContractKind::Ulp:
+      for (std::int64_t i = 0; i < exact.numel(); ++i) b.bound[static_cast<std::size_t>(i)] = c.ulps * ulp_of(exact[i], dtype);
+      b.text = ulp_text(c.ulps);
+      return b;
+    case spec::ContractKind::Dot: {
+      const Dense<double> terms = abs_terms(op, in, exact, attrs);
+      const double n = dot_terms(name, in, exact);
+      for (std::int64_t i = 0; i < exact.numel(); ++i) b.bound[static_cast<std::size_t>(i)] = gamma(n, u) * terms[i] * kSlack;
+      b.text = "gamma_n*sum|terms|, n=" + std::to_string(static_cast<long long>(n));
+      return b;
+    }
+    case spec::ContractKind::Derived: {
+      ContractBound d = derived(name, in, exact, attrs, u);
+      for (auto& v : d.bound) v *= kSlack;
+      return d;
+    }
+  }
+  return b;
+}
+
+}  // namespace vt::ref

@@ -1,0 +1,132 @@
+#define BOOST_TEST_MODULE reference_audit
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "vt/reference/audit.hpp"
+#include "vt/reference/contract_bounds.hpp"
+#include "vt/spec/text_format.hpp"
+
+// The audit: the generic float path meets every op's contract on every
+// example graph; values or gradients nudged away from the truth are caught
+// at the right node; bad data is a clear error.
+
+using namespace vt;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path graphs() {
+  const char* src = std::getenv("VT_SOURCE_DIR");
+  return fs::path(src ? src : ".") / "examples" / "graphs";
+}
+std::map<std::string, std::vector<double>> inputs(const spec::GraphData& g, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& a : g.args)
+    for (std::int64_t i = 0; i < a.type.shape.numel(); ++i)
+      out[a.name].push_back(a.type.dtype == spec::DType::i64 ? static_cast<double>(i % 3)
+                            : a.type.dtype == spec::DType::f32 ? static_cast<double>(static_cast<float>(u(rng)))
+                                                               : u(rng));
+  return out;
+}
+const ref::NodeAudit& node(const ref::AuditReport& r, const std::string& name) {
+  for (const auto& n : r.nodes)
+    if (n.node == name) return n;
+  throw std::runtime_error("no node " + name);
+}
+double next_float(double v, int ulps) {
+  float f = static_cast<float>(v);
+  for (int i = 0; i < ulps; ++i) f = std::nextafter(f, INFINITY);
+  return f;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(generic_float_path_meets_every_contract_on_every_example_graph) {
+  int graphs_seen = 0;
+  for (const auto& entry : fs::directory_iterator(graphs())) {
+    const spec::GraphData g = spec::load_vtg_file(entry.path().string());
+    for (unsigned seed : {1u, 2u}) {
+      const auto data = ref::run_generic_float(g, inputs(g, seed));
+      const auto rep = ref::audit(g, data);
+      BOOST_TEST(rep.all_met(), g.name << ":\n" << ref::format_table(rep));
+      for (const auto& n : rep.nodes) BOOST_TEST((n.verdict == ref::NodeVerdict::Met), g.name << " " << n.node << ": " << n.detail);
+    }
+    ++graphs_seen;
+  }
+  BOOST_TEST(graphs_seen >= 6);
+}
+
+BOOST_AUTO_TEST_CASE(a_value_nudged_off_the_truth_is_caught_at_its_node) {
+  const spec::GraphData g = spec::load_vtg_file((graphs() / "mlp_mse.vtg").string());
+  const auto good = ref::run_generic_float(g, inputs(g, 3));
+  // An exact op (relu) off by one ulp: violated, and named as the first violation.
+  auto bad = good;
+  auto& a = bad.values["a"];
+  const auto pos = std::find_if(a.begin(), a.end(), [](double v) { return v > 0; }) - a.begin();
+  a[static_cast<std::size_t>(pos)] = next_float(a[static_cast<std::size_t>(pos)], 1);
+  auto rep = ref::audit(g, bad);
+  BOOST_TEST(!rep.all_met());
+  BOOST_TEST(rep.first_violation == "%a");
+  BOOST_TEST((node(rep, "%a").verdict == ref::NodeVerdict::Violated));
+  BOOST_TEST(node(rep, "%a").local.worst == pos);
+  BOOST_TEST((node(rep, "%h").verdict == ref::NodeVerdict::Met));
+  // A dot-product node off by far more than gamma_n sum|terms| allows.
+  bad = good;
+  bad.values["out"][5] *= 1.001;
+  rep = ref::audit(g, bad);
+  BOOST_TEST(rep.first_violation == "%out");
+  BOOST_TEST(node(rep, "%out").detail.find("element 5") != std::string::npos, node(rep, "%out").detail);
+}
+
+BOOST_AUTO_TEST_CASE(gradient_errors_are_measured_against_the_exact_gradient) {
+  const spec::GraphData g = spec::load_vtg_file((graphs() / "softmax_classifier.vtg").string());
+  const auto good = ref::run_generic_float(g, inputs(g, 4));
+  const auto rep = ref::audit(g, good);
+  BOOST_TEST(rep.gradients.size() == 3u);  // x, w, b (the i64 label has none)
+  double worst_good = 0;
+  for (const auto& gr : rep.gradients) worst_good = std::max(worst_good, gr.error.max_rel);
+  BOOST_TEST(worst_good < 1e-3);
+  auto bad = good;
+  bad.grads["w"][7] = -bad.grads["w"][7];  // a sign error in one entry
+  const auto rep2 = ref::audit(g, bad);
+  for (const auto& gr : rep2.gradients)
+    if (gr.arg == "%w") {
+      BOOST_TEST(gr.error.worst == 7);
+      BOOST_TEST(gr.error.max_rel > 1.9);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(elementwise_nodes_of_the_generic_path_are_correctly_rounded) {
+  // chain.vtg is mul/add/constant in f64: IEEE operations round correctly,
+  // so every node is within half an ulp of the exact result on its inputs.
+  const spec::GraphData g = spec::load_vtg_file((graphs() / "chain.vtg").string());
+  ref::AuditData d = ref::run_generic_float(g, inputs(g, 5));
+  const auto rep = ref::audit(g, d);
+  BOOST_TEST(rep.all_met());
+  for (const auto& n : rep.nodes) BOOST_TEST(n.local.max_ulp <= 0.5);
+}
+
+BOOST_AUTO_TEST_CASE(bad_audit_data_is_a_clear_error) {
+  const spec::GraphData g = spec::load_vtg_file((graphs() / "mlp_mse.vtg").string());
+  auto args = inputs(g, 6);
+  args.erase("w2");
+  BOOST_CHECK_EXCEPTION(ref::run_generic_float(g, args), spec::ShapeError,
+                        [](const spec::ShapeError& e) { return std::string(e.what()) == "no values given for argument %w2"; });
+  args = inputs(g, 6);
+  args["b1"].pop_back();
+  BOOST_CHECK_EXCEPTION(ref::audit(g, ref::AuditData{args, {}, {}, "t"}), spec::ShapeError, [](const spec::ShapeError& e) {
+    return std::string(e.what()).find("%b1 : f32[32] needs 32 values, got 31") != std::string::npos;
+  });
+}
+
+BOOST_AUTO_TEST_CASE(contract_bound_arithmetic) {
+  BOOST_TEST(ref::ulp_of(1.0, spec::DType::f32) == 0x1p-23);
+  BOOST_TEST(ref::ulp_of(0.75, spec::DType::f32) == 0x1p-24);
+  BOOST_TEST(ref::ulp_of(0.0, spec::DType::f32) == 0x1p-149);
+  BOOST_TEST(ref::ulp_of(1.0, spec::DType::f64) == 0x1p-52);
+  BOOST_TEST(ref::gamma(2, 0x1p-24) == 2 * 0x1p-24 / (1 - 2 * 0x1p-24));
+  BOOST_TEST(std::isinf(ref::gamma(1 << 25, 0x1p-24)));
+}
