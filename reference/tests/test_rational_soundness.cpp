@@ -5,6 +5,7 @@
 
 #include "vt/reference/rational.hpp"
 #include "vt/reference/soundness.hpp"
+#include "vt/spec/mutants.hpp"
 
 // Exact per-node soundness of the rational fragment: < g, J v > computed by
 // running each op's forward on dual rationals equals < VJP(g), v > from its
@@ -92,6 +93,24 @@ BOOST_AUTO_TEST_CASE(transcendental_ops_are_refused_over_rationals) {
   BOOST_CHECK_THROW(spec::generic_forward<Rational>(spec::op_id<spec::ops::Exp>, in, {}, y), spec::DomainError);
 }
 
+BOOST_AUTO_TEST_CASE(rationals_round_to_nearest_float_with_the_direction_reported) {
+  const auto third = ref::round_to(Rational(1, 3), false);
+  BOOST_TEST(third.value == 1.0 / 3.0);
+  BOOST_TEST(third.direction == (ref::exact(1.0 / 3.0) > Rational(1, 3) ? 1 : -1));
+  BOOST_TEST(ref::round_to(ref::exact(0.1), false).value == 0.1);
+  BOOST_TEST(ref::round_to(ref::exact(0.1), false).direction == 0);
+  const auto f = ref::round_to(ref::exact(0.1), true);  // 0.1 (double) to float: 0.1f, rounded up
+  BOOST_TEST(f.value == static_cast<double>(0.1f));
+  BOOST_TEST(f.direction == 1);
+  // Ties go to even: 1 + 2^-24 lies halfway between 1 and 1 + 2^-23 in float32.
+  BOOST_TEST(ref::round_to(Rational(1) + Rational(1, 1 << 24), true).value == 1.0);
+  BOOST_TEST(ref::round_to(Rational(1) + Rational(3, 1 << 24), true).value == 1.0 + 0x1p-22);
+  // Subnormals keep their reduced precision; overflow gives infinity.
+  BOOST_TEST(ref::round_to(ref::exact(0x1p-149) * Rational(3, 2), true).value == 0x1p-148);
+  BOOST_TEST(std::isinf(ref::round_to(ref::exact(0x1p127) * 4, true).value));
+  BOOST_TEST(ref::round_to(ref::exact(0x1p127) * 4, true).direction == 1);
+}
+
 BOOST_AUTO_TEST_CASE(float_values_convert_exactly) {
   BOOST_TEST(ref::exact(0.1) != Rational(1, 10));  // 0.1 is not a dyadic rational
   BOOST_TEST(ref::exact(0.1) == Rational(3602879701896397, std::int64_t{1} << 55));
@@ -99,33 +118,18 @@ BOOST_AUTO_TEST_CASE(float_values_convert_exactly) {
   BOOST_CHECK_THROW(ref::exact(std::numeric_limits<double>::infinity()), spec::DomainError);
 }
 
-namespace mutants {
-struct NegSameSign : spec::ops::Unary<NegSameSign> {
-  static constexpr std::string_view name = "neg", math = "";
-  static constexpr spec::Fragment fragment = spec::Fragment::Rational;
-  template <class S> static S value(const S& x) { return -x; }
-  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
-};
-struct MeanWrongCount : spec::ops::Mean {
-  template <class S>
-  static void vjp(spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap& a, spec::Grads<S> dx) {
-    spec::ops::Sum::vjp(in, y, g, a, dx);
-    for (auto& v : dx[0]->data) v /= S(in[0]->numel());
-  }
-};
-struct ReluLeaky : spec::ops::Unary<ReluLeaky> {
-  static constexpr std::string_view name = "relu", math = "";
-  static constexpr spec::Fragment fragment = spec::Fragment::Rational;
-  template <class S> static S value(const S& x) { return spec::ops::Relu::value(x); }
-  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
-};
-}  // namespace mutants
 
 BOOST_AUTO_TEST_CASE(planted_bugs_fail_the_exact_check) {
+  namespace m = spec::mutants;
   int detected = 0;
-  detected += !sound<mutants::NegSameSign>({R({2, 3})});
-  detected += !sound<mutants::MeanWrongCount>({R({2, 3})}, attrs({{"axes", spec::IntList{1}}}));
-  detected += !sound<mutants::ReluLeaky>({R({2, 3})});
-  BOOST_TEST_MESSAGE(detected << " of 3 planted bugs detected");
-  BOOST_TEST(detected == 3);
+  detected += !sound<m::NegSameSign>({R({2, 3})});
+  detected += !sound<m::MatmulNoTranspose>({R({2, 3}), R({3, 3}, 1)});
+  detected += !sound<m::AddNoReduce>({R({2, 3}), R({3}, 1)});
+  detected += !sound<m::MeanWrongCount>({R({2, 3})}, attrs({{"axes", spec::IntList{1}}}));
+  // Negative inputs for certain, so a leaking relu gradient is exercised.
+  Dense<Rational> mixed = R({2, 3});
+  for (std::int64_t k = 0; k < mixed.numel(); ++k) mixed[k] = (k % 2 ? -1 : 1) * boost::multiprecision::abs(mixed[k]);
+  detected += !sound<m::ReluLeaky>({mixed});
+  BOOST_TEST_MESSAGE(detected << " of 5 planted bugs detected");
+  BOOST_TEST(detected == 5);
 }

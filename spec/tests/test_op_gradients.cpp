@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "gradcheck.hpp"
+#include "vt/spec/mutants.hpp"
 
 // Every op's generic VJP against finite differences of its generic forward,
 // over the full Jacobian, at points away from kinks and ties (those are
@@ -104,51 +105,7 @@ BOOST_AUTO_TEST_CASE(softmax_family_and_losses) {
   expect_sound<ops::CrossEntropy>({R({3, 4}), target});
 }
 
-// ---- The check must be able to fail: planted bugs, one per kind. ----
-namespace mutants {
-// Wrong sign in a VJP.
-struct NegSameSign : ops::Unary<NegSameSign> {
-  static constexpr std::string_view name = "neg", math = "";
-  static constexpr Fragment fragment = Fragment::Rational;
-  template <class S> static S value(const S& x) { return -x; }
-  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
-};
-// relu passing the gradient at x < 0.
-struct ReluLeaky : ops::Unary<ReluLeaky> {
-  static constexpr std::string_view name = "relu", math = "";
-  static constexpr Fragment fragment = Fragment::Rational;
-  template <class S> static S value(const S& x) { return ops::Relu::value(x); }
-  template <class S> static S grad(const S&, const S&, const S& g) { return g; }
-};
-// mean's backward divided by the wrong count (the full size, not the reduced one).
-struct MeanWrongCount : ops::Mean {
-  template <class S>
-  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
-    ops::Sum::vjp(in, y, g, a, dx);
-    for (auto& v : dx[0]->data) v /= static_cast<double>(in[0]->numel());
-  }
-};
-// matmul backward without the transpose of b (da += g b instead of g b^T):
-// visible only when b is not symmetric, here square and random.
-struct MatmulNoTranspose : ops::Matmul {
-  template <class S>
-  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
-    Dense<S> bt = *in[1];
-    for (std::int64_t k = 0; k < 3; ++k)
-      for (std::int64_t n = 0; n < 3; ++n) bt[k * 3 + n] = (*in[1])[n * 3 + k];
-    const Dense<S>* swapped[] = {in[0], &bt};
-    ops::Matmul::vjp<S>(swapped, y, g, a, dx);
-  }
-};
-// Broadcast add whose b-gradient is not summed over the broadcast axis.
-struct AddNoReduce : ops::Add {
-  template <class S>
-  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
-    ops::Add::vjp(in, y, g, a, Grads<S>(dx.data(), 1));
-    for (std::int64_t i = 0; i < dx[1]->numel(); ++i) (*dx[1])[i] += g[i];  // first row only
-  }
-};
-}  // namespace mutants
+// ---- The check must be able to fail: planted bugs (spec/mutants.hpp). ----
 
 BOOST_AUTO_TEST_CASE(planted_bugs_are_detected) {
   int detected = 0, planted = 0;
@@ -162,6 +119,7 @@ BOOST_AUTO_TEST_CASE(planted_bugs_are_detected) {
   expect_caught(gradcheck<mutants::ReluLeaky>({away_from_zero({2, 3})}, {}), "relu gradient at x<0");
   expect_caught(gradcheck<mutants::MeanWrongCount>({R({2, 3})}, attrs({{"axes", IntList{1}}})), "mean count");
   expect_caught(gradcheck<mutants::MatmulNoTranspose>({R({2, 3}), R({3, 3})}, {}), "matmul transpose");
+  expect_caught(gradcheck<mutants::SoftmaxNoSubtraction>({R({2, 4})}, {}), "softmax backward subtraction term");
   expect_caught(gradcheck<mutants::AddNoReduce>({R({2, 3}), R({3})}, {}), "broadcast reduction");
   BOOST_TEST_MESSAGE(detected << " of " << planted << " planted bugs detected");
   BOOST_TEST(detected == planted);

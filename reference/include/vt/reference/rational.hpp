@@ -16,6 +16,15 @@ using Rational = boost::multiprecision::mpq_rational;
 // The exact value of a finite double; throws DomainError for NaN or infinity.
 Rational exact(double v);
 
+// A rational rounded to the nearest float of a dtype (ties to even, with
+// subnormals and overflow to infinity as IEEE 754 does), and which way the
+// rounding went: -1 rounded down, 0 exact, +1 rounded up.
+struct Rounded {
+  double value;  // a float32 value when rounding to f32, widened exactly
+  int direction;
+};
+Rounded round_to(const Rational& q, bool to_float32);
+
 }  // namespace vt::ref
 
 namespace vt::spec {
