@@ -6,8 +6,20 @@
 
 namespace vt::cli {
 
+namespace {
+std::string contract_text(const spec::ErrorContract& c) {
+  switch (c.kind) {
+    case spec::ContractKind::Exact: return "exact";
+    case spec::ContractKind::Ulp: return fmt::format("<= {} ulp", c.ulps);
+    case spec::ContractKind::Dot: return "gamma_n*sum|t|";
+    case spec::ContractKind::Derived: return "derived";
+  }
+  return "?";
+}
+}  // namespace
+
 void add_ops_command(CLI::App& app, int& result) {
-  auto* cmd = app.add_subcommand("ops", "List every op: arity, attributes, fragment and its forward/VJP math");
+  auto* cmd = app.add_subcommand("ops", "List every op: arity, fragment, error contract, attributes and its forward/VJP math");
   cmd->callback([&result] {
     for (const auto& op : spec::all_ops()) {
       std::string attrs;
@@ -15,8 +27,9 @@ void add_ops_command(CLI::App& app, int& result) {
         attrs += fmt::format("{}{}: {}{}", attrs.empty() ? "" : ", ", a.name, spec::to_string(a.kind), a.required ? "" : "?");
       const std::string arity = op.min_arity == op.max_arity ? std::to_string(op.min_arity)
                                                              : fmt::format("{}-{}", op.min_arity, op.max_arity);
-      fmt::print("{:<14} arity {:<4} {:<15} {{{}}}\n    {}\n", op.name, arity,
-                 op.fragment == spec::Fragment::Rational ? "rational" : "transcendental", attrs, op.math);
+      fmt::print("{:<14} arity {:<4} {:<15} {:<13} {{{}}}\n    {}\n", op.name, arity,
+                 op.fragment == spec::Fragment::Rational ? "rational" : "transcendental", contract_text(op.contract), attrs,
+                 op.math);
     }
     result = 0;
   });

@@ -50,6 +50,28 @@ cat > "$tmp/chain.json" <<'JSON'
 JSON
 out=$("$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/chain.json"); check "audit of wrong values" 1 $?
 echo "$out" | grep -q "first contract violation: %y3" || { echo "FAIL first violation: $out"; fail=1; }
+# ... and NPZ works too (written here without numpy: .npy is a small header plus raw data).
+python3 - "$tmp/chain.npz" <<'PY'
+import struct, sys, zipfile
+def npy(values, shape):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }" % (str(tuple(shape)) if len(shape) != 1 else "(%d,)" % shape[0])
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * pad + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack("<%dd" % len(values), *values)
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_STORED) as z:
+    # The chain computed in Python floats (IEEE doubles, as the f64 graph does).
+    y, a, c = 0.5, 1.0001, 0.001
+    z.writestr("y0.npy", npy([y], []))
+    z.writestr("value.a.npy", npy([a], []))
+    z.writestr("value.c.npy", npy([c], []))
+    for i in (1, 2, 3):
+        m = y * a
+        y = m + c
+        z.writestr("value.m%d.npy" % i, npy([m], []))
+        z.writestr("value.y%d.npy" % i, npy([y], []))
+PY
+out=$("$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/chain.npz"); check "audit of NPZ data" 0 $?
+echo "$out" | grep -q "8 of 8 audited nodes" || { echo "FAIL npz audit: $out"; fail=1; }
 echo '{"inputs": {"y0": "x"}}' > "$tmp/bad.json"
 "$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/bad.json" 2>/dev/null; check "audit of malformed data" 2 $?
 echo '{"inputs": {}}' > "$tmp/missing.json"

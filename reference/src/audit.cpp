@@ -24,9 +24,12 @@ const char* to_string(NodeVerdict v) {
 }
 
 bool AuditReport::all_met() const {
-  for (const auto& n : nodes)
+  int audited = 0;
+  for (const auto& n : nodes) {
     if (n.verdict == NodeVerdict::Violated || n.verdict == NodeVerdict::Inconclusive) return false;
-  return true;
+    audited += n.verdict == NodeVerdict::Met;
+  }
+  return audited > 0;  // nothing audited proves nothing
 }
 
 spec::DType float_dtype(const spec::GraphData& g) {
@@ -298,6 +301,8 @@ std::string format_table(const AuditReport& r) {
   int met = 0, audited = 0;
   for (const auto& n : r.nodes) met += n.verdict == NodeVerdict::Met, audited += n.verdict != NodeVerdict::NotAudited;
   out += std::to_string(met) + " of " + std::to_string(audited) + " audited nodes meet their contracts\n";
+  if (audited == 0)
+    out += "nothing could be audited: give each node's float value together with the values of its inputs\n";
   return out;
 }
 

@@ -130,3 +130,12 @@ BOOST_AUTO_TEST_CASE(contract_bound_arithmetic) {
   BOOST_TEST(ref::gamma(2, 0x1p-24) == 2 * 0x1p-24 / (1 - 2 * 0x1p-24));
   BOOST_TEST(std::isinf(ref::gamma(1 << 25, 0x1p-24)));
 }
+
+BOOST_AUTO_TEST_CASE(an_audit_that_audits_nothing_does_not_pass) {
+  const spec::GraphData g = spec::load_vtg_file((graphs() / "chain.vtg").string());
+  ref::AuditData d{inputs(g, 7), {{"y3", {0.6}}}, {}, "test"};  // an output alone, without its inputs' values
+  const auto rep = ref::audit(g, d);
+  BOOST_TEST(!rep.all_met());
+  BOOST_TEST(ref::format_table(rep).find("nothing could be audited") != std::string::npos);
+  BOOST_TEST(node(rep, "%y3").end_to_end.max_ulp > 1e6);  // still measured end to end
+}

@@ -49,6 +49,7 @@ struct AuditReport {
   std::vector<GradientAudit> gradients;
   std::string first_error;      // first node, in definition order, with a nonzero local error
   std::string first_violation;  // first node that does not meet its contract (or is inconclusive)
+  // True when every audited node meets its contract and at least one was audited.
   bool all_met() const;
 };
 
