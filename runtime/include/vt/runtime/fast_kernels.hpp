@@ -1,0 +1,21 @@
+#pragma once
+// FastKernels: runtime-only implementations of op-table entries, never new
+// definitions. Each must meet its op's error contract against the exact
+// reference (tested through the audit), and the runtime can switch them off to
+// compare with the generic path. They take the hot ops (linear and matmul
+// through OpenBLAS GEMM, elementwise loops the compiler vectorizes, mse_loss)
+// and decline (return false) anything else, e.g. broadcasting shapes, which
+// then run through the op table's generic code.
+#include "vt/spec/dense.hpp"
+#include "vt/spec/op_table.hpp"
+
+namespace vt::rt {
+
+template <class S>
+bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, spec::Dense<S>& y);
+
+template <class S>
+bool fast_vjp(spec::OpId op, spec::Ins<S> in, const spec::Dense<S>& y, const spec::Dense<S>& g, const spec::AttrMap& attrs,
+              spec::Grads<S> dx);
+
+}  // namespace vt::rt

@@ -1,0 +1,74 @@
+#pragma once
+// A compiled program: a verified graph lowered once onto the tape (every slot
+// and buffer allocated at compile time), then run many times with new inputs.
+//
+//   rt::Program<float> p(graph);
+//   p.set("x", batch); p.set("y", targets);
+//   p.forward(); p.backward();           // gradients of output 0
+//   p.sgd_step(0.01f); p.zero_grad();
+#include <map>
+#include <span>
+#include <string>
+
+#include "vt/runtime/fast_backend.hpp"
+#include "vt/spec/lower.hpp"
+
+namespace vt::rt {
+
+template <class S>
+class Program {
+ public:
+  explicit Program(const spec::GraphData& g, bool fast = true) : backend_(fast), tape_(backend_) {
+    lowered_ = spec::lower(g, tape_, {}, g.name);
+    for (std::size_t a = 0; a < g.args.size(); ++a) {
+      arg_slot_[g.args[a].name] = lowered_.arg_slots[a];
+      if (g.args[a].kind == spec::ArgKind::Param) params_.push_back(lowered_.arg_slots[a]);
+    }
+    for (std::size_t n = 0; n < g.nodes.size(); ++n) value_slot_[g.nodes[n].name] = lowered_.value_slots[g.args.size() + n];
+    for (const auto& [name, slot] : arg_slot_) value_slot_[name] = slot;
+  }
+
+  // Copies new values into an argument (shape checked by element count).
+  void set(const std::string& arg, std::span<const S> values) {
+    spec::Dense<S>& leaf = tape_.leaf_value(slot_of(arg_slot_, arg));
+    if (static_cast<std::int64_t>(values.size()) != leaf.numel())
+      throw spec::ShapeError("%" + arg + " has " + std::to_string(leaf.numel()) + " elements, got " + std::to_string(values.size()));
+    std::copy(values.begin(), values.end(), leaf.data.begin());
+  }
+  spec::Dense<S>& arg(const std::string& name) { return tape_.leaf_value(slot_of(arg_slot_, name)); }
+  const spec::Dense<S>& value(const std::string& name) const { return tape_.value(slot_of(value_slot_, name)); }
+  const spec::Dense<S>& output(std::size_t i = 0) const { return tape_.value(lowered_.output_slots.at(i)); }
+  const spec::Dense<S>* grad(const std::string& arg) const { return tape_.grad(slot_of(arg_slot_, arg)); }
+
+  void forward() { tape_.run_forward(); }
+  void backward() { tape_.backward(lowered_.output_slots.at(0)); }
+  void zero_grad() { tape_.zero_grad(); }
+  // Plain SGD on every parameter: w -= lr * dw.
+  void sgd_step(S lr) {
+    for (spec::Slot p : params_) {
+      const spec::Dense<S>* g = tape_.grad(p);
+      if (!g) continue;
+      S* w = tape_.leaf_value(p).data.data();
+      const S* d = g->data.data();
+      const std::int64_t n = g->numel();
+      for (std::int64_t i = 0; i < n; ++i) w[i] -= lr * d[i];
+    }
+  }
+  FastBackend<S>& backend() { return backend_; }
+  spec::Tape<FastBackend<S>>& tape() { return tape_; }
+
+ private:
+  static spec::Slot slot_of(const std::map<std::string, spec::Slot>& m, const std::string& name) {
+    const auto it = m.find(name);
+    if (it == m.end()) throw spec::UsageError("no value %" + name + " in this program");
+    return it->second;
+  }
+
+  FastBackend<S> backend_;
+  spec::Tape<FastBackend<S>> tape_;
+  spec::LoweredGraph lowered_;
+  std::map<std::string, spec::Slot> arg_slot_, value_slot_;
+  std::vector<spec::Slot> params_;
+};
+
+}  // namespace vt::rt

@@ -1,0 +1,181 @@
+#include "vt/runtime/fast_kernels.hpp"
+
+#include "vt/runtime/blas.hpp"
+
+namespace vt::rt {
+
+using spec::Dense;
+using spec::op_id;
+namespace ops = spec::ops;
+
+namespace {
+
+template <class S>
+bool same_shapes(spec::Ins<S> in) {
+  for (const auto* x : in)
+    if (x->shape != in[0]->shape) return false;
+  return true;
+}
+
+// linear: y[R,O] = x[R,I] W[O,I]^T + b[O]  (one GEMM, bias preloaded as beta = 1)
+template <class S>
+void linear_forward(spec::Ins<S> in, Dense<S>& y) {
+  const Dense<S>&x = *in[0], &W = *in[1];
+  const std::int64_t O = W.shape[0], I = W.shape[1], R = O == 0 ? 0 : y.numel() / O;
+  if (R == 0 || O == 0) return;
+  S beta = 0;
+  if (in.size() == 3) {
+    for (std::int64_t r = 0; r < R; ++r) std::copy(in[2]->data.begin(), in[2]->data.end(), y.data.begin() + r * O);
+    beta = 1;
+  }
+  if (I > 0) gemm<S>(false, true, R, O, I, 1, x.data.data(), I, W.data.data(), I, beta, y.data.data(), O);
+}
+
+// dx[R,I] += g[R,O] W[O,I];  dW[O,I] += g^T x;  db[O] += column sums of g
+template <class S>
+void linear_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx) {
+  const Dense<S>&x = *in[0], &W = *in[1];
+  const std::int64_t O = W.shape[0], I = W.shape[1], R = O == 0 ? 0 : g.numel() / O;
+  if (R == 0 || O == 0) return;  // (BLAS rejects zero leading dimensions)
+  if (dx[0] && I > 0) gemm<S>(false, false, R, I, O, 1, g.data.data(), O, W.data.data(), I, 1, dx[0]->data.data(), I);
+  if (dx[1] && I > 0) gemm<S>(true, false, O, I, R, 1, g.data.data(), O, x.data.data(), I, 1, dx[1]->data.data(), I);
+  if (in.size() == 3 && dx[2]) {
+    S* db = dx[2]->data.data();
+    for (std::int64_t r = 0; r < R; ++r)
+      for (std::int64_t o = 0; o < O; ++o) db[o] += g.data[static_cast<std::size_t>(r * O + o)];
+  }
+}
+
+// matmul with equal batch shapes (no batch broadcasting): one GEMM per batch.
+template <class S>
+bool matmul_plain(spec::Ins<S> in, const spec::Shape& out, std::int64_t& batches, std::int64_t& M, std::int64_t& K,
+                  std::int64_t& N) {
+  const spec::Shape &a = in[0]->shape, &b = in[1]->shape;
+  if (a.rank() != b.rank()) return false;
+  for (std::size_t i = 0; i + 2 < a.rank(); ++i)
+    if (a[i] != b[i]) return false;
+  M = a[a.rank() - 2], K = a[a.rank() - 1], N = b[b.rank() - 1];
+  // No GEMM when any dimension is 0 (BLAS rejects zero leading dimensions;
+  // the result is then all zeros, as it arrives).
+  batches = M * N * K == 0 ? 0 : out.numel() / (M * N);
+  return true;
+}
+
+template <class S>
+bool matmul_forward(spec::Ins<S> in, Dense<S>& y) {
+  std::int64_t Z, M, K, N;
+  if (!matmul_plain(in, y.shape, Z, M, K, N)) return false;
+  for (std::int64_t z = 0; z < Z; ++z)
+    gemm<S>(false, false, M, N, K, 1, in[0]->data.data() + z * M * K, K, in[1]->data.data() + z * K * N, N, 0,
+            y.data.data() + z * M * N, N);
+  return true;
+}
+
+template <class S>
+bool matmul_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx) {
+  std::int64_t Z, M, K, N;
+  if (!matmul_plain(in, g.shape, Z, M, K, N)) return false;
+  for (std::int64_t z = 0; z < Z; ++z) {
+    const S* gz = g.data.data() + z * M * N;
+    if (dx[0]) gemm<S>(false, true, M, K, N, 1, gz, N, in[1]->data.data() + z * K * N, N, 1, dx[0]->data.data() + z * M * K, K);
+    if (dx[1]) gemm<S>(true, false, K, N, M, 1, in[0]->data.data() + z * M * K, K, gz, N, 1, dx[1]->data.data() + z * K * N, N);
+  }
+  return true;
+}
+
+// Elementwise loops over raw pointers: the op table's scalar functions,
+// inlined, with no dispatch per element.
+template <class Op, class S>
+void unary_forward(const Dense<S>& x, Dense<S>& y) {
+  const S* xp = x.data.data();
+  S* yp = y.data.data();
+  const std::int64_t n = x.numel();
+  for (std::int64_t i = 0; i < n; ++i) yp[i] = Op::value(xp[i]);
+}
+template <class Op, class S>
+void unary_vjp(const Dense<S>& x, const Dense<S>& y, const Dense<S>& g, Dense<S>& dx) {
+  const S *xp = x.data.data(), *yp = y.data.data(), *gp = g.data.data();
+  S* dp = dx.data.data();
+  const std::int64_t n = x.numel();
+  for (std::int64_t i = 0; i < n; ++i) dp[i] += Op::grad(xp[i], yp[i], gp[i]);
+}
+template <class Op, class S>
+void binary_forward(const Dense<S>& a, const Dense<S>& b, Dense<S>& y) {
+  const S *ap = a.data.data(), *bp = b.data.data();
+  S* yp = y.data.data();
+  const std::int64_t n = y.numel();
+  for (std::int64_t i = 0; i < n; ++i) yp[i] = Op::value(ap[i], bp[i]);
+}
+template <class Op, class S>
+void binary_vjp(const Dense<S>& a, const Dense<S>& b, const Dense<S>& y, const Dense<S>& g, spec::Grads<S> dx) {
+  const S *ap = a.data.data(), *bp = b.data.data(), *yp = y.data.data(), *gp = g.data.data();
+  const std::int64_t n = y.numel();
+  if (dx[0]) {
+    S* d = dx[0]->data.data();
+    for (std::int64_t i = 0; i < n; ++i) d[i] += Op::grad_a(ap[i], bp[i], yp[i], gp[i]);
+  }
+  if (dx[1]) {
+    S* d = dx[1]->data.data();
+    for (std::int64_t i = 0; i < n; ++i) d[i] += Op::grad_b(ap[i], bp[i], yp[i], gp[i]);
+  }
+}
+
+// Calls f.template operator()<Op>() when `op` is one of the elementwise ops
+// with a fast loop; returns whether it was.
+template <class F>
+bool with_elementwise(spec::OpId op, F&& f) {
+  bool handled = false;
+  auto try_op = [&]<class Op>() {
+    if (op == op_id<Op>) handled = true, f.template operator()<Op>();
+  };
+  try_op.template operator()<ops::Add>();
+  try_op.template operator()<ops::Sub>();
+  try_op.template operator()<ops::Mul>();
+  try_op.template operator()<ops::Div>();
+  try_op.template operator()<ops::Maximum>();
+  try_op.template operator()<ops::Minimum>();
+  try_op.template operator()<ops::Neg>();
+  try_op.template operator()<ops::Square>();
+  try_op.template operator()<ops::Exp>();
+  try_op.template operator()<ops::Tanh>();
+  try_op.template operator()<ops::Sigmoid>();
+  try_op.template operator()<ops::Relu>();
+  try_op.template operator()<ops::Abs>();
+  return handled;
+}
+
+template <class Op>
+constexpr bool is_binary = Op::min_arity == 2;
+
+}  // namespace
+
+template <class S>
+bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap&, Dense<S>& y) {
+  if (op == op_id<ops::Linear>) return linear_forward(in, y), true;
+  if (op == op_id<ops::Matmul>) return matmul_forward(in, y);
+  if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;  // broadcasting: generic path
+  return with_elementwise(op, [&]<class Op>() {
+    if constexpr (is_binary<Op>) binary_forward<Op>(*in[0], *in[1], y);
+    else unary_forward<Op>(*in[0], y);
+  });
+}
+
+template <class S>
+bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap&, spec::Grads<S> dx) {
+  if (op == op_id<ops::Linear>) return linear_vjp(in, g, dx), true;
+  if (op == op_id<ops::Matmul>) return matmul_vjp(in, g, dx);
+  if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;
+  return with_elementwise(op, [&]<class Op>() {
+    if constexpr (is_binary<Op>) binary_vjp<Op>(*in[0], *in[1], y, g, dx);
+    else if (dx[0]) unary_vjp<Op>(*in[0], y, g, *dx[0]);
+  });
+}
+
+template bool fast_forward<float>(spec::OpId, spec::Ins<float>, const spec::AttrMap&, Dense<float>&);
+template bool fast_forward<double>(spec::OpId, spec::Ins<double>, const spec::AttrMap&, Dense<double>&);
+template bool fast_vjp<float>(spec::OpId, spec::Ins<float>, const Dense<float>&, const Dense<float>&, const spec::AttrMap&,
+                              spec::Grads<float>);
+template bool fast_vjp<double>(spec::OpId, spec::Ins<double>, const Dense<double>&, const Dense<double>&, const spec::AttrMap&,
+                               spec::Grads<double>);
+
+}  // namespace vt::rt
