@@ -12,9 +12,17 @@ namespace vt::cli {
 namespace {
 
 
-void flatten(const nlohmann::json& j, const std::string& where, std::vector<double>& out) {
+// Tensors have at most this many axes; deeper nesting is malformed (and
+// would otherwise recurse without bound).
+constexpr int kMaxDepth = 64;
+
+void flatten(const nlohmann::json& j, const std::string& where, std::vector<double>& out, int depth = 0) {
+  if (depth > kMaxDepth) throw std::runtime_error(where + ": arrays nested deeper than " + std::to_string(kMaxDepth));
   if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) flatten(j[i], where + "[" + std::to_string(i) + "]", out);
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      if (j[i].is_number()) out.push_back(j[i].get<double>());  // the common case builds no path string
+      else flatten(j[i], where + "[" + std::to_string(i) + "]", out, depth + 1);
+    }
   } else if (j.is_number()) {
     out.push_back(j.get<double>());
   } else {
@@ -46,17 +54,27 @@ ref::AuditData load_json(const std::string& path) {
   return d;
 }
 
-std::vector<double> as_doubles(const rt::NpyArray& a) {
+std::vector<double> as_doubles(const rt::NpyArray& a, const std::string& where) {
   if (a.dtype != rt::NpyDType::i64) return a.values;
+  for (auto v : a.ints)
+    if (v > (std::int64_t{1} << 53) || v < -(std::int64_t{1} << 53)) throw std::runtime_error(where + ": integer beyond 2^53");
   return std::vector<double>(a.ints.begin(), a.ints.end());
 }
 
-ref::AuditData load_npz(const std::string& path) {
+// NPZ arrays carry shapes: they must be the declared ones.
+ref::AuditData load_npz(const std::string& path, const spec::GraphData& g) {
+  std::map<std::string, spec::Shape> shape_of;
+  for (const auto& a : g.args) shape_of[a.name] = a.type.shape;
+  for (const auto& n : g.nodes) shape_of[n.name] = n.type.shape;
   ref::AuditData d;
   for (const auto& [key, array] : rt::read_npz(path)) {
-    if (key.rfind("value.", 0) == 0) d.values[key.substr(6)] = as_doubles(array);
-    else if (key.rfind("grad.", 0) == 0) d.grads[key.substr(5)] = as_doubles(array);
-    else d.args[key] = as_doubles(array);
+    const bool value = key.rfind("value.", 0) == 0, grad = key.rfind("grad.", 0) == 0;
+    const std::string name = value ? key.substr(6) : grad ? key.substr(5) : key;
+    const std::string where = path + "[" + key + "]";
+    if (const auto it = shape_of.find(name); it != shape_of.end() && spec::Shape(array.shape) != it->second)
+      throw std::runtime_error(where + ": shape " + to_string(spec::Shape(array.shape)) + ", but %" + name + " is " +
+                               to_string(it->second));
+    (value ? d.values : grad ? d.grads : d.args)[name] = as_doubles(array, where);
   }
   return d;
 }
@@ -64,7 +82,7 @@ ref::AuditData load_npz(const std::string& path) {
 }  // namespace
 
 ref::AuditData load_audit_data(const std::string& path, const spec::GraphData& g) {
-  ref::AuditData d = path.ends_with(".npz") ? load_npz(path) : load_json(path);
+  ref::AuditData d = path.ends_with(".npz") ? load_npz(path, g) : load_json(path);
   d.producer = path;
   auto known = [&](const std::string& name, bool args_only) {
     for (const auto& a : g.args)
@@ -76,8 +94,10 @@ ref::AuditData load_audit_data(const std::string& path, const spec::GraphData& g
   };
   for (const auto& [name, v] : d.args)
     if (!known(name, true)) throw std::runtime_error(path + ": input '" + name + "' is not an argument of graph " + g.name);
-  for (const auto& [name, v] : d.values)
+  for (const auto& [name, v] : d.values) {
     if (!known(name, false)) throw std::runtime_error(path + ": value '" + name + "' names no value of graph " + g.name);
+    if (known(name, true)) throw std::runtime_error(path + ": '" + name + "' is an argument: give it under inputs, not values");
+  }
   for (const auto& [name, v] : d.grads)
     if (!known(name, true)) throw std::runtime_error(path + ": gradient '" + name + "' is not an argument of graph " + g.name);
   for (const auto& a : g.args)

@@ -78,6 +78,11 @@ echo '{"inputs": {}}' > "$tmp/missing.json"
 err=$("$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/missing.json" 2>&1); check "audit with a missing input" 2 $?
 echo "$err" | grep -q "no values for argument 'y0'" || { echo "FAIL message: $err"; fail=1; }
 "$vt" audit "$tmp/does-not-exist.vtg" 2>/dev/null; check "audit of a missing graph" 2 $?
+python3 -c 'print("{\"inputs\": {\"y0\": " + "[" * 100000 + "]" * 100000 + "}}")' > "$tmp/deep.json"
+err=$("$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/deep.json" 2>&1); check "audit of deeply nested data" 2 $?
+echo "$err" | grep -q "nested deeper than 64" || { echo "FAIL message: $err"; fail=1; }
+echo '{"inputs": {"y0": 0.5}, "values": {"y0": 0.5}}' > "$tmp/argval.json"
+"$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/argval.json" 2>/dev/null; check "audit with a value for an argument" 2 $?
 for sub in verify fmt ops audit; do "$vt" "$sub" --help > /dev/null; check "$sub --help" 0 $?; done
 "$vt" ops | grep -q "^cross_entropy "; check "ops lists cross_entropy" 0 $?
 exit $fail

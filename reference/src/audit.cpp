@@ -1,5 +1,6 @@
 #include "vt/reference/audit.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -12,6 +13,8 @@
 namespace vt::ref {
 
 using spec::Dense;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const char* to_string(NodeVerdict v) {
   switch (v) {
@@ -29,6 +32,8 @@ bool AuditReport::all_met() const {
     if (n.verdict == NodeVerdict::Violated || n.verdict == NodeVerdict::Inconclusive) return false;
     audited += n.verdict == NodeVerdict::Met;
   }
+  for (const auto& g : gradients)
+    if (g.verdict != NodeVerdict::Met) return false;
   return audited > 0;  // nothing audited proves nothing
 }
 
@@ -46,12 +51,32 @@ spec::DType float_dtype(const spec::GraphData& g) {
 
 namespace {
 
+// Each number must be a value of the declared dtype, or the float code and
+// the reference would not be computing on the same input.
+void check_representable(const std::vector<double>& v, spec::DType t, const std::string& what) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double x = v[i];
+    const bool ok = t == spec::DType::i64   ? std::floor(x) == x && std::abs(x) <= 0x1p53
+                    : t == spec::DType::f32 ? std::isnan(x) || static_cast<double>(static_cast<float>(x)) == x
+                                            : true;
+    if (!ok) {
+      char buf[64];
+      const auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;  // shortest form that reads back as x
+      throw spec::ShapeError(what + "[" + std::to_string(i) + "] = " + std::string(buf, end) + " is not a" +
+                             (t == spec::DType::i64 ? "n integer within 2^53" : " float32 value"));
+    }
+  }
+}
+
 const std::vector<double>& arg_values(const std::map<std::string, std::vector<double>>& args, const spec::Arg& a) {
   const auto it = args.find(a.name);
   if (it == args.end()) throw spec::ShapeError("no values given for argument %" + a.name);
   if (static_cast<std::int64_t>(it->second.size()) != a.type.shape.numel())
     throw spec::ShapeError("argument %" + a.name + " : " + to_string(a.type) + " needs " + std::to_string(a.type.shape.numel()) +
                            " values, got " + std::to_string(it->second.size()));
+  check_representable(it->second, a.type.dtype, "argument %" + a.name);
+  for (double x : it->second)
+    if (!std::isfinite(x)) throw spec::ShapeError("argument %" + a.name + " holds a non-finite value");
   return it->second;
 }
 
@@ -91,29 +116,38 @@ AuditData run_float(const spec::GraphData& g, const std::map<std::string, std::v
   return d;
 }
 
-// The error of one float value against the exact (or enclosed) value.
+// Element i of an exact or enclosed tensor, rounded to double (for magnitudes).
+double rounded_at(const RefTensor& t, std::int64_t i) {
+  return t.exact() ? t.rational()[i].convert_to<double>() : boost::multiprecision::median(t.intervals()[i].raw()).convert_to<double>();
+}
+
+// The error of one float value against the exact (or enclosed) value. For an
+// enclosure [lo, hi], `abs` is the distance to the nearest point (the error is
+// at least this) and `far` to the farthest (at most this).
 struct ElementError {
-  double abs;        // |y - y*|, or the distance from y to the enclosure
+  double abs;
+  double far;
   double reference;  // y* rounded to double
-  double width;      // of the enclosure; 0 when exact
 };
 
 ElementError element_error(double y, const RefTensor& t, std::int64_t i) {
   if (t.exact()) {
     const Rational& q = t.rational()[i];
-    const double ref = q.convert_to<double>();
-    if (!std::isfinite(y)) return {std::numeric_limits<double>::infinity(), ref, 0};
-    const Rational diff = exact(y) - q;
-    return {boost::multiprecision::abs(diff).convert_to<double>(), ref, 0};
+    const double ref = rounded_at(t, i);
+    if (!std::isfinite(y)) return {kInf, kInf, ref};
+    const double d = boost::multiprecision::abs(Rational(exact(y) - q)).convert_to<double>();
+    return {d, d, ref};
   }
+  // Distances at more than the enclosure's precision: they round negligibly.
+  IntervalPrecision precision(static_cast<unsigned>(mpfi_get_prec(t.intervals()[i].raw().backend().data())) + 64);
   const auto& raw = t.intervals()[i].raw();
   const BigFloat lo = boost::multiprecision::lower(raw), hi = boost::multiprecision::upper(raw);
-  const double ref = boost::multiprecision::median(raw).convert_to<double>();
-  const double width = boost::multiprecision::width(raw).convert_to<double>();
-  if (!std::isfinite(y)) return {std::numeric_limits<double>::infinity(), ref, width};
+  const double ref = rounded_at(t, i);
+  if (!std::isfinite(y)) return {kInf, kInf, ref};
   const BigFloat yb(y);
-  const BigFloat dist = yb < lo ? BigFloat(lo - yb) : yb > hi ? BigFloat(yb - hi) : BigFloat(0);
-  return {dist.convert_to<double>(), ref, width};
+  const BigFloat near = yb < lo ? BigFloat(lo - yb) : yb > hi ? BigFloat(yb - hi) : BigFloat(0);
+  const BigFloat far = boost::multiprecision::max(BigFloat(boost::multiprecision::abs(yb - lo)), BigFloat(boost::multiprecision::abs(hi - yb)));
+  return {near.convert_to<double>(), far.convert_to<double>(), ref};
 }
 
 void update(ErrorStats& s, const ElementError& e, spec::DType dtype, std::int64_t i) {
@@ -132,8 +166,7 @@ ErrorStats stats(const std::vector<double>& y, const RefTensor& t, spec::DType d
 
 Dense<double> rounded(const RefTensor& t) {
   Dense<double> d = Dense<double>::full(t.shape(), 0.0);
-  for (std::int64_t i = 0; i < d.numel(); ++i)
-    d[i] = t.exact() ? t.rational()[i].convert_to<double>() : boost::multiprecision::median(t.intervals()[i].raw()).convert_to<double>();
+  for (std::int64_t i = 0; i < d.numel(); ++i) d[i] = rounded_at(t, i);
   return d;
 }
 
@@ -160,6 +193,10 @@ void audit_local(NodeAudit& out, const spec::GraphData& g, std::size_t n, const 
       out.detail = "float value of input %" + name + " not given";
       return;
     }
+    if (std::any_of(it->second.begin(), it->second.end(), [](double v) { return !std::isfinite(v); })) {
+      out.detail = "input %" + name + " holds non-finite values: no exact value to compare with";
+      return;
+    }
     exact_in.push_back(exact_tensor(shape, it->second));
     float_in.push_back(Dense<double>{shape, it->second});
   }
@@ -178,22 +215,23 @@ void audit_local(NodeAudit& out, const spec::GraphData& g, std::size_t n, const 
   const ContractBound bound = contract_bound(r.ops[n]->id, fptrs, rounded(exact), r.attrs[n], dtype);
   out.contract = bound.text;
   out.verdict = NodeVerdict::Met;
+  auto flag = [&](NodeVerdict v, std::int64_t i, const std::string& why) {
+    if (out.verdict == NodeVerdict::Violated) return;  // keep the first violation's detail
+    if (v == NodeVerdict::Inconclusive && out.verdict == NodeVerdict::Inconclusive) return;
+    out.verdict = v;
+    out.detail = "element " + std::to_string(i) + ": " + why;
+  };
   for (std::int64_t i = 0; i < exact.numel(); ++i) {
-    const ElementError e = element_error(own->second[static_cast<std::size_t>(i)], exact, i);
+    const double y = own->second[static_cast<std::size_t>(i)];
+    const ElementError e = element_error(y, exact, i);
     update(out.local, e, dtype, i);
     const double b = bound.bound[static_cast<std::size_t>(i)];
-    if (!(e.abs <= b)) {
-      if (out.verdict != NodeVerdict::Violated) {
-        char buf[200];
-        std::snprintf(buf, sizeof buf, "element %lld: |y - y*| = %.3g exceeds the bound %.3g (y = %.9g, y* = %.17g)",
-                      static_cast<long long>(i), e.abs, b, own->second[static_cast<std::size_t>(i)], e.reference);
-        out.detail = buf;
-      }
-      out.verdict = NodeVerdict::Violated;
-    } else if (e.width > 0.01 * b && out.verdict == NodeVerdict::Met) {
-      out.verdict = NodeVerdict::Inconclusive;
-      out.detail = "enclosure of element " + std::to_string(i) + " too wide to decide at this precision";
-    }
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "|y - y*| = %.3g, bound %.3g (y = %.9g, y* = %.17g)", e.abs, b, y, e.reference);
+    if (!std::isfinite(y)) flag(NodeVerdict::Violated, i, std::string("non-finite result: ") + buf);
+    else if (!std::isfinite(b)) flag(NodeVerdict::Inconclusive, i, std::string("the contract bound is not finite: ") + buf);
+    else if (e.abs > b) flag(NodeVerdict::Violated, i, std::string("exceeds the contract: ") + buf);
+    else if (e.far > b) flag(NodeVerdict::Inconclusive, i, std::string("enclosure too wide to certify: ") + buf);
   }
 }
 
@@ -203,13 +241,18 @@ AuditData run_generic_float(const spec::GraphData& g, const std::map<std::string
   return float_dtype(g) == spec::DType::f32 ? run_float<float>(g, args) : run_float<double>(g, args);
 }
 
-AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned interval_bits) {
+AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned interval_bits, double gradient_tolerance) {
   const spec::ResolvedGraph r = spec::resolve(g, g.name);
   AuditReport rep;
   rep.graph = g.name;
   rep.producer = data.producer;
   rep.dtype = float_dtype(g);
   rep.interval_bits = interval_bits;
+  rep.gradient_tolerance = gradient_tolerance > 0 ? gradient_tolerance : std::sqrt(unit_roundoff(rep.dtype));
+  for (const auto& n : g.nodes)
+    if (const auto it = data.values.find(n.name); it != data.values.end()) check_representable(it->second, n.type.dtype, "value of %" + n.name);
+  for (const auto& a : g.args)
+    if (const auto it = data.grads.find(a.name); it != data.grads.end()) check_representable(it->second, a.type.dtype, "gradient of %" + a.name);
   RefBackend be(interval_bits);
 
   // End to end: the whole graph exactly on the float inputs.
@@ -245,7 +288,8 @@ AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned inte
   }
   if (!e2e_failure.empty()) {
     rep.first_violation = rep.first_violation.empty() ? "(end to end)" : rep.first_violation;
-    rep.nodes.push_back(NodeAudit{"(end to end)", "", "", NodeVerdict::Inconclusive, {}, {}, e2e_failure});
+    rep.nodes.push_back(NodeAudit{"(end to end)", "", "", NodeVerdict::Inconclusive, {}, {},
+                                  e2e_failure + (data.grads.empty() ? "" : "; gradients not audited")});
     return rep;
   }
   for (std::size_t a = 0; a < g.args.size(); ++a) {
@@ -255,8 +299,14 @@ AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned inte
       throw spec::ShapeError("gradient of %" + g.args[a].name + " needs " + std::to_string(g.args[a].type.shape.numel()) +
                              " numbers, got " + std::to_string(it->second.size()));
     const RefTensor* exact = tape.requires_grad(L.arg_slots[a]) ? tape.grad(L.arg_slots[a]) : nullptr;
-    const RefTensor zero = be.zeros_like(tape.value(L.arg_slots[a]));
-    rep.gradients.push_back(GradientAudit{"%" + g.args[a].name, stats(it->second, exact ? *exact : zero, rep.dtype)});
+    const RefTensor truth = exact ? *exact : be.zeros_like(tape.value(L.arg_slots[a]));  // no gradient: exactly 0
+    GradientAudit ga{"%" + g.args[a].name, stats(it->second, truth, rep.dtype)};
+    double scale = 0;
+    for (std::int64_t i = 0; i < truth.numel(); ++i) scale = std::max(scale, std::abs(rounded_at(truth, i)));
+    ga.normwise = ga.error.max_abs == 0 ? 0 : scale == 0 ? kInf : ga.error.max_abs / scale;
+    ga.verdict = std::isfinite(ga.error.max_abs) && ga.normwise <= rep.gradient_tolerance ? NodeVerdict::Met : NodeVerdict::Violated;
+    if (rep.first_violation.empty() && ga.verdict != NodeVerdict::Met) rep.first_violation = "gradient " + ga.arg;
+    rep.gradients.push_back(std::move(ga));
   }
   return rep;
 }
@@ -287,12 +337,12 @@ std::string format_table(const AuditReport& r) {
     if (!n.detail.empty() && n.verdict != NodeVerdict::Met) out += "    " + n.detail + "\n";
   }
   if (!r.gradients.empty()) {
-    std::snprintf(line, sizeof line, "%-14s %10s %10s %9s   (end to end, vs the exact gradient on the same inputs)\n",
-                  "gradient", "max abs", "max rel", "max ulp");
+    std::snprintf(line, sizeof line, "%-14s %10s %10s %9s %10s  verdict (end to end, normwise tolerance %s)\n", "gradient",
+                  "max abs", "max rel", "max ulp", "normwise", num(r.gradient_tolerance).c_str());
     out += line;
     for (const auto& g : r.gradients) {
-      std::snprintf(line, sizeof line, "%-14s %10s %10s %9s\n", g.arg.c_str(), num(g.error.max_abs).c_str(),
-                    num(g.error.max_rel).c_str(), num(g.error.max_ulp).c_str());
+      std::snprintf(line, sizeof line, "%-14s %10s %10s %9s %10s  %s\n", g.arg.c_str(), num(g.error.max_abs).c_str(),
+                    num(g.error.max_rel).c_str(), num(g.error.max_ulp).c_str(), num(g.normwise).c_str(), to_string(g.verdict));
       out += line;
     }
   }
@@ -319,7 +369,10 @@ nlohmann::json to_json(const AuditReport& r) {
     j["nodes"].push_back({{"node", n.node}, {"op", n.op}, {"contract", n.contract}, {"verdict", to_string(n.verdict)},
                           {"local", stats_json(n.local)}, {"end_to_end", stats_json(n.end_to_end)}, {"detail", n.detail}});
   j["gradients"] = nlohmann::json::array();
-  for (const auto& g : r.gradients) j["gradients"].push_back({{"arg", g.arg}, {"error", stats_json(g.error)}});
+  j["gradient_tolerance"] = r.gradient_tolerance;
+  for (const auto& g : r.gradients)
+    j["gradients"].push_back(
+        {{"arg", g.arg}, {"error", stats_json(g.error)}, {"normwise", g.normwise}, {"verdict", to_string(g.verdict)}});
   return j;
 }
 

@@ -26,10 +26,13 @@ double gamma(double n, double u) {
   return nu >= 1 ? std::numeric_limits<double>::infinity() : nu / (1 - nu);
 }
 
+double smallest_subnormal(spec::DType t) { return t == spec::DType::f32 ? 0x1p-149 : 0x1p-1074; }
+
 namespace {
 
-// Slack for computing the bound itself in double: far below any bound's own size.
-constexpr double kSlack = 1 + 1e-12;
+// The bound itself is computed in double, from sums of up to n terms: inflate
+// it by that computation's own worst relative error.
+double slack(double n) { return 1 + 2 * gamma(n + 1, 0x1p-53) + 1e-15; }
 
 // sum|terms| per output element: the op applied to |inputs| (sum, mean,
 // matmul and linear are monotone in each input's magnitude).
@@ -73,11 +76,12 @@ Lane lane_stats(const Dense<double>& x, At at, std::int64_t n) {
 }
 
 ContractBound derived(std::string_view name, std::span<const Dense<double>* const> in, const Dense<double>& exact,
-                      const spec::AttrMap& attrs, double u) {
+                      const spec::AttrMap& attrs, double u, double eta) {
   ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), ""};
   const Dense<double>& x = *in[0];
   if (name == "mse_loss") {
-    b.bound[0] = gamma(static_cast<double>(x.numel()) + 4, u) * std::abs(exact[0]);
+    const double N = static_cast<double>(x.numel());
+    b.bound[0] = gamma(N + 4, u) * std::abs(exact[0]) + (N + 4) * eta;
     b.text = "derived gamma_{N+4}*y, N=" + std::to_string(x.numel());
   } else if (name == "softmax" || name == "log_softmax") {
     const std::size_t axis = spec::normalize_axis(attrs.get_int_or("axis", -1), x.shape.rank());
@@ -85,14 +89,16 @@ ContractBound derived(std::string_view name, std::span<const Dense<double>* cons
     spec::ops::for_each_lane(x.shape, axis, [&](auto at) {
       if (n == 0) return;
       const Lane l = lane_stats(x, at, n);
+      const double steps = static_cast<double>(n) + 8;
       for (std::int64_t k = 0; k < n; ++k) {
         const double dx = std::abs(x[at(k)] - l.m), y = exact[at(k)];
         b.bound[static_cast<std::size_t>(at(k))] =
-            name == "softmax" ? gamma(std::ceil(dx + l.spread) + static_cast<double>(n) + 4, u) * std::abs(y)
-                              : gamma(static_cast<double>(n) + 4, u) + u * (dx + 2 * std::abs(x[at(k)] - l.m - y) + std::abs(y) + l.spread);
+            (name == "softmax" ? (y == 0 ? 0.0 : gamma(std::ceil(dx + l.spread) + steps, u) * std::abs(y))
+                               : gamma(steps, u) + u * (dx + 4 * std::abs(x[at(k)] - l.m - y) + std::abs(y) + l.spread)) +
+            steps * eta;
       }
     });
-    b.text = name == "softmax" ? "derived gamma_{|x-m|+r+n+4}*y" : "derived gamma_{n+4}+u(..)";
+    b.text = name == "softmax" ? "derived gamma_{|x-m|+r+n+8}*y" : "derived gamma_{n+8}+u(..)";
   } else if (name == "cross_entropy") {
     const std::int64_t N = x.shape[0], C = x.shape[1];
     double per_row = 0, loss_sum = 0;
@@ -100,11 +106,13 @@ ContractBound derived(std::string_view name, std::span<const Dense<double>* cons
       const auto at = [r, C](std::int64_t k) { return r * C + k; };
       const Lane l = lane_stats(x, at, C);
       const double loss = l.m + l.log_sum - x[at(static_cast<std::int64_t>((*in[1])[r]))];
-      per_row += u * (2 * std::abs(l.log_sum) + std::abs(l.m + l.log_sum) + std::abs(loss) + l.spread) +
-                 gamma(static_cast<double>(C) + 1, u);
+      per_row += u * (4 * std::abs(l.log_sum) + std::abs(l.m + l.log_sum) + std::abs(loss) + l.spread) +
+                 gamma(static_cast<double>(C) + 5, u);
       loss_sum += std::abs(loss);
     }
-    b.bound[0] = N == 0 ? 0 : (per_row + gamma(static_cast<double>(N) + 1, u) * loss_sum) / static_cast<double>(N);
+    b.bound[0] = N == 0 ? 0
+                        : (per_row + gamma(static_cast<double>(N) + 1, u) * loss_sum) / static_cast<double>(N) +
+                              static_cast<double>(N + C + 8) * eta;
     b.text = "derived logsumexp rows, mean";
   }
   return b;
@@ -123,7 +131,7 @@ ContractBound contract_bound(spec::OpId op, std::span<const Dense<double>* const
                              const spec::AttrMap& attrs, spec::DType dtype) {
   const spec::ErrorContract c = spec::op_info(op).contract;
   const std::string_view name = spec::op_info(op).name;
-  const double u = unit_roundoff(dtype);
+  const double u = unit_roundoff(dtype), eta = smallest_subnormal(dtype);
   ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), "exact"};
   switch (c.kind) {
     case spec::ContractKind::Exact:
@@ -135,13 +143,15 @@ ContractBound contract_bound(spec::OpId op, std::span<const Dense<double>* const
     case spec::ContractKind::Dot: {
       const Dense<double> terms = abs_terms(op, in, exact, attrs);
       const double n = dot_terms(name, in, exact);
-      for (std::int64_t i = 0; i < exact.numel(); ++i) b.bound[static_cast<std::size_t>(i)] = gamma(n, u) * terms[i] * kSlack;
+      for (std::int64_t i = 0; i < exact.numel(); ++i)
+        b.bound[static_cast<std::size_t>(i)] = (gamma(n, u) * terms[i] + n * eta) * slack(n);
       b.text = "gamma_n*sum|terms|, n=" + std::to_string(static_cast<long long>(n));
       return b;
     }
     case spec::ContractKind::Derived: {
-      ContractBound d = derived(name, in, exact, attrs, u);
-      for (auto& v : d.bound) v *= kSlack;
+      ContractBound d = derived(name, in, exact, attrs, u, eta);
+      const double terms = in.empty() ? 1 : static_cast<double>(in[0]->numel());
+      for (auto& v : d.bound) v *= slack(terms);
       return d;
     }
   }

@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(a_value_nudged_off_the_truth_is_caught_at_its_node) {
   BOOST_TEST((node(rep, "%h").verdict == ref::NodeVerdict::Met));
   // A dot-product node off by far more than gamma_n sum|terms| allows.
   bad = good;
-  bad.values["out"][5] *= 1.001;
+  bad.values["out"][5] = static_cast<float>(bad.values["out"][5] * 1.001);
   rep = ref::audit(g, bad);
   BOOST_TEST(rep.first_violation == "%out");
   BOOST_TEST(node(rep, "%out").detail.find("element 5") != std::string::npos, node(rep, "%out").detail);
@@ -89,13 +89,20 @@ BOOST_AUTO_TEST_CASE(gradient_errors_are_measured_against_the_exact_gradient) {
   double worst_good = 0;
   for (const auto& gr : rep.gradients) worst_good = std::max(worst_good, gr.error.max_rel);
   BOOST_TEST(worst_good < 1e-3);
+  BOOST_TEST(rep.all_met());
   auto bad = good;
-  bad.grads["w"][7] = -bad.grads["w"][7];  // a sign error in one entry
+  // A sign error in the largest entry: the normwise error is 2, far past sqrt(u).
+  auto& gw = bad.grads["w"];
+  const auto big = std::max_element(gw.begin(), gw.end(), [](double a, double b) { return std::abs(a) < std::abs(b); }) - gw.begin();
+  gw[static_cast<std::size_t>(big)] = -gw[static_cast<std::size_t>(big)];
   const auto rep2 = ref::audit(g, bad);
+  BOOST_TEST(!rep2.all_met());
+  BOOST_TEST(rep2.first_violation == "gradient %w");
   for (const auto& gr : rep2.gradients)
     if (gr.arg == "%w") {
-      BOOST_TEST(gr.error.worst == 7);
-      BOOST_TEST(gr.error.max_rel > 1.9);
+      BOOST_TEST(gr.error.worst == big);
+      BOOST_TEST(gr.normwise > 1.9);
+      BOOST_TEST((gr.verdict == ref::NodeVerdict::Violated));
     }
 }
 
@@ -138,4 +145,59 @@ BOOST_AUTO_TEST_CASE(an_audit_that_audits_nothing_does_not_pass) {
   BOOST_TEST(!rep.all_met());
   BOOST_TEST(ref::format_table(rep).find("nothing could be audited") != std::string::npos);
   BOOST_TEST(node(rep, "%y3").end_to_end.max_ulp > 1e6);  // still measured end to end
+}
+
+namespace {
+ref::AuditReport audit_text(const std::string& text, std::map<std::string, std::vector<double>> args,
+                            std::map<std::string, std::vector<double>> values) {
+  const spec::GraphData g = spec::parse_vtg(text);
+  return ref::audit(g, ref::AuditData{std::move(args), std::move(values), {}, "test"});
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(non_finite_results_never_meet_a_contract) {
+  const std::string sum = "graph g {\n  input %x : f64[2]\n  %s = sum(%x) : f64[]\n  output %s\n}\n";
+  // The sum of |terms| overflows: no finite bound, but a NaN or infinite result still fails.
+  for (double y : {std::nan(""), std::numeric_limits<double>::infinity(), -5.0}) {
+    const auto rep = audit_text(sum, {{"x", {1e308, 1e308}}}, {{"s", {y}}});
+    BOOST_TEST(!rep.all_met(), y);
+  }
+  const auto nan = audit_text(sum, {{"x", {1, 2}}}, {{"s", {std::nan("")}}});
+  BOOST_TEST((node(nan, "%s").verdict == ref::NodeVerdict::Violated));
+}
+
+BOOST_AUTO_TEST_CASE(correct_results_near_underflow_meet_their_contracts) {
+  // softmax([0, -110]) in float32 is [1, 0]: exp(-110) underflows, as in PyTorch.
+  const auto rep = audit_text("graph g {\n  input %x : f32[2]\n  %p = softmax(%x) : f32[2]\n  output %p\n}\n",
+                              {{"x", {0, -110}}}, {{"p", {1, 0}}});
+  BOOST_TEST(rep.all_met(), ref::format_table(rep));
+  const auto mse = audit_text("graph g {\n  input %x : f32[1]\n  input %t : f32[1]\n  %l = mse_loss(%x, %t) : f32[]\n  output %l\n}\n",
+                              {{"x", {static_cast<float>(1e-30)}}, {"t", {0}}}, {{"l", {0}}});
+  BOOST_TEST(mse.all_met(), ref::format_table(mse));
+}
+
+BOOST_AUTO_TEST_CASE(float_attributes_take_the_nodes_dtype) {
+  // clamp's bound 0.1 on an f32 node is 0.1f for float code and reference alike.
+  const spec::GraphData g = spec::parse_vtg(
+      "graph g {\n  input %x : f32[2]\n  %c = clamp(%x) {min = 0.1} : f32[2]\n  output %c\n}\n");
+  const auto data = ref::run_generic_float(g, {{"x", {0, 1}}});
+  BOOST_TEST(data.values.at("c")[0] == static_cast<double>(0.1f));
+  BOOST_TEST(ref::audit(g, data).all_met());
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_enclosures_do_not_make_softmax_inconclusive) {
+  const auto g = spec::parse_vtg(
+      "graph g {\n  input %x : f64[2]\n  %t = tanh(%x) : f64[2]\n  %p = softmax(%t) : f64[2]\n  %s = sum(%p) : f64[]\n  output %s\n}\n");
+  const auto rep = ref::audit(g, ref::run_generic_float(g, {{"x", {0.5, 0.5}}}));
+  BOOST_TEST(rep.all_met(), ref::format_table(rep));
+}
+
+BOOST_AUTO_TEST_CASE(inputs_must_be_values_of_their_dtype) {
+  const std::string sub = "graph g {\n  input %x : f32[1]\n  input %z : f32[1]\n  %d = sub(%x, %z) : f32[1]\n  output %d\n}\n";
+  BOOST_CHECK_EXCEPTION(audit_text(sub, {{"x", {1.00000005}}, {"z", {1}}}, {{"d", {0}}}), spec::ShapeError, [](const spec::ShapeError& e) {
+    return std::string(e.what()) == "argument %x[0] = 1.00000005 is not a float32 value";
+  });
+  const std::string ce =
+      "graph g {\n  input %x : f32[1, 2]\n  input %t : i64[1]\n  %l = cross_entropy(%x, %t) : f32[]\n  output %l\n}\n";
+  BOOST_CHECK_THROW(audit_text(ce, {{"x", {0, 0}}, {"t", {1.5}}}, {{"l", {0.5}}}), spec::ShapeError);
 }

@@ -1,6 +1,7 @@
 #include "vt/spec/op_table.hpp"
 
 #include <array>
+#include <cmath>
 
 namespace vt::spec {
 
@@ -12,6 +13,21 @@ constexpr auto make_infos(OpList<Ops...>) {
                                                    Ops::fragment, Ops::contract, &Ops::differentiable, &Ops::infer}...};
 }
 const auto kInfos = make_infos(AllOps{});
+// Float attributes are values of the node's dtype: an f32 node rounds them
+// to float32 once here, so every backend (float kernels and the exact
+// reference alike) computes with the same number.
+void round_float_attrs(const OpInfo& op, DType dtype, AttrMap& attrs) {
+  if (dtype != DType::f32) return;
+  for (const auto& spec : op.attrs) {
+    if (spec.kind != AttrKind::Float || !attrs.has(spec.name)) continue;
+    const double v = attrs.get_float(spec.name);
+    const auto f = static_cast<float>(v);
+    if (!std::isfinite(f))
+      throw ShapeError("attribute '" + std::string(spec.name) + "' = " + to_string(AttrValue(v)) + " overflows f32");
+    attrs.set(std::string(spec.name), static_cast<double>(f));
+  }
+}
+
 }  // namespace
 
 std::string signature(std::string_view op, std::span<const TensorType> in) {
@@ -43,6 +59,7 @@ TensorType infer_type(const OpInfo& op, std::span<const TensorType> inputs, Attr
     check_attrs(attrs, op.attrs);
     TensorType out = op.infer(inputs, attrs);
     out.shape.validate();
+    round_float_attrs(op, out.dtype, attrs);
     return out;
   } catch (const ShapeError& e) {
     throw ShapeError(signature(op.name, inputs) + ": " + e.what());

@@ -36,9 +36,16 @@ struct NodeAudit {
   std::string detail;  // why a node was violated, inconclusive or not audited
 };
 
+// A gradient passes when it is finite wherever the exact gradient is, and
+// its normwise relative error max|g - g*| / max|g*| is within the tolerance
+// (default sqrt(u): far above the rounding error of a correct float
+// implementation of a moderate graph, far below the O(1) error of a wrong
+// rule). This is a heuristic bound, unlike the per-node contracts.
 struct GradientAudit {
   std::string arg;
   ErrorStats error;
+  double normwise = 0;  // max|g - g*| / max|g*| (0 when both are 0)
+  NodeVerdict verdict = NodeVerdict::Met;
 };
 
 struct AuditReport {
@@ -49,7 +56,9 @@ struct AuditReport {
   std::vector<GradientAudit> gradients;
   std::string first_error;      // first node, in definition order, with a nonzero local error
   std::string first_violation;  // first node that does not meet its contract (or is inconclusive)
-  // True when every audited node meets its contract and at least one was audited.
+  double gradient_tolerance = 0;
+  // True when every audited node meets its contract, every gradient passes,
+  // and at least one node was audited.
   bool all_met() const;
 };
 
@@ -69,8 +78,12 @@ spec::DType float_dtype(const spec::GraphData& g);
 // float scalar) for every float argument.
 AuditData run_generic_float(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args);
 
-// Throws ShapeError/DomainError on bad data (missing argument, wrong sizes).
-AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned interval_bits = kDefaultIntervalBits);
+// Throws ShapeError/DomainError on bad data: a missing argument, a wrong
+// element count, a value not representable in its declared dtype (an f32
+// input must be a float32 value; an i64 one an integer within +-2^53).
+// gradient_tolerance <= 0 means the default, sqrt(u) of the dtype.
+AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned interval_bits = kDefaultIntervalBits,
+                  double gradient_tolerance = 0);
 
 std::string format_table(const AuditReport& r);
 nlohmann::json to_json(const AuditReport& r);

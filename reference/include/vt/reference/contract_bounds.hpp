@@ -5,20 +5,24 @@
 // on the SAME float inputs, with u the unit roundoff of the dtype.
 //
 //   Exact    |y - y*| = 0
-//   Ulp      |y - y*| <= k ulp(y*)
-//   Dot      |y - y*| <= gamma_n sum|terms|, gamma_n = n u / (1 - n u), where
-//            sum|terms| is the op applied to |inputs| and n counts the terms
-//            (+1 for a bias, +1 for mean's division)
-//   Derived  softmax:      |y_k - y*_k| <= gamma_{|x_k - m| + r + n + 4} y*_k
-//            log_softmax:  |y_k - y*_k| <= gamma_{n+4} + u (|x_k - m| + 2|L| + |y*_k| + r)
-//            mse_loss:     |y - y*| <= gamma_{N+4} y*
-//            cross_entropy |y - y*| <= (1/N) sum_n [u(2|L_n| + |m_n + L_n| + |l_n| + r_n) + gamma_{C+1}]
-//                                       + gamma_{N+1} (1/N) sum_n |l_n|
+//   Ulp      |y - y*| <= k ulp(y*)            (ulp of the subnormal spacing near 0)
+//   Dot      |y - y*| <= gamma_n sum|terms| + n eta, gamma_n = n u / (1 - n u),
+//            where sum|terms| is the op applied to |inputs|, n counts the
+//            rounded steps (+1 for a bias, +1 for mean's division) and eta is
+//            the smallest subnormal (each step may lose that much to underflow)
+//   Derived  softmax:      |y_k - y*_k| <= gamma_{|x_k - m| + r + n + 8} y*_k + (n + 8) eta
+//            log_softmax:  |y_k - y*_k| <= gamma_{n+8} + u (|x_k - m| + 4|L| + |y*_k| + r) + (n + 8) eta
+//            mse_loss:     |y - y*| <= gamma_{N+4} y* + (N + 4) eta
+//            cross_entropy |y - y*| <= (1/N) sum_n [u(4|L_n| + |m_n + L_n| + |l_n| + r_n) + gamma_{C+5}]
+//                                       + gamma_{N+1} (1/N) sum_n |l_n| + (N + C + 8) eta
 //            with m the lane maximum, r = max_j |x_j - m| its spread, L = log sum_j exp(x_j - m),
-//            l_n the row's loss. Each follows from the elementwise contracts of
-//            the steps (subtract, exp within 2 ulp, a sum, log within 2 ulp,
-//            divide) with first-order error propagation; gamma absorbs the
-//            second-order terms.
+//            l_n the row's loss. Each follows from the steps' own contracts
+//            (x - m rounded: u|x - m| in the exponent; exp and log within
+//            2 ulp, i.e. relative 4u; a sum of n terms: gamma_n; a division or
+//            a multiplication by 1/sum: u) by first-order propagation; the
+//            extra counts in gamma absorb second-order terms.
+// A bound that is not finite (n u >= 1, or an overflowing sum of terms)
+// promises nothing: the audit reports such a node as inconclusive.
 #include <span>
 #include <string>
 #include <vector>
@@ -34,6 +38,8 @@ double unit_roundoff(spec::DType t);
 double ulp_of(double v, spec::DType t);
 // n u / (1 - n u); infinite when n u >= 1.
 double gamma(double n, double u);
+// The smallest positive subnormal of dtype t.
+double smallest_subnormal(spec::DType t);
 
 struct ContractBound {
   std::vector<double> bound;  // per output element, absolute

@@ -42,6 +42,7 @@ struct ScalarTraits<ref::Dual<S>> {
   static D from_double(const D& like, double v) { return {Base::from_double(like.v, v), Base::constant(like.v, 0, 1)}; }
   template <class C>
   static D select(const C& cond, const D& a, const D& b) { return cond ? a : b; }
+  static bool prefer_second(const D& a, const D& b) { return Base::prefer_second(a.v, b.v); }
   // Chain rule: f(v + d eps) = f(v) + f'(v) d eps.
   static D exp(const D& x) {
     const S e = Base::exp(x.v);

@@ -90,6 +90,10 @@ struct ScalarTraits<ref::Interval> {
   static I from_double(const I&, double v) { return ref::to_interval(ref::exact(v)); }
   template <class C>
   static I select(const C& cond, const I& a, const I& b) { return cond ? a : b; }
+  // By midpoint: never an undecidable comparison (the choice cannot change the value).
+  static bool prefer_second(const I& a, const I& b) {
+    return boost::multiprecision::median(b.raw()) > boost::multiprecision::median(a.raw());
+  }
   static I exp(const I& x) { return I(I::Raw(boost::multiprecision::exp(x.raw()))); }
   // log and sqrt refuse intervals that reach outside their domain rather than
   // return NaN bounds: the message names the offending interval.

@@ -4,6 +4,7 @@
 // where J(x) v comes from the op's generic forward run on dual numbers and
 // VJP from its hand-written rule. Over the rationals both sides are exact, so
 // the check is equality, not a tolerance.
+#include <cmath>
 #include <ostream>
 #include <vector>
 
@@ -77,7 +78,7 @@ struct IntervalSoundness {
 
 // Stated bounds of the interval check (at >= 200 bits):
 //  - an enclosure wider than kMaxRelativeWidth (relative) cannot decide: inconclusive;
-//  - the central difference with h = 2^-100 at 256 bits has truncation error
+//  - the central difference with h = 2^-100 max(1, |x|) at 256 bits has truncation error
 //    O(h^2) ~ 1e-60 and rounding error ~ 2^-256 / h ~ 1e-47 (relative, for O(1)
 //    derivatives), so it must agree with the VJP side within kFdRelativeBound.
 inline constexpr double kMaxRelativeWidth = 1e-50;
@@ -116,8 +117,16 @@ IntervalSoundness interval_soundness(const std::vector<spec::Dense<Rational>>& x
   if (relative_width(sides.jvp_side) > kMaxRelativeWidth || relative_width(sides.vjp_side) > kMaxRelativeWidth)
     return {Verdict::Inconclusive, "enclosures too wide to decide: " + sides_text};
 
-  // Central difference of <g, f(x + h v)> in BigFloat.
-  const BigFloat h = boost::multiprecision::ldexp(BigFloat(1), -100);
+  // Central difference of <g, f(x + h v)> in BigFloat, with h relative to the
+  // inputs' magnitude so that x + h v does not round at large |x|.
+  // (A power of two, so h itself is exact at any precision.)
+  int magnitude = 0;
+  for (const auto& x : xs)
+    for (const auto& q : x.data) {
+      const double a = std::abs(q.template convert_to<double>());
+      if (a >= 1 && std::isfinite(a)) magnitude = std::max(magnitude, std::ilogb(a) + 1);
+    }
+  const BigFloat h = boost::multiprecision::ldexp(BigFloat(1), magnitude - 100);
   std::vector<spec::Dense<BigFloat>> xp, xm;
   for (std::size_t i = 0; i < xs.size(); ++i) {
     xp.push_back(to_f(xs[i]));

@@ -6,8 +6,11 @@
 //   math            one line: forward formula; VJP formula per input ("dx += ...")
 //   min/max_arity   how many inputs it takes
 //   attrs           its attribute schema (name, kind, required); absent optional
-//                   attributes take the default stated in the op's comment
+//                   attributes take the default stated in the op's comment;
+//                   float attributes are values of the node's dtype (an f32
+//                   node's are rounded to float32 by infer_type)
 //   fragment        Rational (exact over Q) or Transcendental (needs intervals)
+//   contract        the error a float implementation may make (ErrorContract)
 //   differentiable  differentiable(i): false for inputs with no gradient (indices)
 //   infer           the shape/dtype rule: input types + attrs -> output type,
 //                   or ShapeError saying what is wrong

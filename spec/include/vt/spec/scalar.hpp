@@ -23,6 +23,10 @@ struct ScalarTraits {
   static S from_double(const S& /*like*/, double v) { return static_cast<S>(v); }
   template <class C>
   VT_HD static S select(const C& cond, const S& a, const S& b) { return cond ? a : b; }
+  // Whether b is the larger of two candidates for a shift that any choice
+  // leaves mathematically unchanged (logsumexp's maximum): enclosure types
+  // override it so that it never has to decide a comparison it cannot.
+  VT_HD static bool prefer_second(const S& a, const S& b) { return b > a; }
   VT_HD static S exp(const S& x) { using std::exp; return exp(x); }
   VT_HD static S log(const S& x) { using std::log; return log(x); }
   VT_HD static S sqrt(const S& x) { using std::sqrt; return sqrt(x); }

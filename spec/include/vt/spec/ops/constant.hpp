@@ -8,7 +8,7 @@ namespace vt::spec::ops {
 struct Constant {
   static constexpr std::string_view name = "constant", math = "y = value (filled to shape)";
   static constexpr Fragment fragment = Fragment::Rational;
-  static constexpr ErrorContract contract = ulp_contract(0.5);
+  static constexpr ErrorContract contract = exact_contract;
   static constexpr int min_arity = 0, max_arity = 0;
   static constexpr std::array<AttrSpec, 3> attrs{
       {{"dtype", AttrKind::Str}, {"shape", AttrKind::Ints}, {"value", AttrKind::Float, true}}};

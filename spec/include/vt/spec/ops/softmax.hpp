@@ -25,8 +25,11 @@ struct LaneExpSum {
 };
 template <class S, class At>
 LaneExpSum<S> lane_exp_sum(const Dense<S>& x, At at, std::int64_t n) {
+  // Any shift gives the same value mathematically; the maximum keeps floats
+  // finite. prefer_second lets enclosures choose without an undecidable compare.
   S m = x[at(0)];
-  for (std::int64_t k = 1; k < n; ++k) m = math::select(x[at(k)] > m, x[at(k)], m);
+  for (std::int64_t k = 1; k < n; ++k)
+    if (ScalarTraits<S>::prefer_second(m, x[at(k)])) m = x[at(k)];
   S s = K(m, 0);
   for (std::int64_t k = 0; k < n; ++k) s += math::exp(S(x[at(k)] - m));
   return {m, s};
