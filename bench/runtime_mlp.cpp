@@ -6,7 +6,8 @@
 //   limit_ms      the step's eight GEMMs alone, timed at their own shapes:
 //                 its GEMM FLOPs at the rate OpenBLAS reaches on them here
 //                 (a large square sgemm's rate is reported beside it)
-//   libtorch_ms   the same model in libtorch (bench/torch_mlp.cpp when built)
+//   libtorch_ms   the same model in libtorch: bench/torch/torch_mlp.cpp, built
+//                 when libtorch-dev is installed; scripts/bench.sh merges it
 // eager_ms and linked_ms stay null until the Session API exists (issue C).
 //   build/bin/bench_runtime_mlp [--json]
 #include <fmt/core.h>
@@ -170,7 +171,6 @@ int main(int argc, char** argv) {
     out[k + "limit_ms"] = time_ms([&] { raw.gemms_only(); });
     out[k + "eager_ms"] = nullptr;
     out[k + "linked_ms"] = nullptr;
-    out[k + "libtorch_ms"] = nullptr;
     if (!json)
       fmt::print("MLP 784-256-128-10 step, batch {:>3}: compiled {:.3f} ms, raw OpenBLAS {:.3f} ms ({:.2f}x), GEMM limit {:.3f} ms\n",
                  B, out[k + "compiled_ms"].get<double>(), out[k + "raw_blas_ms"].get<double>(),

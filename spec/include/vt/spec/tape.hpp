@@ -91,14 +91,14 @@ class Tape {
     reached_.assign(values_.size(), false);
     std::vector<bool>& reached = reached_;
     Value& g_root = grad_in_sweep(root, reached);
+    std::vector<const Value*>& in = scratch_in_;
+    std::vector<Value*>& dx = scratch_dx_;
     if (seed) be_->add_into(g_root, *seed);
     else {
       Value one = be_->zeros_like(values_[root]);
       be_->fill_one(one);
       be_->add_into(g_root, one);
     }
-    std::vector<const Value*> in;
-    std::vector<Value*> dx;
     for (std::size_t n = nodes_.size(); n-- > 0;) {
       const Node& node = nodes_[n];
       if (!reached[node.output]) continue;  // not on a path to root
@@ -119,10 +119,11 @@ class Tape {
     }
   }
 
-  // Resets the accumulated gradients of leaves (and everything else).
+  // Resets the accumulated gradients of the leaves (intermediate gradients
+  // restart from zero at every backward anyway).
   void zero_grad() {
-    for (auto& g : grads_)
-      if (g) be_->fill_zero(*g);
+    for (Slot s = 0; s < grads_.size(); ++s)
+      if (grads_[s] && is_leaf_[s]) be_->fill_zero(*grads_[s]);
   }
 
   const Value& value(Slot s) const { return values_.at(s); }
@@ -153,8 +154,8 @@ class Tape {
     return static_cast<Slot>(values_.size() - 1);
   }
   void compute(const Node& node) {
-    std::vector<const Value*> in;
-    in.reserve(node.inputs.size());
+    std::vector<const Value*>& in = scratch_in_;  // reused: no allocation per node
+    in.clear();
     for (Slot s : node.inputs) in.push_back(&values_[s]);
     try {
       be_->forward(node.op, in, node.attrs, values_[node.output]);
@@ -181,6 +182,8 @@ class Tape {
   std::vector<std::optional<Value>> grads_;
   std::vector<bool> requires_grad_, is_leaf_;
   std::vector<bool> reached_;  // slots the last backward reached
+  std::vector<const Value*> scratch_in_;
+  std::vector<Value*> scratch_dx_;
   std::vector<Node> nodes_;
 };
 
