@@ -13,7 +13,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -21,29 +20,15 @@
 #include "vt/runtime/blas.hpp"
 #include "vt/runtime/program.hpp"
 #include "vt/spec/builder.hpp"
+#include "timing.hpp"
 
 using namespace vt;
-using Clock = std::chrono::steady_clock;
+using bench::time_ms;
 
 namespace {
 
 constexpr std::int64_t kIn = 784, kH1 = 256, kH2 = 128, kOut = 10;
 
-// Median milliseconds per call of f over enough repetitions for ~0.3 s.
-template <class F>
-double time_ms(F&& f) {
-  for (int i = 0; i < 3; ++i) f();  // warm up: first-touch allocation, caches
-  std::vector<double> samples;
-  const auto start = Clock::now();
-  while (samples.size() < 7 || std::chrono::duration<double>(Clock::now() - start).count() < 0.3) {
-    const auto t0 = Clock::now();
-    f();
-    samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    if (samples.size() >= 2000) break;
-  }
-  std::sort(samples.begin(), samples.end());
-  return samples[samples.size() / 2];
-}
 
 spec::GraphData mlp_graph(std::int64_t B) {
   spec::GraphBuilder b("mlp");

@@ -4,28 +4,15 @@
 //   build/bin/bench_torch_mlp [--json]
 #include <torch/torch.h>
 
+#include "../timing.hpp"
+
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <vector>
 
-using Clock = std::chrono::steady_clock;
+using vt::bench::time_ms;
 
-template <class F>
-double time_ms(F&& f) {
-  for (int i = 0; i < 3; ++i) f();
-  std::vector<double> samples;
-  const auto start = Clock::now();
-  while (samples.size() < 7 || std::chrono::duration<double>(Clock::now() - start).count() < 0.3) {
-    const auto t0 = Clock::now();
-    f();
-    samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    if (samples.size() >= 2000) break;
-  }
-  std::sort(samples.begin(), samples.end());
-  return samples[samples.size() / 2];
-}
 
 int main(int argc, char** argv) {
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;

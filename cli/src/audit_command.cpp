@@ -34,7 +34,7 @@ void add_audit_command(CLI::App& app, int& result) {
       const spec::GraphData g = load_graph(o->graph);
       spec::verify_or_throw(g, o->graph);
       ref::AuditData data;
-      if (o->inputs.empty()) data.args = random_inputs(g, o->seed);
+      if (o->inputs.empty()) data.args = ref::random_inputs(g, o->seed);
       else data = load_audit_data(o->inputs, g);
       if (data.values.empty() && data.grads.empty()) data = ref::run_generic_float(g, data.args);
       const ref::AuditReport report = ref::audit(g, data, o->bits);

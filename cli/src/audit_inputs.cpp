@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <stdexcept>
 
 #include "vt/runtime/npz.hpp"
@@ -105,30 +104,5 @@ ref::AuditData load_audit_data(const std::string& path, const spec::GraphData& g
   return d;
 }
 
-std::map<std::string, std::vector<double>> random_inputs(const spec::GraphData& g, std::uint64_t seed) {
-  // Class counts of the arguments that feed a cross_entropy target.
-  std::map<std::string, spec::TensorType> type_of;
-  for (const auto& a : g.args) type_of[a.name] = a.type;
-  for (const auto& n : g.nodes) type_of[n.name] = n.type;
-  std::map<std::string, std::int64_t> classes;
-  for (const auto& n : g.nodes)
-    if (n.op == "cross_entropy" && n.inputs.size() == 2 && type_of.count(n.inputs[0].name))
-      classes[n.inputs[1].name] = type_of[n.inputs[0].name].shape[1];
-
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(-1, 1);
-  const bool f32 = ref::float_dtype(g) == spec::DType::f32;
-  std::map<std::string, std::vector<double>> out;
-  for (const auto& a : g.args) {
-    const std::int64_t k = classes.count(a.name) ? classes[a.name] : 10;
-    std::uniform_int_distribution<std::int64_t> cls(0, std::max<std::int64_t>(k, 1) - 1);
-    auto& v = out[a.name];
-    for (std::int64_t i = 0; i < a.type.shape.numel(); ++i) {
-      if (a.type.dtype == spec::DType::i64) v.push_back(static_cast<double>(cls(rng)));
-      else v.push_back(f32 ? static_cast<double>(static_cast<float>(u(rng))) : u(rng));
-    }
-  }
-  return out;
-}
 
 }  // namespace vt::cli

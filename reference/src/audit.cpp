@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <random>
 
 #include "vt/reference/contract_bounds.hpp"
 #include "vt/reference/ref_backend.hpp"
@@ -236,6 +237,32 @@ void audit_local(NodeAudit& out, const spec::GraphData& g, std::size_t n, const 
 }
 
 }  // namespace
+
+std::map<std::string, std::vector<double>> random_inputs(const spec::GraphData& g, std::uint64_t seed) {
+  // Class counts of the arguments that feed a cross_entropy target.
+  std::map<std::string, spec::TensorType> type_of;
+  for (const auto& a : g.args) type_of[a.name] = a.type;
+  for (const auto& n : g.nodes) type_of[n.name] = n.type;
+  std::map<std::string, std::int64_t> classes;
+  for (const auto& n : g.nodes)
+    if (n.op == "cross_entropy" && n.inputs.size() == 2 && type_of.count(n.inputs[0].name))
+      classes[n.inputs[1].name] = type_of[n.inputs[0].name].shape[1];
+
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1, 1);
+  const bool f32 = ref::float_dtype(g) == spec::DType::f32;
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& a : g.args) {
+    const std::int64_t k = classes.count(a.name) ? classes[a.name] : 10;
+    std::uniform_int_distribution<std::int64_t> cls(0, std::max<std::int64_t>(k, 1) - 1);
+    auto& v = out[a.name];
+    for (std::int64_t i = 0; i < a.type.shape.numel(); ++i) {
+      if (a.type.dtype == spec::DType::i64) v.push_back(static_cast<double>(cls(rng)));
+      else v.push_back(f32 ? static_cast<double>(static_cast<float>(u(rng))) : u(rng));
+    }
+  }
+  return out;
+}
 
 AuditData run_generic_float(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args) {
   return float_dtype(g) == spec::DType::f32 ? run_float<float>(g, args) : run_float<double>(g, args);

@@ -55,6 +55,23 @@ void require_finite(spec::OpId op, const Dense<Interval>& d, const char* what) {
                               " is " + to_string(d[i]) + ": an input interval contains a singularity");
 }
 
+// The inputs of an op as exact tensors (when all are exact) or as intervals,
+// with the pointer lists the generic op code takes.
+std::vector<const Dense<Rational>*> rational_inputs(std::span<const RefTensor* const> in) {
+  std::vector<const Dense<Rational>*> p;
+  for (const RefTensor* v : in) p.push_back(&v->rational());
+  return p;
+}
+struct IntervalInputs {
+  std::vector<Dense<Interval>> values;
+  std::vector<const Dense<Interval>*> ptrs;
+  explicit IntervalInputs(std::span<const RefTensor* const> in) {
+    values.reserve(in.size());
+    for (const RefTensor* v : in) values.push_back(v->to_intervals());
+    for (const auto& v : values) ptrs.push_back(&v);
+  }
+};
+
 }  // namespace
 
 RefTensor RefBackend::allocate(const spec::TensorType& t) const { return rational_zeros(t.shape); }
@@ -81,21 +98,15 @@ void RefBackend::forward(spec::OpId op, std::span<const Value* const> in, const 
                      std::all_of(in.begin(), in.end(), [](const Value* v) { return v->exact(); });
   guarded(op, [&] {
     if (exact) {
-      std::vector<const Dense<Rational>*> p;
-      for (const Value* v : in) p.push_back(&v->rational());
       Dense<Rational> y = Dense<Rational>::full(out.shape(), Rational(0));
-      spec::generic_forward<Rational>(op, p, attrs, y);
+      spec::generic_forward<Rational>(op, rational_inputs(in), attrs, y);
       out.data = std::move(y);
       return;
     }
     IntervalPrecision precision(bits_);
-    std::vector<Dense<Interval>> conv;
-    conv.reserve(in.size());
-    for (const Value* v : in) conv.push_back(v->to_intervals());
-    std::vector<const Dense<Interval>*> p;
-    for (const auto& c : conv) p.push_back(&c);
+    const IntervalInputs x(in);
     Dense<Interval> y = Dense<Interval>::full(out.shape(), Interval(0));
-    spec::generic_forward<Interval>(op, p, attrs, y);
+    spec::generic_forward<Interval>(op, x.ptrs, attrs, y);
     require_finite(op, y, "result");
     out.data = std::move(y);
   });
@@ -108,25 +119,19 @@ void RefBackend::vjp(spec::OpId op, std::span<const Value* const> in, const Valu
   for (const Value* d : dx) exact = exact && (!d || d->exact());
   guarded(op, [&] {
     if (exact) {
-      std::vector<const Dense<Rational>*> p;
-      for (const Value* v : in) p.push_back(&v->rational());
       std::vector<Dense<Rational>*> d;
       for (Value* v : dx) d.push_back(v ? &std::get<0>(v->data) : nullptr);
-      spec::generic_vjp<Rational>(op, p, y.rational(), g.rational(), attrs, d);
+      spec::generic_vjp<Rational>(op, rational_inputs(in), y.rational(), g.rational(), attrs, d);
       return;
     }
     IntervalPrecision precision(bits_);
-    std::vector<Dense<Interval>> conv;
-    conv.reserve(in.size());
-    for (const Value* v : in) conv.push_back(v->to_intervals());
-    std::vector<const Dense<Interval>*> p;
-    for (const auto& c : conv) p.push_back(&c);
+    const IntervalInputs x(in);
     std::vector<Dense<Interval>*> d;
     for (Value* v : dx) {
       if (v && v->exact()) v->data = v->to_intervals();  // gradients widen to intervals once touched by one
       d.push_back(v ? &std::get<1>(v->data) : nullptr);
     }
-    spec::generic_vjp<Interval>(op, p, y.to_intervals(), g.to_intervals(), attrs, d);
+    spec::generic_vjp<Interval>(op, x.ptrs, y.to_intervals(), g.to_intervals(), attrs, d);
     for (Dense<Interval>* di : d)
       if (di) require_finite(op, *di, "gradient");
   });

@@ -22,15 +22,7 @@ fs::path graphs() {
   return fs::path(src ? src : ".") / "examples" / "graphs";
 }
 std::map<std::string, std::vector<double>> inputs(const spec::GraphData& g, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(-1, 1);
-  std::map<std::string, std::vector<double>> out;
-  for (const auto& a : g.args)
-    for (std::int64_t i = 0; i < a.type.shape.numel(); ++i)
-      out[a.name].push_back(a.type.dtype == spec::DType::i64 ? static_cast<double>(i % 3)
-                            : a.type.dtype == spec::DType::f32 ? static_cast<double>(static_cast<float>(u(rng)))
-                                                               : u(rng));
-  return out;
+  return ref::random_inputs(g, seed);
 }
 const ref::NodeAudit& node(const ref::AuditReport& r, const std::string& name) {
   for (const auto& n : r.nodes)
@@ -86,9 +78,12 @@ BOOST_AUTO_TEST_CASE(gradient_errors_are_measured_against_the_exact_gradient) {
   const auto good = ref::run_generic_float(g, inputs(g, 4));
   const auto rep = ref::audit(g, good);
   BOOST_TEST(rep.gradients.size() == 3u);  // x, w, b (the i64 label has none)
-  double worst_good = 0;
-  for (const auto& gr : rep.gradients) worst_good = std::max(worst_good, gr.error.max_rel);
-  BOOST_TEST(worst_good < 1e-3);
+  // Elementwise relative error is unbounded near zero entries (cancellation);
+  // the normwise error is what a correct float gradient keeps small.
+  for (const auto& gr : rep.gradients) {
+    BOOST_TEST(gr.normwise < 1e-4, gr.arg << " normwise " << gr.normwise);
+    BOOST_TEST((gr.verdict == ref::NodeVerdict::Met));
+  }
   BOOST_TEST(rep.all_met());
   auto bad = good;
   // A sign error in the largest entry: the normwise error is 2, far past sqrt(u).

@@ -5,6 +5,7 @@
 
 #include "vt/reference/soundness.hpp"
 #include "vt/spec/mutants.hpp"
+#include "support.hpp"
 
 // Transcendental ops: <g,Jv> and <VJP g,v> as 256-bit interval enclosures
 // must overlap, and a 256-bit central finite difference must agree with them
@@ -16,6 +17,8 @@ using ref::Rational;
 using ref::Verdict;
 using spec::Dense;
 using spec::Shape;
+using ref::testing::attrs;
+using ref::testing::out_shape;
 
 namespace {
 std::mt19937 rng(5);
@@ -28,18 +31,6 @@ Dense<Rational> R(Shape s, bool positive = false) {
     d[k] = positive ? Rational(1, 4) + v * v : v;
   }
   return d;
-}
-spec::AttrMap attrs(std::initializer_list<std::pair<const char*, spec::AttrValue>> kv) {
-  spec::AttrMap a;
-  for (const auto& [k, v] : kv) a.set(k, v);
-  return a;
-}
-template <class Op>
-Shape out_shape(const std::vector<Dense<Rational>>& xs, spec::AttrMap a) {
-  std::vector<spec::TensorType> t;
-  for (const auto& x : xs) t.push_back({spec::DType::f64, x.shape});
-  if constexpr (std::is_base_of_v<spec::ops::CrossEntropy, Op>) t[1].dtype = spec::DType::i64;
-  return spec::infer_type(*spec::find_op(Op::name), t, a).shape;
 }
 template <class Op>
 ref::IntervalSoundness check(std::vector<Dense<Rational>> xs, spec::AttrMap a = {}) {

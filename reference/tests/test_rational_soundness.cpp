@@ -6,6 +6,7 @@
 #include "vt/reference/rational.hpp"
 #include "vt/reference/soundness.hpp"
 #include "vt/spec/mutants.hpp"
+#include "support.hpp"
 
 // Exact per-node soundness of the rational fragment: < g, J v > computed by
 // running each op's forward on dual rationals equals < VJP(g), v > from its
@@ -17,6 +18,8 @@ using namespace vt;
 using ref::Rational;
 using spec::Dense;
 using spec::Shape;
+using ref::testing::attrs;
+using ref::testing::out_shape;
 
 namespace {
 std::mt19937 rng(11);
@@ -27,19 +30,6 @@ Dense<Rational> R(Shape s, int salt = 0) {
   Dense<Rational> d = Dense<Rational>::full(std::move(s), Rational(0));
   for (std::int64_t k = 0; k < d.numel(); ++k) d[k] = Rational(2 * num(rng) + 1, den(rng)) + Rational(k + 1, 997) + Rational(salt, 101);
   return d;
-}
-spec::AttrMap attrs(std::initializer_list<std::pair<const char*, spec::AttrValue>> kv) {
-  spec::AttrMap a;
-  for (const auto& [k, v] : kv) a.set(k, v);
-  return a;
-}
-// Output shape of Op at these inputs (the op's own rule).
-template <class Op>
-Shape out_shape(const std::vector<Dense<Rational>>& xs, spec::AttrMap& a) {
-  std::vector<spec::TensorType> t;
-  for (const auto& x : xs) t.push_back({spec::DType::f64, x.shape});
-  if constexpr (std::is_base_of_v<spec::ops::CrossEntropy, Op>) t[1].dtype = spec::DType::i64;
-  return spec::infer_type(*spec::find_op(Op::name), t, a).shape;
 }
 template <class Op>
 bool sound(std::vector<Dense<Rational>> xs, spec::AttrMap a = {}) {

@@ -73,6 +73,11 @@ struct AuditData {
 // The graph's one float dtype; throws ShapeError when it mixes f32 and f64.
 spec::DType float_dtype(const spec::GraphData& g);
 
+// Deterministic inputs for every argument: floats uniform in [-1, 1] rounded
+// to the graph's dtype; class indices uniform over the classes of the
+// cross_entropy they feed (else over 0..9).
+std::map<std::string, std::vector<double>> random_inputs(const spec::GraphData& g, std::uint64_t seed);
+
 // Runs the generic float path (the op table's own code on float or double)
 // and fills values of every node and gradients of output 0 (when it is a
 // float scalar) for every float argument.
