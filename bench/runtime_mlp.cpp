@@ -8,7 +8,9 @@
 //                 (a large square sgemm's rate is reported beside it)
 //   libtorch_ms   the same model in libtorch: bench/torch/torch_mlp.cpp, built
 //                 when libtorch-dev is installed; scripts/bench.sh merges it
-// eager_ms and linked_ms stay null until the Session API exists (issue C).
+//   eager_ms      the same step in an eager Session (tape recorded every step)
+//   chain.us_per_step   10,000 scalar steps y = y * 1.0001 + 0.001, then backward
+// linked_ms stays null until LinkedSession exists (issue C).
 //   build/bin/bench_runtime_mlp [--json]
 #include <fmt/core.h>
 
@@ -19,6 +21,7 @@
 
 #include "vt/runtime/blas.hpp"
 #include "vt/runtime/program.hpp"
+#include "vt/runtime/session.hpp"
 #include "vt/spec/builder.hpp"
 #include "timing.hpp"
 
@@ -72,6 +75,32 @@ double compiled_step_ms(std::int64_t B, const Data& d) {
     p.backward();
     p.sgd_step(0.01f);
   });
+}
+
+double eager_step_ms(std::int64_t B, const Data& d) {
+  rt::Session<float> s;
+  auto w1 = s.param({kH1, kIn}, d.w1), b1 = s.param({kH1}, d.b1), w2 = s.param({kH2, kH1}, d.w2), b2 = s.param({kH2}, d.b2),
+       w3 = s.param({kOut, kH2}, d.w3), b3 = s.param({kOut}, d.b3);
+  return time_ms([&] {
+    auto x = s.input({B, kIn}, d.x), y = s.input({B, kOut}, d.y);
+    auto h = rt::relu(rt::linear(rt::relu(rt::linear(x, w1, b1)), w2, b2));
+    rt::mse_loss(rt::linear(h, w3, b3), y).backward();
+    s.sgd_step(0.01f);
+    s.zero_grad();
+  });
+}
+
+double chain_us_per_step() {
+  constexpr int kSteps = 10000;
+  rt::Session<float> s;
+  auto y0 = s.param({}, {1.f});
+  const double ms = time_ms([&] {
+    auto y = y0 * 1.0;
+    for (int i = 0; i < kSteps; ++i) y = y * 1.0001 + 0.001;
+    y.backward();
+    s.zero_grad();
+  });
+  return ms * 1e3 / kSteps;
 }
 
 // The same step written directly against OpenBLAS: the cost floor of doing
@@ -154,13 +183,15 @@ int main(int argc, char** argv) {
     out[k + "compiled_ms"] = compiled_step_ms(B, d);
     out[k + "raw_blas_ms"] = time_ms([&] { raw.step(); });
     out[k + "limit_ms"] = time_ms([&] { raw.gemms_only(); });
-    out[k + "eager_ms"] = nullptr;
+    out[k + "eager_ms"] = eager_step_ms(B, d);
     out[k + "linked_ms"] = nullptr;
     if (!json)
-      fmt::print("MLP 784-256-128-10 step, batch {:>3}: compiled {:.3f} ms, raw OpenBLAS {:.3f} ms ({:.2f}x), GEMM limit {:.3f} ms\n",
-                 B, out[k + "compiled_ms"].get<double>(), out[k + "raw_blas_ms"].get<double>(),
+      fmt::print("MLP 784-256-128-10 step, batch {:>3}: eager {:.3f} ms, compiled {:.3f} ms, raw OpenBLAS {:.3f} ms ({:.2f}x), GEMM limit {:.3f} ms\n",
+                 B, out[k + "eager_ms"].get<double>(), out[k + "compiled_ms"].get<double>(), out[k + "raw_blas_ms"].get<double>(),
                  out[k + "compiled_ms"].get<double>() / out[k + "raw_blas_ms"].get<double>(), out[k + "limit_ms"].get<double>());
   }
+  out["chain.us_per_step"] = chain_us_per_step();
+  if (!json) fmt::print("scalar chain: {:.3f} us per step (eager)\n", out["chain.us_per_step"].get<double>());
   if (json) fmt::print("{}\n", out.dump(2));
   else fmt::print("OpenBLAS sgemm: {:.1f} GFLOP/s on one thread\n", rate / 1e6);
 }

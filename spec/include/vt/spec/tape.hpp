@@ -55,6 +55,31 @@ class Tape {
     return push_slot(std::move(v), requires_grad, /*is_leaf=*/true);
   }
 
+  // A leaf that arrives with the gradient it has accumulated so far (a
+  // parameter moved in from a session's store).
+  Slot leaf(Value v, std::optional<Value> accumulated_grad) {
+    const Slot s = push_slot(std::move(v), /*requires_grad=*/true, /*is_leaf=*/true);
+    grads_[s] = std::move(accumulated_grad);
+    return s;
+  }
+
+  // Moves a leaf's value and gradient out (the slot is left empty): how a
+  // session takes its parameters back before clear().
+  std::pair<Value, std::optional<Value>> take_leaf(Slot s) {
+    if (!is_leaf_.at(s)) throw UsageError("slot " + std::to_string(s) + " is computed, not a leaf");
+    return {std::move(values_[s]), std::move(grads_[s])};
+  }
+
+  // Drops every slot and node (vectors keep their capacity).
+  void clear() {
+    values_.clear();
+    grads_.clear();
+    requires_grad_.clear();
+    is_leaf_.clear();
+    nodes_.clear();
+    reached_.clear();
+  }
+
   // Appends a node whose output has `type` (from infer_type) without computing it.
   Slot append(OpId op, std::span<const Slot> inputs, AttrMap attrs, const TensorType& type, std::string label = "") {
     const OpInfo& info = op_info(op);

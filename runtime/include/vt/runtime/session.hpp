@@ -1,0 +1,178 @@
+#pragma once
+// Eager sessions, PyTorch-like: operations on TensorRefs run at once and are
+// recorded on the generic tape; backward() walks it in reverse.
+//
+//   rt::Session<float> s;
+//   auto w = s.param({2, 3}, {...});           // trainable, persists across graphs
+//   auto x = s.input({4, 3}, {...});
+//   auto loss = rt::mean(rt::relu(rt::linear(x, w)));
+//   loss.backward();                            // frees the graph (unless retain_graph)
+//   s.sgd_step(0.1f); s.zero_grad();
+//
+// Parameters live in the session; values computed from them belong to the
+// current graph, which backward() releases (as PyTorch frees saved tensors):
+// a TensorRef of a released graph is an error to use, never a dangling read.
+// Every op checks its inputs' shapes and dtypes with the op table's shape
+// rule before anything changes, and names the op and the shapes when they
+// do not fit.
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vt/runtime/fast_backend.hpp"
+#include "vt/spec/tape.hpp"
+
+namespace vt::rt {
+
+template <class S>
+class Session;
+
+template <class S>
+class TensorRef {
+ public:
+  const spec::Dense<S>& value() const { return s_->value_of(*this); }
+  const spec::Shape& shape() const { return value().shape; }
+  S item() const;
+  bool requires_grad() const { return s_->requires_grad_of(*this); }
+  // The gradient accumulated by backward(); UsageError when the tensor does
+  // not require one or backward has not reached it.
+  const spec::Dense<S>& grad() const { return s_->grad_of(*this); }
+  void backward(bool retain_graph = false) const { s_->backward(*this, nullptr, retain_graph); }
+  void backward(const spec::Dense<S>& seed, bool retain_graph = false) const { s_->backward(*this, &seed, retain_graph); }
+  // The same values, cut from the graph (no gradient flows through).
+  TensorRef detach() const { return s_->detach(*this); }
+  Session<S>& session() const { return *s_; }
+
+ private:
+  friend class Session<S>;
+  enum class Kind : std::uint8_t { Param, Value };
+  TensorRef(Session<S>* s, Kind k, std::uint32_t index, std::uint64_t graph) : s_(s), kind_(k), index_(index), graph_(graph) {}
+  Session<S>* s_;
+  Kind kind_;
+  std::uint32_t index_;  // parameter number, or tape slot
+  std::uint64_t graph_;  // which graph a value belongs to
+};
+
+template <class S>
+class Session {
+ public:
+  static constexpr spec::DType kDType = sizeof(S) == 4 ? spec::DType::f32 : spec::DType::f64;
+
+  explicit Session(bool fast_kernels = true) : backend_(fast_kernels), tape_(backend_) {}
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  TensorRef<S> param(spec::Shape shape, std::vector<S> values);
+  // Data that needs no gradient; class labels are inputs of dtype i64 (their
+  // integer values held in S, exactly).
+  TensorRef<S> input(spec::Shape shape, std::vector<S> values, spec::DType dtype = kDType);
+  TensorRef<S> scalar(double v) { return input(spec::Shape{}, {static_cast<S>(v)}); }
+
+  // Runs an op-table op on these inputs: recorded for backward unless a
+  // no_grad scope is open or no input requires grad.
+  TensorRef<S> apply(spec::OpId op, std::initializer_list<TensorRef<S>> inputs, spec::AttrMap attrs = {});
+
+  // While alive, new results do not require grad (torch.no_grad()).
+  class NoGrad {
+   public:
+    explicit NoGrad(Session& s) : s_(s), saved_(s.grad_enabled_) { s.grad_enabled_ = false; }
+    ~NoGrad() { s_.grad_enabled_ = saved_; }
+    NoGrad(const NoGrad&) = delete;
+    NoGrad& operator=(const NoGrad&) = delete;
+
+   private:
+    Session& s_;
+    bool saved_;
+  };
+
+  // Ends the current graph: its values become invalid, parameters keep their
+  // values and accumulated gradients. backward() does this by itself.
+  void release();
+  void zero_grad();
+  void sgd_step(S lr);
+  std::size_t num_params() const { return params_.size(); }
+  TensorRef<S> param_ref(std::size_t i) { return TensorRef<S>(this, TensorRef<S>::Kind::Param, static_cast<std::uint32_t>(i), 0); }
+  FastBackend<S>& backend() { return backend_; }
+
+ private:
+  friend class TensorRef<S>;
+  struct Param {
+    spec::Dense<S> value;
+    std::optional<spec::Dense<S>> grad;
+    std::optional<spec::Slot> slot;  // where it lives while the current graph uses it
+  };
+
+  void check_mine(const TensorRef<S>& t, const char* what) const;
+  spec::Slot slot_for(const TensorRef<S>& t);  // imports a parameter into the current graph
+  spec::TensorType type_of(const TensorRef<S>& t) const;
+  const spec::Dense<S>& value_of(const TensorRef<S>& t) const;
+  bool requires_grad_of(const TensorRef<S>& t) const;
+  const spec::Dense<S>& grad_of(const TensorRef<S>& t) const;
+  void backward(const TensorRef<S>& root, const spec::Dense<S>* seed, bool retain_graph);
+  TensorRef<S> detach(const TensorRef<S>& t);
+  TensorRef<S> value_ref(spec::Slot s) { return TensorRef<S>(this, TensorRef<S>::Kind::Value, s, graph_); }
+  template <class F>
+  void for_each_param_grad(F&& f);
+
+  FastBackend<S> backend_;
+  spec::Tape<FastBackend<S>> tape_;
+  std::vector<Param> params_;
+  std::vector<spec::DType> slot_dtype_;  // per tape slot
+  std::vector<spec::Slot> imported_;     // parameters in the current graph
+  std::uint64_t graph_ = 1;
+  bool grad_enabled_ = true;
+};
+
+// ---- ops: the op table's entries as functions of TensorRefs
+template <class S>
+TensorRef<S> unary(spec::OpId op, const TensorRef<S>& x, spec::AttrMap a = {}) {
+  return x.session().apply(op, {x}, std::move(a));
+}
+template <class S>
+TensorRef<S> binary(spec::OpId op, const TensorRef<S>& a, const TensorRef<S>& b) {
+  return a.session().apply(op, {a, b});
+}
+template <class S> TensorRef<S> operator+(const TensorRef<S>& a, const TensorRef<S>& b) { return binary(spec::op_id<spec::ops::Add>, a, b); }
+template <class S> TensorRef<S> operator-(const TensorRef<S>& a, const TensorRef<S>& b) { return binary(spec::op_id<spec::ops::Sub>, a, b); }
+template <class S> TensorRef<S> operator*(const TensorRef<S>& a, const TensorRef<S>& b) { return binary(spec::op_id<spec::ops::Mul>, a, b); }
+template <class S> TensorRef<S> operator/(const TensorRef<S>& a, const TensorRef<S>& b) { return binary(spec::op_id<spec::ops::Div>, a, b); }
+template <class S> TensorRef<S> operator+(const TensorRef<S>& a, double b) { return a + a.session().scalar(b); }
+template <class S> TensorRef<S> operator-(const TensorRef<S>& a, double b) { return a - a.session().scalar(b); }
+template <class S> TensorRef<S> operator*(const TensorRef<S>& a, double b) { return a * a.session().scalar(b); }
+template <class S> TensorRef<S> operator/(const TensorRef<S>& a, double b) { return a / a.session().scalar(b); }
+template <class S> TensorRef<S> operator-(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Neg>, x); }
+template <class S> TensorRef<S> relu(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Relu>, x); }
+template <class S> TensorRef<S> tanh(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Tanh>, x); }
+template <class S> TensorRef<S> sigmoid(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Sigmoid>, x); }
+template <class S> TensorRef<S> exp(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Exp>, x); }
+template <class S> TensorRef<S> log(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Log>, x); }
+template <class S> TensorRef<S> square(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Square>, x); }
+template <class S> TensorRef<S> sum(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Sum>, x); }
+template <class S> TensorRef<S> mean(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Mean>, x); }
+template <class S> TensorRef<S> matmul(const TensorRef<S>& a, const TensorRef<S>& b) { return binary(spec::op_id<spec::ops::Matmul>, a, b); }
+template <class S> TensorRef<S> mse_loss(const TensorRef<S>& x, const TensorRef<S>& t) { return binary(spec::op_id<spec::ops::MseLoss>, x, t); }
+template <class S>
+TensorRef<S> cross_entropy(const TensorRef<S>& logits, const TensorRef<S>& target) {
+  return binary(spec::op_id<spec::ops::CrossEntropy>, logits, target);
+}
+template <class S>
+TensorRef<S> linear(const TensorRef<S>& x, const TensorRef<S>& w) {
+  return x.session().apply(spec::op_id<spec::ops::Linear>, {x, w});
+}
+template <class S>
+TensorRef<S> linear(const TensorRef<S>& x, const TensorRef<S>& w, const TensorRef<S>& b) {
+  return x.session().apply(spec::op_id<spec::ops::Linear>, {x, w, b});
+}
+template <class S>
+TensorRef<S> softmax(const TensorRef<S>& x, std::int64_t axis = -1) {
+  spec::AttrMap a;
+  a.set("axis", axis);
+  return unary(spec::op_id<spec::ops::Softmax>, x, std::move(a));
+}
+
+extern template class Session<float>;
+extern template class Session<double>;
+
+}  // namespace vt::rt
