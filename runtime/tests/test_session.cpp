@@ -126,3 +126,88 @@ BOOST_AUTO_TEST_CASE(a_long_scalar_chain_has_the_closed_form_value_and_gradient)
   y.backward();
   BOOST_TEST(y0.grad()[0] == an, boost::test_tools::tolerance(1e-9));
 }
+
+// ---- LinkedSession: the same user code, recorded once, then replayed in place.
+namespace {
+// One training step of a small MLP written against the Session API: the code
+// is identical for Session and LinkedSession. `extra` changes its structure.
+template <class Sess>
+float train_step(Sess& s, std::vector<TensorRef<float>>& p, const std::vector<float>& x, const std::vector<float>& y,
+                 std::int64_t batch, bool extra = false) {
+  auto X = s.input({batch, 5}, x), Y = s.input({batch, 3}, y);
+  auto h = rt::relu(rt::linear(X, p[0], p[1]));
+  if (extra) h = rt::relu(h);  // a different program
+  auto loss = rt::mse_loss(rt::linear(h, p[2], p[3]), Y);
+  const float value = loss.item();
+  loss.backward();
+  s.sgd_step(0.05f);
+  s.zero_grad();
+  return value;
+}
+template <class Sess>
+std::vector<TensorRef<float>> make_params(Sess& s) {
+  return {s.param({7, 5}, seq(35, 0.5f, 3)), s.param({7}, seq(7, 0.5f, 4)), s.param({3, 7}, seq(21, 0.5f, 5)),
+          s.param({3}, seq(3, 0.5f, 6))};
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(linked_session_equals_eager_and_replays_without_growing) {
+  Session<float> eager;
+  rt::LinkedSession<float> linked;
+  auto pe = make_params(eager), pl = make_params(linked);
+  const auto x = seq(8 * 5, 1, 1), y = seq(8 * 3, 1, 2);
+  std::size_t slots_after_first = 0;
+  for (int step = 0; step < 5; ++step) {
+    const float le = train_step(eager, pe, x, y, 8), ll = train_step(linked, pl, x, y, 8);
+    BOOST_TEST(le == ll);  // bitwise: same kernels, same order
+    if (step == 0) slots_after_first = linked.tape_slots();
+    BOOST_TEST(linked.tape_slots() == slots_after_first);  // replayed in place: no new entries
+  }
+  BOOST_TEST(linked.relinks() == 0u);
+  for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(pe[i].value().data == pl[i].value().data, boost::test_tools::per_element());
+  // The recorded program is a verified graph (it prints as .vtg).
+  const spec::GraphData& g = linked.program();
+  BOOST_TEST(g.nodes.size() == 4u);  // linear, relu, linear, mse_loss: one step, recorded once
+  BOOST_TEST(g.nodes[1].op == "relu");
+}
+
+BOOST_AUTO_TEST_CASE(a_run_with_another_structure_is_detected_and_re_recorded) {
+  Session<float> eager;
+  rt::LinkedSession<float> linked;
+  auto pe = make_params(eager), pl = make_params(linked);
+  const auto x = seq(8 * 5, 1, 1), y = seq(8 * 3, 1, 2), x4 = seq(4 * 5, 1, 7), y4 = seq(4 * 3, 1, 8);
+  auto both = [&](bool extra, std::int64_t batch, const std::vector<float>& xs, const std::vector<float>& ys) {
+    BOOST_TEST(train_step(eager, pe, xs, ys, batch, extra) == train_step(linked, pl, xs, ys, batch, extra));
+  };
+  both(false, 8, x, y);
+  both(true, 8, x, y);  // an extra relu: differs at the loss's linear
+  BOOST_TEST(linked.relinks() == 1u);
+  BOOST_TEST(linked.last_relink().find("differs") != std::string::npos, linked.last_relink());
+  both(true, 8, x, y);  // the new program replays
+  BOOST_TEST(linked.relinks() == 1u);
+  both(true, 4, x4, y4);  // another batch size: the first input differs
+  BOOST_TEST(linked.relinks() == 2u);
+  BOOST_TEST(linked.last_relink().find("entry 0 differs") != std::string::npos, linked.last_relink());
+  both(true, 4, x4, y4);
+  BOOST_TEST(linked.relinks() == 2u);
+  for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(pe[i].value().data == pl[i].value().data, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(linked_replay_covers_no_grad_and_detach) {
+  rt::LinkedSession<double> s;
+  auto w = s.param({2}, {1.0, 2.0});
+  for (int step = 0; step < 3; ++step) {
+    auto x = s.input({2}, {3.0 + step, 4.0});
+    TensorRef<double> scaled = w * 1.0;
+    {
+      Session<double>::NoGrad guard(s);
+      scaled = w * x;  // recomputed in place on replays, never recorded for backward
+    }
+    auto loss = rt::sum(w * scaled.detach());
+    BOOST_TEST(scaled.value()[0] == (3.0 + step) * w.value()[0]);
+    loss.backward();
+    BOOST_TEST(w.grad()[0] == (3.0 + step) * w.value()[0]);
+    s.zero_grad();
+  }
+  BOOST_TEST(s.relinks() == 0u);
+}

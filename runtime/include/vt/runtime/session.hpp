@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "vt/runtime/fast_backend.hpp"
+#include "vt/spec/graph.hpp"
 #include "vt/spec/tape.hpp"
 
 namespace vt::rt {
@@ -60,7 +61,7 @@ class Session {
  public:
   static constexpr spec::DType kDType = sizeof(S) == 4 ? spec::DType::f32 : spec::DType::f64;
 
-  explicit Session(bool fast_kernels = true) : backend_(fast_kernels), tape_(backend_) {}
+  explicit Session(bool fast_kernels = true) : Session(false, fast_kernels) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -95,6 +96,36 @@ class Session {
   std::size_t num_params() const { return params_.size(); }
   TensorRef<S> param_ref(std::size_t i) { return TensorRef<S>(this, TensorRef<S>::Kind::Param, static_cast<std::uint32_t>(i), 0); }
   FastBackend<S>& backend() { return backend_; }
+  std::size_t tape_slots() const { return tape_.num_slots(); }
+
+ protected:
+  Session(bool linked, bool fast_kernels) : linked_(linked), backend_(fast_kernels), tape_(backend_) {}
+
+  // ---- linked mode (LinkedSession): the first run's entries are kept as the
+  // program; later runs that repeat them recompute in place.
+  struct Entry {
+    enum class Kind : std::uint8_t { Input, Param, Op, Computed, Detach } kind;
+    spec::TensorType type{};
+    spec::OpId op = 0;
+    std::vector<spec::Slot> inputs{};
+    spec::AttrMap attrs{};
+    std::uint32_t param = 0;
+    bool operator==(const Entry&) const = default;
+  };
+  // True when the next recorded entry equals `want` (the caller then reuses
+  // its slot, which is returned in `slot`); otherwise the program is cut
+  // there and re-recorded from this entry on.
+  bool replay(const Entry& want, spec::Slot& slot);
+  void relink(const std::string& why);
+  void record_entry(Entry e);
+  spec::GraphData graph_of_entries() const;
+
+  bool linked_ = false;
+  std::vector<Entry> entries_;  // entry k defines tape slot k
+  std::size_t cursor_ = 0;
+  std::size_t relinks_ = 0;
+  std::string last_relink_;
+  std::optional<spec::GraphData> program_;  // the verified graph of the recorded run
 
  private:
   friend class TensorRef<S>;
@@ -172,7 +203,25 @@ TensorRef<S> softmax(const TensorRef<S>& x, std::int64_t axis = -1) {
   return unary(spec::op_id<spec::ops::Softmax>, x, std::move(a));
 }
 
+// A Session that records the user's operations on its first run (until
+// backward or release), verifies them as a graph, and from then on runs that
+// program in place: the same user code, no per-step recording or allocation.
+// A run whose structure differs (another op, shape or input) is detected at
+// the first differing entry, reported through relinks()/last_relink(), and
+// re-recorded from there.
+template <class S>
+class LinkedSession : public Session<S> {
+ public:
+  explicit LinkedSession(bool fast_kernels = true) : Session<S>(true, fast_kernels) {}
+  std::size_t relinks() const { return this->relinks_; }
+  const std::string& last_relink() const { return this->last_relink_; }
+  // The verified graph of the recorded program (after its first run).
+  const spec::GraphData& program() const;
+};
+
 extern template class Session<float>;
 extern template class Session<double>;
+extern template class LinkedSession<float>;
+extern template class LinkedSession<double>;
 
 }  // namespace vt::rt

@@ -25,6 +25,7 @@
 //   void forward(OpId, span<const Value* const>, const AttrMap&, Value& out);  out zero-filled
 //   void vjp(OpId, span<const Value* const> in, const Value& y, const Value& g,
 //            const AttrMap&, span<Value* const> dx);   accumulates, dx[i] may be null
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,8 +71,26 @@ class Tape {
     return {std::move(values_[s]), std::move(grads_[s])};
   }
 
+  // Recomputes, in place, the node whose output is slot s (a replayed step).
+  void recompute(Slot s) {
+    const auto n = node_of_slot_.at(s);
+    if (n < 0) throw UsageError("slot " + std::to_string(s) + " is a leaf, not computed");
+    be_->fill_zero(values_[s]);
+    compute(nodes_[static_cast<std::size_t>(n)]);
+  }
+
+  // Drops the slots from `first` on and the nodes that define them.
+  void truncate(Slot first) {
+    while (!nodes_.empty() && nodes_.back().output >= first) nodes_.pop_back();
+    const auto cut = [first](auto& v) {
+      if (v.size() > first) v.erase(v.begin() + first, v.end());
+    };
+    cut(values_), cut(grads_), cut(requires_grad_), cut(is_leaf_), cut(node_of_slot_), cut(reached_);
+  }
+
   // Drops every slot and node (vectors keep their capacity).
   void clear() {
+    node_of_slot_.clear();
     values_.clear();
     grads_.clear();
     requires_grad_.clear();
@@ -88,6 +107,7 @@ class Tape {
       rg = rg || (requires_grad_.at(inputs[i]) && info.differentiable(static_cast<int>(i)));
     const Slot out = push_slot(be_->allocate(type), rg, /*is_leaf=*/false);
     nodes_.push_back(Node{op, std::move(attrs), std::vector<Slot>(inputs.begin(), inputs.end()), out, std::move(label)});
+    node_of_slot_[out] = static_cast<std::int32_t>(nodes_.size() - 1);
     return out;
   }
 
@@ -176,6 +196,7 @@ class Tape {
     grads_.emplace_back();
     requires_grad_.push_back(requires_grad);
     is_leaf_.push_back(is_leaf);
+    node_of_slot_.push_back(-1);
     return static_cast<Slot>(values_.size() - 1);
   }
   void compute(const Node& node) {
@@ -206,7 +227,8 @@ class Tape {
   std::vector<Value> values_;
   std::vector<std::optional<Value>> grads_;
   std::vector<bool> requires_grad_, is_leaf_;
-  std::vector<bool> reached_;  // slots the last backward reached
+  std::vector<bool> reached_;               // slots the last backward reached
+  std::vector<std::int32_t> node_of_slot_;  // the node defining each slot, -1 for leaves
   std::vector<const Value*> scratch_in_;
   std::vector<Value*> scratch_dx_;
   std::vector<Node> nodes_;
