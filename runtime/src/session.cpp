@@ -103,7 +103,7 @@ TensorRef<S> Session<S>::apply(spec::OpId op, std::initializer_list<TensorRef<S>
   }
   Slot s;
   if (grad_enabled_) {
-    s = tape_.record(op, slots, attrs, out);
+    s = tape_.record(op, slots, std::move(attrs), out);  // (a linked entry took its copy above)
   } else {
     Dense<S> y = backend_.allocate(out);
     compute_leaf(y);
