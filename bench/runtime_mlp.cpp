@@ -10,11 +10,14 @@
 //                 when libtorch-dev is installed; scripts/bench.sh merges it
 //   eager_ms      the same step in an eager Session (tape recorded every step)
 //   chain.us_per_step   10,000 scalar steps y = y * 1.0001 + 0.001, then backward
+//   mem.*         resident memory over 1,000 linked-session steps at batch 16:
+//                 peak, growth after the first 10 steps, and the tape's bytes
 //   linked_ms     the same step in a LinkedSession (recorded once, replayed in place)
 //   build/bin/bench_runtime_mlp [--json]
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -90,6 +93,40 @@ double session_step_ms(std::int64_t B, const Data& d) {
     s.sgd_step(0.01f);
     s.zero_grad();
   });
+}
+
+// Resident and peak resident memory of this process, in MB (Linux).
+std::pair<double, double> rss_mb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return {0, 0};
+  char line[256];
+  double rss = 0, peak = 0;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "VmRSS:", 6) == 0) rss = std::atof(line + 6) / 1024;
+    if (std::strncmp(line, "VmHWM:", 6) == 0) peak = std::atof(line + 6) / 1024;
+  }
+  std::fclose(f);
+  return {rss, peak};
+}
+
+void memory(nlohmann::json& out) {
+  const Data d = make_data(16);
+  rt::LinkedSession<float> s;
+  auto w1 = s.param({kH1, kIn}, d.w1), b1 = s.param({kH1}, d.b1), w2 = s.param({kH2, kH1}, d.w2), b2 = s.param({kH2}, d.b2),
+       w3 = s.param({kOut, kH2}, d.w3), b3 = s.param({kOut}, d.b3);
+  double after_warmup = 0;
+  for (int step = 0; step < 1000; ++step) {
+    auto x = s.input({16, kIn}, d.x), y = s.input({16, kOut}, d.y);
+    auto loss = rt::mse_loss(rt::linear(rt::relu(rt::linear(rt::relu(rt::linear(x, w1, b1)), w2, b2)), w3, b3), y);
+    loss.backward(/*retain_graph=*/step == 999);  // keep the last graph to weigh it
+    s.sgd_step(0.01f);
+    s.zero_grad();
+    if (step == 9) after_warmup = rss_mb().first;
+  }
+  const auto [rss, peak] = rss_mb();
+  out["mem.peak_rss_mb"] = peak;
+  out["mem.growth_mb"] = rss - after_warmup;
+  out["mem.tape_bytes"] = s.tape_bytes();  // parameters, their gradients, activations of one step
 }
 
 double chain_us_per_step() {
@@ -193,7 +230,10 @@ int main(int argc, char** argv) {
                  out[k + "compiled_ms"].get<double>() / out[k + "raw_blas_ms"].get<double>(), out[k + "limit_ms"].get<double>());
   }
   out["chain.us_per_step"] = chain_us_per_step();
-  if (!json) fmt::print("scalar chain: {:.3f} us per step (eager)\n", out["chain.us_per_step"].get<double>());
+  memory(out);
+  if (!json)
+    fmt::print("scalar chain: {:.3f} us per step (eager); memory over 1,000 linked steps: peak {:.1f} MB, growth {:.2f} MB\n",
+               out["chain.us_per_step"].get<double>(), out["mem.peak_rss_mb"].get<double>(), out["mem.growth_mb"].get<double>());
   if (json) fmt::print("{}\n", out.dump(2));
   else fmt::print("OpenBLAS sgemm: {:.1f} GFLOP/s on one thread\n", rate / 1e6);
 }

@@ -97,6 +97,12 @@ class Session {
   TensorRef<S> param_ref(std::size_t i) { return TensorRef<S>(this, TensorRef<S>::Kind::Param, static_cast<std::uint32_t>(i), 0); }
   FastBackend<S>& backend() { return backend_; }
   std::size_t tape_slots() const { return tape_.num_slots(); }
+  // Bytes of the values and gradients the tape holds now.
+  std::size_t tape_bytes() const {
+    std::size_t n = 0;
+    tape_.for_each_buffer([&n](const spec::Dense<S>& d) { n += d.data.size() * sizeof(S); });
+    return n;
+  }
 
  protected:
   Session(bool linked, bool fast_kernels) : linked_(linked), backend_(fast_kernels), tape_(backend_) {}

@@ -187,6 +187,13 @@ class Tape {
     return grads_[s] && current ? &*grads_[s] : nullptr;
   }
   std::span<const Node> nodes() const { return nodes_; }
+  // Calls f(value) for every value and every gradient buffer the tape holds.
+  template <class F>
+  void for_each_buffer(F&& f) const {
+    for (const auto& v : values_) f(v);
+    for (const auto& g : grads_)
+      if (g) f(*g);
+  }
   std::size_t num_slots() const { return values_.size(); }
   Backend& backend() { return *be_; }
 
