@@ -100,6 +100,10 @@ TensorRef<S> Session<S>::apply(spec::OpId op, std::initializer_list<TensorRef<S>
       else compute_leaf(tape_.leaf_value(s));
       return value_ref(s);
     }
+    // A relink may have sent parameters home: look the slots up again.
+    slots.clear();
+    for (const auto& t : inputs) slots.push_back(slot_for(t));
+    want->inputs = slots;
   }
   Slot s;
   if (grad_enabled_) {
@@ -152,12 +156,14 @@ void Session<S>::backward(const TensorRef<S>& root, const Dense<S>* seed, bool r
 template <class S>
 TensorRef<S> Session<S>::detach(const TensorRef<S>& t) {
   const spec::TensorType type = type_of(t);
-  const Slot src = slot_for(t);
-  const Entry want{.kind = Entry::Kind::Detach, .type = type, .inputs = {src}};
+  Slot src = slot_for(t);
+  Entry want{.kind = Entry::Kind::Detach, .type = type, .inputs = {src}};
   if (Slot s; linked_ && replay(want, s)) {
     tape_.leaf_value(s).data = tape_.value(src).data;
     return value_ref(s);
   }
+  src = slot_for(t);  // a relink may have sent a parameter home
+  want.inputs = {src};
   const Slot s = tape_.leaf(tape_.value(src), false);
   slot_dtype_.push_back(type.dtype);
   if (linked_) record_entry(want);

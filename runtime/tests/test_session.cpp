@@ -211,3 +211,25 @@ BOOST_AUTO_TEST_CASE(linked_replay_covers_no_grad_and_detach) {
   }
   BOOST_TEST(s.relinks() == 0u);
 }
+
+BOOST_AUTO_TEST_CASE(relinking_sends_later_parameters_home_and_reimports_them) {
+  // Run 1 imports p1 after the first op; run 2 uses p1 in its first op, which
+  // differs: the cut at that op must re-import p1, not reuse its old slot.
+  Session<double> eager;
+  rt::LinkedSession<double> linked;
+  auto run = [](auto& s, std::vector<TensorRef<double>>& p, bool swap) {
+    auto x = s.input({2}, {1.0, 2.0});
+    auto a = swap ? x * p[1] : x * p[0];
+    auto loss = rt::sum(swap ? a * p[0] : a * p[1]);
+    const double v = loss.item();
+    loss.backward();
+    s.sgd_step(0.1);
+    s.zero_grad();
+    return v;
+  };
+  std::vector<TensorRef<double>> pe{eager.param({2}, {0.5, -1.0}), eager.param({2}, {2.0, 3.0})};
+  std::vector<TensorRef<double>> pl{linked.param({2}, {0.5, -1.0}), linked.param({2}, {2.0, 3.0})};
+  for (bool swap : {false, true, true, false}) BOOST_TEST(run(eager, pe, swap) == run(linked, pl, swap));
+  BOOST_TEST(linked.relinks() == 2u);
+  for (std::size_t i = 0; i < 2; ++i) BOOST_TEST(pe[i].value().data == pl[i].value().data, boost::test_tools::per_element());
+}
