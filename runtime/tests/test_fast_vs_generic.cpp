@@ -1,0 +1,114 @@
+#define BOOST_TEST_MODULE runtime_fast_vs_generic
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+
+#include "vt/runtime/fast_kernels.hpp"
+#include "vt/spec/generic_ops.hpp"
+
+// Every FastKernel against the op table's generic code on the same inputs:
+// elementwise loops call the same scalar functions, so they must agree
+// bitwise; GEMM-based kernels sum in another order, so each result must lie
+// within 2 gamma_n sum|terms| of the generic one (both are within gamma_n of
+// the exact value).
+
+using namespace vt;
+using spec::Dense;
+namespace ops = spec::ops;
+
+namespace {
+Dense<float> R(spec::Shape s, std::mt19937& rng, float lo = -2, float hi = 2) {
+  std::uniform_real_distribution<float> u(lo, hi);
+  Dense<float> d = Dense<float>::full(std::move(s), 0.f);
+  for (auto& v : d.data) v = u(rng);
+  return d;
+}
+
+struct Run {
+  Dense<float> y;
+  std::vector<Dense<float>> dx;
+};
+
+template <bool Fast>
+Run run(spec::OpId op, const std::vector<Dense<float>>& xs, const Dense<float>& g) {
+  std::vector<spec::TensorType> types;
+  std::vector<const Dense<float>*> in;
+  for (const auto& x : xs) types.push_back({spec::DType::f32, x.shape}), in.push_back(&x);
+  spec::AttrMap attrs;
+  const auto out = spec::infer_type(spec::op_info(op), types, attrs);
+  Run r{Dense<float>::full(out.shape, 0.f), {}};
+  for (const auto& x : xs) r.dx.push_back(Dense<float>::full(x.shape, 0.25f));  // accumulate onto nonzero
+  std::vector<Dense<float>*> dp;
+  for (auto& d : r.dx) dp.push_back(&d);
+  const Dense<float>& gg = g.numel() == r.y.numel() ? g : Dense<float>::full(out.shape, 1.f);
+  if constexpr (Fast) {
+    BOOST_REQUIRE(rt::fast_forward<float>(op, in, attrs, r.y));
+    BOOST_REQUIRE(rt::fast_vjp<float>(op, in, r.y, gg, attrs, dp));
+  } else {
+    spec::generic_forward<float>(op, in, attrs, r.y);
+    spec::generic_vjp<float>(op, in, r.y, gg, attrs, dp);
+  }
+  return r;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(elementwise_fast_loops_equal_the_generic_code_bitwise) {
+  std::mt19937 rng(1);
+  int checked = 0;
+  for (const auto& info : spec::all_ops()) {
+    const bool unary = info.min_arity == 1 && info.max_arity == 1 && info.attrs.empty();
+    const bool binary = info.min_arity == 2 && info.max_arity == 2 && info.attrs.empty() && info.name != "matmul" &&
+                        info.name != "mse_loss" && info.name != "cross_entropy";
+    if (!unary && !binary) continue;
+    std::vector<Dense<float>> xs;
+    for (int i = 0; i < info.min_arity; ++i) xs.push_back(R({3, 4}, rng, 0.25f, 2));  // in every op's domain
+    std::vector<spec::TensorType> types(xs.size(), spec::TensorType{spec::DType::f32, spec::Shape{3, 4}});
+    spec::AttrMap none;
+    if (spec::infer_type(info, types, none).shape != spec::Shape{3, 4}) continue;  // reductions
+    Dense<float> probe = Dense<float>::full(spec::Shape{3, 4}, 0.f);
+    std::vector<const Dense<float>*> in;
+    for (const auto& x : xs) in.push_back(&x);
+    if (!rt::fast_forward<float>(info.id, in, none, probe)) continue;  // no fast loop for this op
+    const Dense<float> g = R({3, 4}, rng);
+    const Run f = run<true>(info.id, xs, g), s = run<false>(info.id, xs, g);
+    BOOST_TEST(f.y.data == s.y.data, info.name << " forward");
+    for (std::size_t i = 0; i < xs.size(); ++i) BOOST_TEST(f.dx[i].data == s.dx[i].data, info.name << " dx" << i);
+    ++checked;
+  }
+  BOOST_TEST(checked >= 13);
+}
+
+BOOST_AUTO_TEST_CASE(gemm_kernels_agree_with_the_generic_code_within_the_dot_contract) {
+  std::mt19937 rng(2);
+  const float u = 0x1p-24f;
+  auto close = [&](const Dense<float>& a, const Dense<float>& b, const Dense<float>& terms, double n, const char* what) {
+    const double gamma = 2 * n * u / (1 - n * u);
+    for (std::int64_t i = 0; i < a.numel(); ++i)
+      BOOST_TEST(std::abs(double(a[i]) - double(b[i])) <= 2 * gamma * terms[i] + 1e-30, what << "[" << i << "]");
+  };
+  // linear: x[6,5] W[4,5]^T + b[4]
+  const auto x = R({6, 5}, rng), W = R({4, 5}, rng), b = R({4}, rng), g = R({6, 4}, rng);
+  const Run f = run<true>(spec::op_id<ops::Linear>, {x, W, b}, g), s = run<false>(spec::op_id<ops::Linear>, {x, W, b}, g);
+  auto absd = [](Dense<float> d) {
+    for (auto& v : d.data) v = std::abs(v);
+    return d;
+  };
+  const Run terms = run<false>(spec::op_id<ops::Linear>, {absd(x), absd(W), absd(b)}, absd(g));
+  close(f.y, s.y, terms.y, 6, "linear y");
+  // The gradients are dot products too (over 4 outputs or 6 rows), plus the 0.25 they accumulate onto.
+  for (std::size_t i = 0; i < 3; ++i) {
+    Dense<float> t = terms.dx[i];
+    for (auto& v : t.data) v += 0.25f;
+    close(f.dx[i], s.dx[i], t, 7, "linear dx");
+  }
+  // matmul: [2,3,4] @ [2,4,5]
+  const auto A = R({2, 3, 4}, rng), B = R({2, 4, 5}, rng), G = R({2, 3, 5}, rng);
+  const Run fm = run<true>(spec::op_id<ops::Matmul>, {A, B}, G), sm = run<false>(spec::op_id<ops::Matmul>, {A, B}, G);
+  const Run tm = run<false>(spec::op_id<ops::Matmul>, {absd(A), absd(B)}, absd(G));
+  close(fm.y, sm.y, tm.y, 4, "matmul y");
+  for (std::size_t i = 0; i < 2; ++i) {
+    Dense<float> t = tm.dx[i];
+    for (auto& v : t.data) v += 0.25f;
+    close(fm.dx[i], sm.dx[i], t, 6, "matmul dx");
+  }
+}
