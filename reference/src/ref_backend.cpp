@@ -113,7 +113,9 @@ void RefBackend::forward(spec::OpId op, std::span<const Value* const> in, const 
 }
 
 void RefBackend::vjp(spec::OpId op, std::span<const Value* const> in, const Value& y, const Value& g,
-                     const spec::AttrMap& attrs, std::span<Value* const> dx) const {
+                     const spec::AttrMap& attrs, std::span<Value* const> dx, std::span<const bool> overwrite) const {
+  for (std::size_t i = 0; i < dx.size(); ++i)
+    if (dx[i] && i < overwrite.size() && overwrite[i]) fill_zero(*dx[i]);
   bool exact = spec::op_info(op).fragment == spec::Fragment::Rational && y.exact() && g.exact();
   for (const Value* v : in) exact = exact && v->exact();
   for (const Value* d : dx) exact = exact && (!d || d->exact());

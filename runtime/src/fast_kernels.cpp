@@ -31,16 +31,27 @@ void linear_forward(spec::Ins<S> in, Dense<S>& y) {
   if (I > 0) gemm<S>(false, true, R, O, I, 1, x.data.data(), I, W.data.data(), I, beta, y.data.data(), O);
 }
 
-// dx[R,I] += g[R,O] W[O,I];  dW[O,I] += g^T x;  db[O] += column sums of g
+bool overwrites(std::span<const bool> overwrite, std::size_t i) { return i < overwrite.size() && overwrite[i]; }
+
 template <class S>
-void linear_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx) {
+void zero_stale(spec::Grads<S> dx, std::span<const bool> overwrite) {
+  for (std::size_t i = 0; i < dx.size(); ++i)
+    if (dx[i] && overwrites(overwrite, i)) std::fill(dx[i]->data.begin(), dx[i]->data.end(), S(0));
+}
+
+// dx[R,I] += g[R,O] W[O,I];  dW[O,I] += g^T x;  db[O] += column sums of g
+// (a stale buffer is written whole instead: GEMM beta = 0, sums assigned)
+template <class S>
+void linear_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx, std::span<const bool> overwrite) {
   const Dense<S>&x = *in[0], &W = *in[1];
   const std::int64_t O = W.shape[0], I = W.shape[1], R = O == 0 ? 0 : g.numel() / O;
-  if (R == 0 || O == 0) return;  // (BLAS rejects zero leading dimensions)
-  if (dx[0] && I > 0) gemm<S>(false, false, R, I, O, 1, g.data.data(), O, W.data.data(), I, 1, dx[0]->data.data(), I);
-  if (dx[1] && I > 0) gemm<S>(true, false, O, I, R, 1, g.data.data(), O, x.data.data(), I, 1, dx[1]->data.data(), I);
+  if (R == 0 || O == 0 || I == 0) return zero_stale(dx, overwrite);  // (BLAS rejects zero leading dimensions)
+  const S beta_x = overwrites(overwrite, 0) ? 0 : 1, beta_w = overwrites(overwrite, 1) ? 0 : 1;
+  if (dx[0]) gemm<S>(false, false, R, I, O, 1, g.data.data(), O, W.data.data(), I, beta_x, dx[0]->data.data(), I);
+  if (dx[1]) gemm<S>(true, false, O, I, R, 1, g.data.data(), O, x.data.data(), I, beta_w, dx[1]->data.data(), I);
   if (in.size() == 3 && dx[2]) {
     S* db = dx[2]->data.data();
+    if (overwrites(overwrite, 2)) std::fill(db, db + O, S(0));
     for (std::int64_t r = 0; r < R; ++r)
       for (std::int64_t o = 0; o < O; ++o) db[o] += g.data[static_cast<std::size_t>(r * O + o)];
   }
@@ -161,10 +172,18 @@ bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap&, Dense<S>
 }
 
 template <class S>
-bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap&, spec::Grads<S> dx) {
-  if (op == op_id<ops::Linear>) return linear_vjp(in, g, dx), true;
-  if (op == op_id<ops::Matmul>) return matmul_vjp(in, g, dx);
+bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap&, spec::Grads<S> dx,
+              std::span<const bool> overwrite) {
+  if (op == op_id<ops::Linear>) return linear_vjp(in, g, dx, overwrite), true;
+  if (op == op_id<ops::Matmul>) {
+    std::int64_t Z, M, K, N;
+    if (!matmul_plain(in, g.shape, Z, M, K, N)) return false;
+    zero_stale(dx, overwrite);
+    return matmul_vjp(in, g, dx);
+  }
   if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;
+  if (!with_elementwise(op, []<class>() {})) return false;
+  zero_stale(dx, overwrite);
   return with_elementwise(op, [&]<class Op>() {
     if constexpr (is_binary<Op>) binary_vjp<Op>(*in[0], *in[1], y, g, dx);
     else if (dx[0]) unary_vjp<Op>(*in[0], y, g, *dx[0]);
@@ -174,8 +193,8 @@ bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>&
 template bool fast_forward<float>(spec::OpId, spec::Ins<float>, const spec::AttrMap&, Dense<float>&);
 template bool fast_forward<double>(spec::OpId, spec::Ins<double>, const spec::AttrMap&, Dense<double>&);
 template bool fast_vjp<float>(spec::OpId, spec::Ins<float>, const Dense<float>&, const Dense<float>&, const spec::AttrMap&,
-                              spec::Grads<float>);
+                              spec::Grads<float>, std::span<const bool>);
 template bool fast_vjp<double>(spec::OpId, spec::Ins<double>, const Dense<double>&, const Dense<double>&, const spec::AttrMap&,
-                               spec::Grads<double>);
+                               spec::Grads<double>, std::span<const bool>);
 
 }  // namespace vt::rt

@@ -119,8 +119,9 @@ BOOST_AUTO_TEST_CASE(compiled_training_reduces_the_loss) {
   BOOST_TEST(p.output()[0] < 0.5f * first);
 }
 
-BOOST_AUTO_TEST_CASE(a_kernel_with_a_wrong_leading_dimension_is_caught_by_the_audit) {
-  // Planted bug: linear's GEMM reading W with row stride I - 1 instead of I.
+BOOST_AUTO_TEST_CASE(a_kernel_with_an_off_by_one_inner_dimension_is_caught_by_the_audit) {
+  // Planted bug: linear's GEMM summing over I - 1 inputs instead of I (strides
+  // right, so BLAS accepts the call and silently drops the last column).
   const spec::GraphData g = spec::load_vtg_file((graphs() / "mlp_mse.vtg").string());
   const auto args = inputs(g, 14);
   auto data = run<float>(g, args, true);
@@ -129,8 +130,34 @@ BOOST_AUTO_TEST_CASE(a_kernel_with_a_wrong_leading_dimension_is_caught_by_the_au
   const std::int64_t R = 32, O = 32, I = 64;
   std::vector<float> h(static_cast<std::size_t>(R * O));
   for (std::int64_t r = 0; r < R; ++r) std::copy(b.begin(), b.end(), h.begin() + r * O);
-  rt::gemm<float>(false, true, R, O, I, 1.f, x.data(), I, w.data(), I - 1, 1.f, h.data(), O);
+  rt::gemm<float>(false, true, R, O, I - 1, 1.f, x.data(), I, w.data(), I, 1.f, h.data(), O);
   data.values["h"] = std::vector<double>(h.begin(), h.end());
   const auto rep = ref::audit(g, data);
   BOOST_TEST(rep.first_violation == "%h", ref::format_table(rep));
+}
+
+BOOST_AUTO_TEST_CASE(lazily_zeroed_gradients_equal_fresh_ones) {
+  // zero_grad() only marks gradients stale; kernels then overwrite them (GEMM
+  // beta = 0) or zero them first. A second backward after zero_grad must give
+  // exactly the first backward's gradients, on both paths.
+  const spec::GraphData g = spec::load_vtg_file((graphs() / "mlp_mse.vtg").string());
+  const auto args = inputs(g, 15);
+  for (bool fast : {true, false}) {
+    rt::Program<float> p(g, fast);
+    for (const auto& [name, v] : args) p.set(name, std::vector<float>(v.begin(), v.end()));
+    p.forward();
+    p.backward();
+    std::map<std::string, std::vector<float>> first;
+    for (const auto& a : g.args)
+      if (a.kind == spec::ArgKind::Param) first[a.name] = p.grad(a.name)->data;
+    for (int again = 0; again < 2; ++again) {
+      p.zero_grad();
+      p.forward();
+      p.backward();
+      for (const auto& [name, gr] : first) BOOST_TEST(p.grad(name)->data == gr, boost::test_tools::per_element());
+    }
+    p.zero_grad();  // and a read right after zero_grad sees zeros
+    for (const auto& [name, gr] : first)
+      BOOST_TEST(p.grad(name)->data == std::vector<float>(gr.size(), 0.f), boost::test_tools::per_element());
+  }
 }

@@ -49,8 +49,9 @@ class RefBackend {
   void add_into(Value& acc, const Value& v) const;
   static std::int64_t numel(const Value& v) { return v.numel(); }
   void forward(spec::OpId op, std::span<const Value* const> in, const spec::AttrMap& attrs, Value& out) const;
+  // overwrite[i]: dx[i] is stale and stands for zeros (see spec/tape.hpp).
   void vjp(spec::OpId op, std::span<const Value* const> in, const Value& y, const Value& g, const spec::AttrMap& attrs,
-           std::span<Value* const> dx) const;
+           std::span<Value* const> dx, std::span<const bool> overwrite = {}) const;
 
  private:
   unsigned bits_;

@@ -20,8 +20,13 @@ class FastBackend : public spec::DenseBackend<S> {
   void forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, Value& out) const {
     if (!(fast_ && fast_forward<S>(op, in, attrs, out))) spec::generic_forward<S>(op, in, attrs, out);
   }
-  void vjp(spec::OpId op, spec::Ins<S> in, const Value& y, const Value& g, const spec::AttrMap& attrs, spec::Grads<S> dx) const {
-    if (!(fast_ && fast_vjp<S>(op, in, y, g, attrs, dx))) spec::generic_vjp<S>(op, in, y, g, attrs, dx);
+  // overwrite[i]: dx[i] is stale and stands for zeros; fast kernels that can
+  // write it whole (GEMM with beta = 0) skip the zeroing pass.
+  void vjp(spec::OpId op, spec::Ins<S> in, const Value& y, const Value& g, const spec::AttrMap& attrs, spec::Grads<S> dx,
+           std::span<const bool> overwrite = {}) const {
+    if (fast_ && fast_vjp<S>(op, in, y, g, attrs, dx, overwrite)) return;
+    this->zero_overwritten(dx, overwrite);
+    spec::generic_vjp<S>(op, in, y, g, attrs, dx);
   }
 
  private:

@@ -14,8 +14,10 @@ namespace vt::rt {
 template <class S>
 bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, spec::Dense<S>& y);
 
+// overwrite[i] (may be empty): dx[i] is stale and stands for zeros; the kernel
+// writes it whole. Returns false, touching nothing, when it does not apply.
 template <class S>
 bool fast_vjp(spec::OpId op, spec::Ins<S> in, const spec::Dense<S>& y, const spec::Dense<S>& g, const spec::AttrMap& attrs,
-              spec::Grads<S> dx);
+              spec::Grads<S> dx, std::span<const bool> overwrite = {});
 
 }  // namespace vt::rt

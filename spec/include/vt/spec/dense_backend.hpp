@@ -29,8 +29,15 @@ class DenseBackend {
   }
   static std::int64_t numel(const Value& v) { return v.numel(); }
   void forward(OpId op, Ins<S> in, const AttrMap& attrs, Value& out) const { generic_forward<S>(op, in, attrs, out); }
-  void vjp(OpId op, Ins<S> in, const Value& y, const Value& g, const AttrMap& attrs, Grads<S> dx) const {
+  // The generic rules accumulate: stale buffers are zeroed first.
+  void vjp(OpId op, Ins<S> in, const Value& y, const Value& g, const AttrMap& attrs, Grads<S> dx,
+           std::span<const bool> overwrite) const {
+    zero_overwritten(dx, overwrite);
     generic_vjp<S>(op, in, y, g, attrs, dx);
+  }
+  void zero_overwritten(Grads<S> dx, std::span<const bool> overwrite) const {
+    for (std::size_t i = 0; i < dx.size(); ++i)
+      if (dx[i] && i < overwrite.size() && overwrite[i]) fill_zero(*dx[i]);
   }
 
  private:

@@ -24,8 +24,16 @@
 //   std::int64_t numel(const Value&);
 //   void forward(OpId, span<const Value* const>, const AttrMap&, Value& out);  out zero-filled
 //   void vjp(OpId, span<const Value* const> in, const Value& y, const Value& g,
-//            const AttrMap&, span<Value* const> dx);   accumulates, dx[i] may be null
+//            const AttrMap&, span<Value* const> dx, span<const bool> overwrite);
+//            accumulates into dx[i] (null when not wanted); where overwrite[i] is
+//            set, dx[i] holds stale data that stands for zeros: the backend
+//            writes every element (e.g. a GEMM with beta = 0) or zeroes it first.
+//
+// Zeroing is lazy: zero_grad() and the start of a sweep only mark gradient
+// buffers as "zero pending", so a kernel that overwrites saves a pass over
+// memory; any read of a pending buffer (grad(), take_leaf) zeroes it first.
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,6 +76,7 @@ class Tape {
   // session takes its parameters back before clear().
   std::pair<Value, std::optional<Value>> take_leaf(Slot s) {
     if (!is_leaf_.at(s)) throw UsageError("slot " + std::to_string(s) + " is computed, not a leaf");
+    materialize(s);
     return {std::move(values_[s]), std::move(grads_[s])};
   }
 
@@ -85,7 +94,7 @@ class Tape {
     const auto cut = [first](auto& v) {
       if (v.size() > first) v.erase(v.begin() + first, v.end());
     };
-    cut(values_), cut(grads_), cut(requires_grad_), cut(is_leaf_), cut(node_of_slot_), cut(reached_);
+    cut(values_), cut(grads_), cut(requires_grad_), cut(is_leaf_), cut(node_of_slot_), cut(reached_), cut(zero_pending_);
   }
 
   // Drops every slot and node (vectors keep their capacity).
@@ -93,6 +102,7 @@ class Tape {
     node_of_slot_.clear();
     values_.clear();
     grads_.clear();
+    zero_pending_.clear();
     requires_grad_.clear();
     is_leaf_.clear();
     nodes_.clear();
@@ -136,6 +146,7 @@ class Tape {
     reached_.assign(values_.size(), false);
     std::vector<bool>& reached = reached_;
     Value& g_root = grad_in_sweep(root, reached);
+    materialize(root);
     std::vector<const Value*>& in = scratch_in_;
     std::vector<Value*>& dx = scratch_dx_;
     if (seed) be_->add_into(g_root, *seed);
@@ -150,14 +161,23 @@ class Tape {
       const OpInfo& info = op_info(node.op);
       in.clear();
       dx.clear();
+      if (node.inputs.size() > overwrite_.size()) throw UsageError("an op with more inputs than the tape supports");
       for (std::size_t i = 0; i < node.inputs.size(); ++i) {
         const Slot s = node.inputs[i];
         in.push_back(&values_[s]);
         const bool wanted = requires_grad_[s] && info.differentiable(static_cast<int>(i));
         dx.push_back(wanted ? &grad_in_sweep(s, reached) : nullptr);
+        overwrite_[i] = wanted && zero_pending_[s];
       }
+      // A buffer that appears twice (mul(x, x)) is accumulated into twice: no overwriting.
+      for (std::size_t i = 0; i < dx.size(); ++i)
+        for (std::size_t j = i + 1; j < dx.size(); ++j)
+          if (dx[i] && dx[i] == dx[j] && overwrite_[i]) materialize(node.inputs[i]), overwrite_[i] = overwrite_[j] = false;
       try {
-        be_->vjp(node.op, in, values_[node.output], *grads_[node.output], node.attrs, dx);
+        be_->vjp(node.op, in, values_[node.output], *grads_[node.output], node.attrs, dx,
+                 std::span<const bool>(overwrite_.data(), dx.size()));
+        for (std::size_t i = 0; i < dx.size(); ++i)
+          if (overwrite_[i]) zero_pending_[node.inputs[i]] = false;
       } catch (const DomainError& e) {
         throw DomainError(where(node) + " backward: " + e.what(), e.inconclusive);
       }
@@ -168,7 +188,7 @@ class Tape {
   // restart from zero at every backward anyway).
   void zero_grad() {
     for (Slot s = 0; s < grads_.size(); ++s)
-      if (grads_[s] && is_leaf_[s]) be_->fill_zero(*grads_[s]);
+      if (grads_[s] && is_leaf_[s]) zero_pending_[s] = true;
   }
 
   const Value& value(Slot s) const { return values_.at(s); }
@@ -184,7 +204,9 @@ class Tape {
   const Value* grad(Slot s) const {
     if (!requires_grad_.at(s)) throw UsageError("slot " + std::to_string(s) + " does not require grad");
     const bool current = is_leaf_[s] || (s < reached_.size() && reached_[s]);
-    return grads_[s] && current ? &*grads_[s] : nullptr;
+    if (!grads_[s] || !current) return nullptr;
+    materialize(s);
+    return &*grads_[s];
   }
   std::span<const Node> nodes() const { return nodes_; }
   // Calls f(value) for every value and every gradient buffer the tape holds.
@@ -201,6 +223,7 @@ class Tape {
   Slot push_slot(Value v, bool requires_grad, bool is_leaf) {
     values_.push_back(std::move(v));
     grads_.emplace_back();
+    zero_pending_.push_back(false);
     requires_grad_.push_back(requires_grad);
     is_leaf_.push_back(is_leaf);
     node_of_slot_.push_back(-1);
@@ -225,14 +248,23 @@ class Tape {
   // accumulated; intermediate values restart from zero (buffers are reused).
   Value& grad_in_sweep(Slot s, std::vector<bool>& reached) {
     if (!grads_[s]) grads_[s].emplace(be_->zeros_like(values_[s]));
-    else if (!reached[s] && !is_leaf_[s]) be_->fill_zero(*grads_[s]);
+    else if (!reached[s] && !is_leaf_[s]) zero_pending_[s] = true;
     reached[s] = true;
     return *grads_[s];
   }
 
   Backend* be_;
   std::vector<Value> values_;
-  std::vector<std::optional<Value>> grads_;
+  // A pending zero is made real on first read (grad() is const to callers).
+  void materialize(Slot s) const {
+    if (!zero_pending_[s]) return;
+    be_->fill_zero(*grads_[s]);
+    zero_pending_[s] = false;
+  }
+
+  mutable std::vector<std::optional<Value>> grads_;
+  mutable std::vector<bool> zero_pending_;  // grads_[s] stands for zeros, not yet written
+  std::array<bool, 8> overwrite_{};         // per input of the node being differentiated
   std::vector<bool> requires_grad_, is_leaf_;
   std::vector<bool> reached_;               // slots the last backward reached
   std::vector<std::int32_t> node_of_slot_;  // the node defining each slot, -1 for leaves
