@@ -182,9 +182,8 @@ bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>&
     return matmul_vjp(in, g, dx);
   }
   if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;
-  if (!with_elementwise(op, []<class>() {})) return false;
-  zero_stale(dx, overwrite);
   return with_elementwise(op, [&]<class Op>() {
+    zero_stale(dx, overwrite);  // the loops accumulate
     if constexpr (is_binary<Op>) binary_vjp<Op>(*in[0], *in[1], y, g, dx);
     else if (dx[0]) unary_vjp<Op>(*in[0], y, g, *dx[0]);
   });

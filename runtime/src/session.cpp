@@ -1,5 +1,6 @@
 #include "vt/runtime/session.hpp"
 
+#include "vt/runtime/sgd.hpp"
 #include "vt/spec/verifier.hpp"
 
 namespace vt::rt {
@@ -291,11 +292,7 @@ void Session<S>::zero_grad() {
 
 template <class S>
 void Session<S>::sgd_step(S lr) {
-  for_each_param_grad([lr](Dense<S>& w, const Dense<S>& g) {
-    S* wp = w.data.data();
-    const S* gp = g.data.data();
-    for (std::int64_t i = 0; i < w.numel(); ++i) wp[i] -= lr * gp[i];
-  });
+  for_each_param_grad([lr](Dense<S>& w, const Dense<S>& g) { sgd_update(w, g, lr); });
 }
 
 template class TensorRef<float>;

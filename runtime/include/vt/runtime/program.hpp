@@ -11,6 +11,7 @@
 #include <string>
 
 #include "vt/runtime/fast_backend.hpp"
+#include "vt/runtime/sgd.hpp"
 #include "vt/spec/lower.hpp"
 
 namespace vt::rt {
@@ -45,15 +46,10 @@ class Program {
   void zero_grad() { tape_.zero_grad(); }
   // Plain SGD on every parameter: w -= lr * dw.
   void sgd_step(S lr) {
-    for (spec::Slot p : params_) {
-      const spec::Dense<S>* g = tape_.grad(p);
-      if (!g) continue;
-      S* w = tape_.leaf_value(p).data.data();
-      const S* d = g->data.data();
-      const std::int64_t n = g->numel();
-      for (std::int64_t i = 0; i < n; ++i) w[i] -= lr * d[i];
-    }
+    for (spec::Slot p : params_)
+      if (const spec::Dense<S>* g = tape_.grad(p)) sgd_update(tape_.leaf_value(p), *g, lr);
   }
+
   FastBackend<S>& backend() { return backend_; }
   spec::Tape<FastBackend<S>>& tape() { return tape_; }
 
