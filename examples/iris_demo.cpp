@@ -1,5 +1,5 @@
-// The demo until `veritape train` exists: trains a small MLP on the bundled
-// iris data with the compiled generic tape (double precision), reports
+// The generic tape used directly, without the runtime: trains a small MLP on
+// the bundled iris data with the compiled generic tape (double precision), reports
 // held-out accuracy, then checks every parameter gradient of the trained
 // model against central finite differences.
 //

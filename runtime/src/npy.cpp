@@ -7,11 +7,6 @@
 //   raw element data in C order.
 #include "vt/runtime/npy.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -19,6 +14,8 @@
 #include <iterator>
 #include <optional>
 #include <sstream>
+
+#include "vt/runtime/atomic_file.hpp"
 
 namespace vt::rt {
 namespace {
@@ -330,70 +327,6 @@ void encode_data(std::string& out, const NpyArray& a) {
 // ---------------------------------------------------------------------------
 std::string errno_text(int err) { return std::strerror(err); }
 
-// Owns a POSIX file descriptor.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { close_quietly(); }
-  int get() const { return fd_; }
-  // Explicit close so that its error (e.g. deferred write failure) is seen.
-  int close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  void close_quietly() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int fd_;
-};
-
-// Removes the temp file unless the rename succeeded.
-class TempFileGuard {
- public:
-  explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
-  TempFileGuard(const TempFileGuard&) = delete;
-  TempFileGuard& operator=(const TempFileGuard&) = delete;
-  ~TempFileGuard() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
-
-std::string temp_path_for(const std::string& path) {
-  // Same directory as the target so rename() is atomic; pid + counter make
-  // the name unique across processes and threads (O_EXCL guards the rest).
-  static std::atomic<unsigned> counter{0};
-  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-}
-
-void write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail(path, "write failed: " + errno_text(errno));
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-// Best effort: makes the rename itself durable. Failure here does not undo
-// the write, so it is not reported.
-void fsync_parent_dir(const std::string& path) {
-  const std::size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  UniqueFd guard(fd);
-  ::fsync(fd);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -464,18 +397,11 @@ std::string read_file_bytes(const std::string& path) {
 }
 
 void write_file_atomically(const std::string& path, std::string_view bytes) {
-  const std::string tmp = temp_path_for(path);
-  // 0666 minus the umask: the same permissions a plain fopen would give.
-  const int raw = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (raw < 0) fail(path, "cannot create temp file " + tmp + ": " + errno_text(errno));
-  UniqueFd fd(raw);
-  TempFileGuard guard(tmp);
-  write_all(fd.get(), bytes, path);
-  if (::fsync(fd.get()) != 0) fail(path, "fsync failed: " + errno_text(errno));
-  if (fd.close() != 0) fail(path, "close failed: " + errno_text(errno));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail(path, "rename failed: " + errno_text(errno));
-  guard.release();
-  fsync_parent_dir(path);
+  try {
+    write_file_atomic(path, bytes);
+  } catch (const FileError& e) {
+    throw NpyError(e.what());
+  }
 }
 
 }  // namespace detail

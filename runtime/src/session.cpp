@@ -75,7 +75,7 @@ Slot Session<S>::slot_for(const TensorRef<S>& t) {
 }
 
 template <class S>
-TensorRef<S> Session<S>::apply(spec::OpId op, std::initializer_list<TensorRef<S>> inputs, spec::AttrMap attrs) {
+TensorRef<S> Session<S>::apply(spec::OpId op, std::span<const TensorRef<S>> inputs, spec::AttrMap attrs) {
   const spec::OpInfo& info = spec::op_info(op);
   std::vector<spec::TensorType> types;
   types.reserve(inputs.size());
@@ -281,6 +281,18 @@ void Session<S>::for_each_param_grad(F&& f) {
     const Dense<S>* grad = p.slot ? tape_.grad(*p.slot) : (p.grad ? &*p.grad : nullptr);
     if (grad) f(value, *grad);
   }
+}
+
+template <class S>
+Dense<S>& Session<S>::param_value(std::size_t i) {
+  Param& p = params_.at(i);
+  return p.slot ? tape_.leaf_value(*p.slot) : p.value;
+}
+
+template <class S>
+const Dense<S>* Session<S>::param_grad(std::size_t i) const {
+  const Param& p = params_.at(i);
+  return p.slot ? tape_.grad(*p.slot) : (p.grad ? &*p.grad : nullptr);
 }
 
 template <class S>

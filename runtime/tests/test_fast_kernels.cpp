@@ -9,6 +9,7 @@
 #include "vt/runtime/program.hpp"
 #include "vt/spec/builder.hpp"
 #include "vt/spec/text_format.hpp"
+#include "support.hpp"
 
 // FastKernels are implementations of op-table entries: on every example
 // graph, the compiled runtime with them on must meet every op's error
@@ -18,10 +19,8 @@ using namespace vt;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path graphs() {
-  const char* src = std::getenv("VT_SOURCE_DIR");
-  return fs::path(src ? src : ".") / "examples" / "graphs";
-}
+// The example graphs checked in under examples/graphs.
+fs::path graphs() { return rt::testing::source_path("examples/graphs"); }
 
 std::map<std::string, std::vector<double>> inputs(const spec::GraphData& g, unsigned seed) {
   return ref::random_inputs(g, seed);

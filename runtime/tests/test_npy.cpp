@@ -3,66 +3,29 @@
 
 #include <bit>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
-#include <random>
-#include <sstream>
 #include <string>
 
 #include "vt/runtime/npy.hpp"
 #include "vt/runtime/npz.hpp"
+#include "support.hpp"
 
-namespace fs = std::filesystem;
 using vt::rt::NpyArray;
 using vt::rt::NpyDType;
 using vt::rt::NpyError;
 using vt::rt::NpzEntries;
+using vt::rt::testing::fixture_path;
+using vt::rt::testing::slurp;
+using vt::rt::testing::TempDir;
 
 namespace {
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-std::string fixture(const std::string& name) {
-  // ctest sets VT_SOURCE_DIR; by hand, run from the source root.
-  const char* root = std::getenv("VT_SOURCE_DIR");
-  return (fs::path(root ? root : ".") / "runtime" / "tests" / "fixtures" / name).string();
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  BOOST_REQUIRE_MESSAGE(in, "cannot open " << path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A fresh directory, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("vt_npy_test_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::size_t count() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
-  }
-
- private:
-  fs::path path_;
-};
-
 // Checks that `f` throws NpyError whose message starts with `prefix` (the
 // file name) and contains `needle`.
 void expect_error(const std::function<void()>& f, const std::string& needle,
@@ -175,7 +138,7 @@ BOOST_AUTO_TEST_CASE(round_trip_every_dtype_and_shape) {
       check_same(vt::rt::read_npy(path), a);
     }
   }
-  BOOST_CHECK_EQUAL(dir.count(), 1u);  // no temp files left behind
+  BOOST_CHECK_EQUAL(dir.names().size(), 1u);  // no temp files left behind
 }
 
 BOOST_AUTO_TEST_CASE(encoded_header_is_numpy_v1_aligned_to_64) {
@@ -211,28 +174,28 @@ BOOST_AUTO_TEST_CASE(npz_round_trip) {
     check_same(back[i].second, entries[i].second);
   }
   BOOST_CHECK(vt::rt::parse_npz(vt::rt::encode_npz({}), "empty.npz").empty());
-  BOOST_CHECK_EQUAL(dir.count(), 1u);
+  BOOST_CHECK_EQUAL(dir.names().size(), 1u);
 }
 
 // ---------------------------------------------------------------------------
 // numpy compatibility (fixtures from make_fixtures.py)
 // ---------------------------------------------------------------------------
 BOOST_AUTO_TEST_CASE(reads_numpy_save_files) {
-  check_same(vt::rt::read_npy(fixture("f4_2x3.npy")), fixture_f4());
-  check_same(vt::rt::read_npy(fixture("f8_3.npy")), fixture_f8());
-  check_same(vt::rt::read_npy(fixture("i8_2x3x4.npy")), fixture_i8());
-  check_same(vt::rt::read_npy(fixture("f8_scalar.npy")), fixture_scalar());
-  check_same(vt::rt::read_npy(fixture("f4_empty.npy")), NpyArray{NpyDType::f32, {0}, {}, {}});
+  check_same(vt::rt::read_npy(fixture_path("f4_2x3.npy")), fixture_f4());
+  check_same(vt::rt::read_npy(fixture_path("f8_3.npy")), fixture_f8());
+  check_same(vt::rt::read_npy(fixture_path("i8_2x3x4.npy")), fixture_i8());
+  check_same(vt::rt::read_npy(fixture_path("f8_scalar.npy")), fixture_scalar());
+  check_same(vt::rt::read_npy(fixture_path("f4_empty.npy")), NpyArray{NpyDType::f32, {0}, {}, {}});
 }
 
 BOOST_AUTO_TEST_CASE(reads_version_2_and_3_headers) {
-  check_same(vt::rt::read_npy(fixture("f8_3_v2.npy")), fixture_f8());
-  check_same(vt::rt::read_npy(fixture("f8_3_v3.npy")), fixture_f8());
+  check_same(vt::rt::read_npy(fixture_path("f8_3_v2.npy")), fixture_f8());
+  check_same(vt::rt::read_npy(fixture_path("f8_3_v3.npy")), fixture_f8());
 }
 
 BOOST_AUTO_TEST_CASE(encodes_byte_identical_to_numpy_save) {
   for (const char* name : {"f4_2x3.npy", "f8_3.npy", "i8_2x3x4.npy", "f8_scalar.npy", "f4_empty.npy"}) {
-    const std::string file = slurp(fixture(name));
+    const std::string file = slurp(fixture_path(name));
     BOOST_CHECK_MESSAGE(vt::rt::encode_npy(vt::rt::parse_npy(file, name)) == file, name);
   }
 }
@@ -240,7 +203,7 @@ BOOST_AUTO_TEST_CASE(encodes_byte_identical_to_numpy_save) {
 BOOST_AUTO_TEST_CASE(reads_numpy_savez_and_savez_compressed) {
   for (const char* name : {"savez.npz", "savez_compressed.npz"}) {
     BOOST_TEST_CONTEXT(name) {
-      const NpzEntries e = vt::rt::read_npz(fixture(name));
+      const NpzEntries e = vt::rt::read_npz(fixture_path(name));
       BOOST_REQUIRE_EQUAL(e.size(), 3u);
       BOOST_CHECK_EQUAL(e[0].first, "a");
       BOOST_CHECK_EQUAL(e[1].first, "b");
@@ -254,7 +217,7 @@ BOOST_AUTO_TEST_CASE(reads_numpy_savez_and_savez_compressed) {
 
 BOOST_AUTO_TEST_CASE(savez_compressed_really_is_deflated) {
   // Guards the fixture: if it were stored, the deflate path would go untested.
-  const std::string z = slurp(fixture("savez_compressed.npz"));
+  const std::string z = slurp(fixture_path("savez_compressed.npz"));
   BOOST_CHECK_EQUAL(static_cast<unsigned char>(z[8]), 8u);  // local header method
 }
 
@@ -337,7 +300,7 @@ BOOST_AUTO_TEST_CASE(npy_rejects_truncated_and_trailing_data) {
   // A huge declared shape with no data: must fail on size, never allocate.
   expect_npy_error(make_npy(dict_for("<f8", "(281474976710656,)"), ""), "truncated data: expected 2251799813685248 bytes");
   // Every prefix of a real file fails cleanly.
-  const std::string file = slurp(fixture("f4_2x3.npy"));
+  const std::string file = slurp(fixture_path("f4_2x3.npy"));
   for (std::size_t n = 0; n < file.size(); ++n)
     BOOST_CHECK_THROW(vt::rt::parse_npy(file.substr(0, n), "x.npy"), NpyError);
 }
@@ -371,7 +334,7 @@ BOOST_AUTO_TEST_CASE(write_is_atomic_and_replaces) {
   // A failing encode leaves the old file intact and no temp file behind.
   expect_error([&] { vt::rt::write_npy(path, {NpyDType::f64, {2}, {}, {}}); }, path + ": shape (2,) needs 2");
   BOOST_CHECK(slurp(path) == before);
-  BOOST_CHECK_EQUAL(dir.count(), 1u);
+  BOOST_CHECK_EQUAL(dir.names().size(), 1u);
   expect_error([&] { vt::rt::write_npy(dir.file("no/such/dir/x.npy"), fixture_f8()); }, "cannot create temp file");
 }
 
@@ -399,7 +362,7 @@ BOOST_AUTO_TEST_CASE(npz_detects_crc_mismatch) {
   const std::size_t cd = cd_offset(bad_crc);
   set32(bad_crc, cd + 16, get32(bad_crc, cd + 16) ^ 0x80000000u);
   expect_npz_error(bad_crc, "member 'a.npy': CRC-32 mismatch");
-  std::string zc = slurp(fixture("savez_compressed.npz"));
+  std::string zc = slurp(fixture_path("savez_compressed.npz"));
   const std::size_t cdc = cd_offset(zc);
   set32(zc, cdc + 16, get32(zc, cdc + 16) + 1);
   expect_npz_error(zc, "member 'a.npy': CRC-32 mismatch");
@@ -417,22 +380,22 @@ BOOST_AUTO_TEST_CASE(npz_detects_truncated_members) {
   set32(s, cd + 24, get32(s, cd + 24) - 1);
   expect_npz_error(s, "stored member sizes disagree");
   // Deflated member cut short.
-  std::string zc = slurp(fixture("savez_compressed.npz"));
+  std::string zc = slurp(fixture_path("savez_compressed.npz"));
   const std::size_t cdc = cd_offset(zc);
   set32(zc, cdc + 20, get32(zc, cdc + 20) - 10);
   expect_npz_error(zc, "member 'a.npy': truncated deflate stream");
   // Deflated member declaring a wrong uncompressed size, both ways.
-  std::string big = slurp(fixture("savez_compressed.npz"));
+  std::string big = slurp(fixture_path("savez_compressed.npz"));
   set32(big, cdc + 24, get32(big, cdc + 24) + 1);
   expect_npz_error(big, "inflates to fewer than the declared");
-  std::string small = slurp(fixture("savez_compressed.npz"));
+  std::string small = slurp(fixture_path("savez_compressed.npz"));
   set32(small, cdc + 24, get32(small, cdc + 24) - 1);
   expect_npz_error(small, "inflates to more than the declared");
-  std::string huge = slurp(fixture("savez_compressed.npz"));
+  std::string huge = slurp(fixture_path("savez_compressed.npz"));
   set32(huge, cdc + 24, 0xFFFFFFF0u);
   expect_npz_error(huge, "impossible for");
   // Every prefix of an archive fails cleanly (mostly: no EOCD record).
-  const std::string file = slurp(fixture("savez.npz"));
+  const std::string file = slurp(fixture_path("savez.npz"));
   for (std::size_t n = 0; n < file.size(); ++n)
     BOOST_CHECK_THROW(vt::rt::parse_npz(file.substr(0, n), "x.npz"), NpyError);
   expect_npz_error(file.substr(0, file.size() / 2), "not a zip archive");

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,10 @@ class Session {
 
   // Runs an op-table op on these inputs: recorded for backward unless a
   // no_grad scope is open or no input requires grad.
-  TensorRef<S> apply(spec::OpId op, std::initializer_list<TensorRef<S>> inputs, spec::AttrMap attrs = {});
+  TensorRef<S> apply(spec::OpId op, std::span<const TensorRef<S>> inputs, spec::AttrMap attrs = {});
+  TensorRef<S> apply(spec::OpId op, std::initializer_list<TensorRef<S>> inputs, spec::AttrMap attrs = {}) {
+    return apply(op, std::span<const TensorRef<S>>(inputs.begin(), inputs.size()), std::move(attrs));
+  }
 
   // While alive, new results do not require grad (torch.no_grad()).
   class NoGrad {
@@ -94,6 +98,11 @@ class Session {
   void zero_grad();
   void sgd_step(S lr);
   std::size_t num_params() const { return params_.size(); }
+  // Parameter i's value and accumulated gradient (null when it has none),
+  // wherever they live now: valid until the next op, backward or release.
+  // Optimizers update parameters through these.
+  spec::Dense<S>& param_value(std::size_t i);
+  const spec::Dense<S>* param_grad(std::size_t i) const;
   TensorRef<S> param_ref(std::size_t i) { return TensorRef<S>(this, TensorRef<S>::Kind::Param, static_cast<std::uint32_t>(i), 0); }
   FastBackend<S>& backend() { return backend_; }
   std::size_t tape_slots() const { return tape_.num_slots(); }

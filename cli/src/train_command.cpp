@@ -1,0 +1,262 @@
+// `veritape train`: trains a model on bundled, file or synthetic data with
+// any backend, writes a run folder (config, graph, logs, plot, checkpoints,
+// final weights) and optionally audits one batch against the exact reference.
+#include <fmt/core.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "commands.hpp"
+#include "train_setup.hpp"
+#include "vt/reference/audit.hpp"
+#include "vt/runtime/atomic_file.hpp"
+#include "vt/runtime/blas.hpp"
+#include "vt/runtime/model.hpp"
+#include "vt/runtime/npz.hpp"
+#include "vt/runtime/trainer.hpp"
+#include "vt/spec/text_format.hpp"
+
+namespace vt::cli {
+namespace {
+
+constexpr int kFailed = 1, kBadInput = 2;
+
+rt::OptimOptions optim_options(const TrainFlags& f, rt::OptimKind kind) {
+  rt::OptimOptions o = rt::OptimOptions::defaults(kind);
+  if (f.lr) o.lr = *f.lr;
+  if (f.momentum) o.momentum = *f.momentum;
+  if (f.weight_decay) o.weight_decay = *f.weight_decay;
+  o.nesterov = f.nesterov;
+  return o;
+}
+
+// The model's output count must cover every label (or equal the targets).
+rt::MlpSpec model_for(const TrainFlags& f, const rt::Dataset& train, const rt::Dataset& val) {
+  const std::int64_t outputs = train.is_classification() ? train.classes : train.targets;
+  rt::MlpSpec m = rt::MlpSpec::parse(f.model.empty() ? "mlp:64-64-" + std::to_string(outputs) : f.model);
+  if (!train.is_classification()) {
+    if (m.outputs() != outputs)
+      throw FlagError("--model " + m.text() + " has " + std::to_string(m.outputs()) + " outputs, the data has " + std::to_string(outputs) + " targets");
+    return m;
+  }
+  for (const rt::Dataset* d : {&train, &val})
+    for (std::int64_t r = 0; r < d->rows; ++r)
+      if (d->labels[static_cast<std::size_t>(r)] >= m.outputs())
+        throw FlagError(fmt::format("label {} ({} row {}) is out of range for --model {} with {} outputs", d->labels[static_cast<std::size_t>(r)],
+                                    d == &train ? "training" : "validation", r + 1, m.text(), m.outputs()));
+  return m;
+}
+
+template <class S>
+void write_weights(const std::filesystem::path& path, rt::ModelRunner<S>& runner) {
+  rt::NpzEntries entries;
+  const auto views = runner.params();
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    rt::NpyArray a;
+    a.dtype = sizeof(S) == 4 ? rt::NpyDType::f32 : rt::NpyDType::f64;
+    a.shape = views[i].value->shape.dims();
+    a.values.assign(views[i].value->data.begin(), views[i].value->data.end());
+    entries.emplace_back(runner.param_names()[i], std::move(a));
+  }
+  rt::write_npz(path.string(), entries);
+}
+
+// One batch of `rows` through forward and backward on the training backend,
+// then every node value and parameter gradient against the exact reference.
+template <class S>
+ref::AuditReport audit_batch(rt::ModelRunner<S>& runner, const rt::Dataset& d, std::int64_t rows, const std::string& producer) {
+  std::vector<std::int64_t> take(static_cast<std::size_t>(std::min(rows, d.rows)));
+  for (std::size_t i = 0; i < take.size(); ++i) take[i] = static_cast<std::int64_t>(i);
+  const rt::Dataset part = rt::subset(d, take);
+  const rt::DataLoader loader(part, {.batch_size = part.rows, .shuffle = false, .drop_last = false, .seed = 0});
+  const rt::Batch<S> batch = loader.batch<S>(0, 0);
+  runner.zero_grad();
+  runner.forward(batch, true);
+  ref::AuditData data;
+  data.values = runner.values();
+  const spec::GraphData& g = runner.graph(batch.rows);
+  for (const spec::Arg& a : g.args) data.args[a.name] = data.values.at(a.name), data.values.erase(a.name);
+  runner.backward();
+  const auto views = runner.params();
+  for (std::size_t i = 0; i < views.size(); ++i)
+    if (views[i].grad) data.grads[runner.param_names()[i]] = {views[i].grad->data.begin(), views[i].grad->data.end()};
+  data.producer = producer;
+  runner.zero_grad();
+  return ref::audit(g, data);
+}
+
+std::string audit_summary(const ref::AuditReport& r) {
+  const ref::NodeAudit* worst = nullptr;
+  int met = 0, audited = 0;
+  for (const auto& n : r.nodes) {
+    met += n.verdict == ref::NodeVerdict::Met;
+    audited += n.verdict != ref::NodeVerdict::NotAudited;
+    if (!worst || n.local.max_ulp > worst->local.max_ulp) worst = &n;
+  }
+  int grads_ok = 0;
+  double worst_grad = 0;
+  for (const auto& g : r.gradients) grads_ok += g.verdict == ref::NodeVerdict::Met, worst_grad = std::max(worst_grad, g.normwise);
+  std::string s = "gradient audit (one batch vs the exact reference):\n";
+  s += fmt::format("  worst node          {} ({}), max local error {:.3g} ulp (contract {})\n", worst ? worst->node : "-",
+                   worst ? worst->op : "-", worst ? worst->local.max_ulp : 0.0, worst ? worst->contract : "-");
+  s += fmt::format("  contracts met       {} of {} nodes\n", met, audited);
+  s += fmt::format("  parameter gradients {} of {} within tolerance {:.3g} (worst normwise error {:.3g})\n", grads_ok, r.gradients.size(),
+                   r.gradient_tolerance, worst_grad);
+  s += "  first violation     " + (r.first_violation.empty() ? std::string("none") : r.first_violation) + "\n";
+  return s;
+}
+
+template <class S>
+int train_and_report(const TrainFlags& f, const PreparedData& d, const std::filesystem::path& folder_path) {
+  const rt::MlpSpec model = model_for(f, d.train, d.validation);
+  const spec::DType dtype = sizeof(S) == 4 ? spec::DType::f32 : spec::DType::f64;
+  const rt::MlpShape base{.batch = f.batch, .features = d.train.features, .classes = d.train.is_classification() ? model.outputs() : 0, .dtype = dtype};
+  const auto graph_for = [model, base](std::int64_t rows) {
+    rt::MlpShape s = base;
+    s.batch = rows;
+    return rt::build_mlp(model, s);
+  };
+  const auto kind = rt::parse_optim_kind(f.optimizer);
+  if (!kind) throw FlagError("--optimizer '" + f.optimizer + "': expected sgd, adagrad, rmsprop, adam, adamw or adadelta");
+  const auto backend = rt::parse_backend_kind(f.backend);
+  if (!backend) throw FlagError("--backend '" + f.backend + "': expected compiled, eager or linked");
+
+  rt::Rng init_rng(f.seed, /*stream=*/1);
+  auto runner = rt::make_runner<S>(*backend, graph_for, rt::init_params<S>(graph_for(1), init_rng));
+  rt::TrainOptions opts{.epochs = f.epochs,
+                        .steps = f.steps,
+                        .batch_size = f.batch,
+                        .drop_last = false,
+                        .seed = f.seed,
+                        .optimizer = *kind,
+                        .optim = optim_options(f, *kind),
+                        .schedule = f.schedule,
+                        .patience = f.patience,
+                        .stop_after = f.stop_after};
+  rt::Trainer<S> trainer(*runner, d.train, d.validation, opts);
+  nlohmann::json config = f.to_json();
+  config["model"] = model.text();
+  config["features"] = d.train.features;
+  trainer.set_checkpoint_meta(config);
+  if (!f.resume.empty()) trainer.restore(rt::load_checkpoint(folder_path / "checkpoints" / "last.vtck"));
+
+  // Everything is checked: only now does the run folder get written.
+  const rt::RunFolder folder(folder_path);
+  folder.write("config.json", config.dump(2) + "\n");
+  folder.write("model.vtg", spec::print_vtg(graph_for(f.batch)));
+  std::optional<rt::Progress> progress;
+  if (!f.quiet) progress.emplace(stderr, rt::Progress::Options{.terminal = rt::Progress::is_terminal(2)});
+  trainer.set_progress(progress ? &*progress : nullptr);
+  trainer.set_run_folder(&folder);
+
+  fmt::print("veritape train: {} ({} train / {} held-out rows, {} features{}), model {}, {} backend, {}, {} of batch {}, seed {}\n",
+             d.source, d.train.rows, d.validation.rows, d.train.features,
+             d.train.is_classification() ? fmt::format(", {} classes", d.train.classes) : std::string(), model.text(), f.backend,
+             f.optimizer, f.steps > 0 ? fmt::format("{} steps", f.steps) : fmt::format("{} epochs", f.epochs), f.batch, f.seed);
+  if (trainer.epochs_done() > 0) fmt::print("resuming after epoch {} (step {})\n", trainer.epochs_done(), trainer.steps_done());
+  std::fflush(stdout);
+  const rt::TrainSummary s = trainer.run();
+  write_weights(folder.root() / "weights.npz", *runner);
+
+  const rt::Dataset& held = d.validation.rows > 0 ? d.validation : d.train;
+  const auto [loss, accuracy] = trainer.evaluate(held);
+  nlohmann::json summary = {{"epochs_done", trainer.epochs_done()}, {"steps", trainer.steps_done()},      {"seconds", s.seconds},
+                            {"early_stopped", s.early_stopped},     {"interrupted", s.interrupted},     {"best_epoch", s.best_epoch},
+                            {"held_out_rows", held.rows},           {"held_out_loss", loss},            {"backend", runner->describe()}};
+  if (d.train.is_classification()) summary["held_out_accuracy"] = accuracy;
+  if (s.early_stopped) fmt::print("early stop: no better validation loss for {} epochs (best epoch {})\n", f.patience, s.best_epoch);
+  if (s.interrupted) fmt::print("stopped after {} epochs as asked (--stop-after); continue with --resume {}\n", f.stop_after, folder.root().string());
+  fmt::print("held-out {}loss {:.4f} on {} rows{}; {} steps in {:.2f} s ({})\n",
+             d.train.is_classification() ? fmt::format("accuracy {:.4f}, ", accuracy) : std::string(), loss, held.rows,
+             d.validation.rows > 0 ? "" : " (training set: no validation split)", trainer.steps_done(), s.seconds, runner->describe());
+  int code = 0;
+  if (f.audit) {
+    const ref::AuditReport report = audit_batch(*runner, held, f.audit_rows, f.backend + " runtime");
+    folder.write("audit.txt", ref::format_table(report));
+    fmt::print("{}", audit_summary(report));
+    summary["audit_all_met"] = report.all_met();
+    if (!report.all_met()) code = kFailed;
+  }
+  folder.write("summary.json", summary.dump(2) + "\n");
+  fmt::print("run folder {}: log.csv, log.jsonl, curve.svg, checkpoints/, weights.npz{}\n", folder.root().string(), f.audit ? ", audit.txt" : "");
+  return code;
+}
+
+int run_train(TrainFlags f, bool epochs_given, const char* argv0) {
+  if (!f.resume.empty()) {
+    const std::filesystem::path cfg = std::filesystem::path(f.resume) / "config.json";
+    std::ifstream in(cfg);
+    if (!in) throw FlagError("--resume " + f.resume + ": not a run folder (cannot read config.json)");
+    const std::int64_t epochs = f.epochs;
+    try {
+      f.take_run_config(nlohmann::json::parse(in));
+    } catch (const nlohmann::json::exception& e) {
+      throw FlagError(cfg.string() + ": not a valid run configuration: " + e.what());
+    }
+    if (epochs_given) f.epochs = epochs, f.steps = 0;
+  }
+  if (f.dtype != "f32" && f.dtype != "f64") throw FlagError("--dtype must be f32 or f64, not '" + f.dtype + "'");
+  rt::set_blas_threads(static_cast<int>(f.threads));
+  const PreparedData d = prepare_data(f, bundled_data_dir(argv0));
+  const std::filesystem::path folder = choose_run_folder(f, std::filesystem::path(f.data).stem().string());
+  return f.dtype == "f32" ? train_and_report<float>(f, d, folder) : train_and_report<double>(f, d, folder);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, int& result) {
+  auto f = std::make_shared<TrainFlags>();
+  auto* cmd = app.add_subcommand("train",
+                                 "Train a model (default: an MLP on the bundled digits) and report held-out accuracy. Writes a run folder "
+                                 "with config, graph, CSV/JSON-lines logs, an SVG curve, checkpoints and the final weights.\n"
+                                 "Exit 0: trained (and audit passed); 1: the loss became non-finite or the audit failed; 2: bad input.");
+  cmd->add_option("--data", f->data, "digits | iris | synthetic:<blobs|moons|spirals|regression>[:rows] | file.csv | file.npz")->capture_default_str();
+  cmd->add_option("--label-column", f->label_column, "CSV: the label column, 0-based; negative counts from the end")->capture_default_str();
+  cmd->add_option("--header", f->header, "CSV: auto | yes | no")->capture_default_str();
+  cmd->add_flag("--regression", f->regression, "CSV/NPZ: the label column holds regression targets (mse_loss)");
+  cmd->add_option("--model", f->model, "mlp:<width>-...-<outputs>[:relu|tanh|sigmoid] (default mlp:64-64-<classes>)");
+  cmd->add_option("--backend", f->backend, "compiled | eager | linked")->capture_default_str();
+  cmd->add_option("--dtype", f->dtype, "f32 | f64")->capture_default_str();
+  cmd->add_option("--optimizer", f->optimizer, "sgd | adagrad | rmsprop | adam | adamw | adadelta (PyTorch's defaults)")->capture_default_str();
+  cmd->add_option("--lr", f->lr, "learning rate (default: the optimizer's)");
+  cmd->add_option("--momentum", f->momentum, "momentum (sgd, rmsprop)");
+  cmd->add_option("--weight-decay", f->weight_decay, "weight decay");
+  cmd->add_flag("--nesterov", f->nesterov, "Nesterov momentum (sgd)");
+  cmd->add_option("--schedule", f->schedule,
+                  "constant | step:S[:GAMMA] | exp:GAMMA | cosine[:T[:ETA_MIN]] | warmup:W[:START_FACTOR] | "
+                  "warmup-cosine:W[:START_FACTOR[:ETA_MIN]] | cyclic:MAX_LR:UP[:MODE[:GAMMA]] | onecycle[:PCT[:cos|linear]]; "
+                  "PyTorch's formulas, in optimizer steps (docs/training.md)")
+      ->capture_default_str();
+  cmd->add_option("--epochs", f->epochs, "epochs")->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+  cmd->add_option("--steps", f->steps, "train this many optimizer steps instead of --epochs")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  cmd->add_option("--batch", f->batch, "batch size")->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
+  cmd->add_option("--seed", f->seed, "seed of the split, the initial weights and the batch order")->capture_default_str();
+  cmd->add_option("--val-fraction", f->val_fraction, "share of rows held out for validation")->capture_default_str();
+  cmd->add_option("--patience", f->patience, "early stopping: epochs without a better validation loss (0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--stop-after", f->stop_after, "stop after this many epochs as if interrupted (resume with --resume)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out", f->out, "run folder (default: runs/<data>-<n>, the first free one)");
+  cmd->add_option("--resume", f->resume, "continue the run in this folder from its last checkpoint (--epochs may extend it)");
+  cmd->add_flag("--overwrite", f->overwrite, "replace the run already in --out");
+  cmd->add_flag("--audit", f->audit, "audit one held-out batch's values and gradients against the exact reference");
+  cmd->add_option("--audit-rows", f->audit_rows, "rows in the audited batch")->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{4096}));
+  cmd->add_option("--threads", f->threads, "OpenBLAS threads")->capture_default_str()->check(CLI::Range(1u, 256u));
+  cmd->add_flag("--quiet", f->quiet, "no progress display");
+  cmd->callback([f, cmd, &result] {
+    try {
+      result = run_train(*f, cmd->count("--epochs") > 0, "veritape");
+    } catch (const rt::NonFiniteLoss& e) {
+      std::cerr << "veritape train: stopped: " << e.what() << "\n";
+      result = kFailed;
+    } catch (const std::exception& e) {
+      std::cerr << "veritape train: " << e.what() << "\n";
+      result = kBadInput;
+    }
+  });
+}
+
+}  // namespace vt::cli

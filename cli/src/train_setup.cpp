@@ -1,0 +1,128 @@
+#include "train_setup.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "vt/runtime/synthetic.hpp"
+
+#ifndef VT_SOURCE_DATA_DIR
+#define VT_SOURCE_DATA_DIR "data"
+#endif
+
+namespace vt::cli {
+
+nlohmann::json TrainFlags::to_json() const {
+  nlohmann::json j = {{"data", data},         {"label_column", label_column}, {"header", header},
+                      {"regression", regression}, {"model", model},           {"backend", backend},
+                      {"dtype", dtype},       {"optimizer", optimizer},       {"nesterov", nesterov},
+                      {"schedule", schedule}, {"epochs", epochs},             {"steps", steps},             {"batch", batch},
+                      {"seed", seed},         {"val_fraction", val_fraction}, {"patience", patience},
+                      {"threads", threads}};
+  j["lr"] = lr ? nlohmann::json(*lr) : nlohmann::json(nullptr);
+  j["momentum"] = momentum ? nlohmann::json(*momentum) : nlohmann::json(nullptr);
+  j["weight_decay"] = weight_decay ? nlohmann::json(*weight_decay) : nlohmann::json(nullptr);
+  return j;
+}
+
+void TrainFlags::take_run_config(const nlohmann::json& j) {
+  const auto opt = [&](const char* key) -> std::optional<double> {
+    return j.at(key).is_null() ? std::nullopt : std::optional<double>(j.at(key).get<double>());
+  };
+  data = j.at("data").get<std::string>();
+  label_column = j.at("label_column").get<std::int64_t>();
+  header = j.at("header").get<std::string>();
+  regression = j.at("regression").get<bool>();
+  model = j.at("model").get<std::string>();
+  backend = j.at("backend").get<std::string>();
+  dtype = j.at("dtype").get<std::string>();
+  optimizer = j.at("optimizer").get<std::string>();
+  nesterov = j.at("nesterov").get<bool>();
+  schedule = j.at("schedule").get<std::string>();
+  epochs = j.at("epochs").get<std::int64_t>();
+  steps = j.value("steps", std::int64_t{0});
+  batch = j.at("batch").get<std::int64_t>();
+  seed = j.at("seed").get<std::uint64_t>();
+  val_fraction = j.at("val_fraction").get<double>();
+  patience = j.at("patience").get<std::int64_t>();
+  run_features = j.value("features", std::int64_t{0});
+  lr = opt("lr"), momentum = opt("momentum"), weight_decay = opt("weight_decay");
+}
+
+namespace {
+
+rt::Dataset load(const TrainFlags& f, const std::filesystem::path& bundled) {
+  if (f.data == "digits") return rt::load_digits(bundled);
+  if (f.data == "iris") return rt::load_iris(bundled);
+  if (f.data.starts_with("synthetic:")) return rt::make_synthetic(std::string_view(f.data).substr(10), f.seed);
+  const std::filesystem::path p = f.data;
+  if (p.extension() == ".npz") return rt::load_npz_dataset(p);
+  if (p.extension() == ".csv" || p.extension() == ".txt") {
+    rt::CsvOptions o;
+    if (f.header == "yes") o.header = true;
+    else if (f.header == "no") o.header = false;
+    else if (f.header != "auto") throw FlagError("--header must be auto, yes or no, not '" + f.header + "'");
+    o.label_column = f.label_column;
+    o.regression = f.regression;
+    return rt::load_csv(p, o);
+  }
+  throw FlagError("--data '" + f.data + "': expected digits, iris, synthetic:<blobs|moons|spirals|regression>[:rows], or a .csv or .npz file");
+}
+
+}  // namespace
+
+PreparedData prepare_data(const TrainFlags& f, const std::filesystem::path& bundled) {
+  if (!(f.val_fraction >= 0 && f.val_fraction < 1)) throw FlagError("--val-fraction must be in [0, 1)");
+  PreparedData p;
+  p.source = f.data;
+  rt::Dataset all = load(f, bundled);
+  all.validate();
+  if (all.rows < 2) throw rt::DataError(f.data + ": needs at least 2 rows to train, has " + std::to_string(all.rows));
+  if (f.run_features > 0 && all.features != f.run_features)
+    throw rt::DataError(f.data + ": has " + std::to_string(all.features) + " features, the model of the resumed run takes " +
+                        std::to_string(f.run_features));
+  rt::Split s = rt::split(all, f.val_fraction, f.seed);
+  p.standardizer = rt::Standardizer::fit(s.train);
+  p.standardizer.apply(s.train);
+  p.standardizer.apply(s.validation);
+  p.train = std::move(s.train);
+  p.validation = std::move(s.validation);
+  return p;
+}
+
+std::filesystem::path bundled_data_dir(const char* argv0) {
+  if (const char* env = std::getenv("VT_DATA_DIR")) return env;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "veritape" / "data";
+    if (std::filesystem::exists(installed / "digits.csv.gz")) return installed;
+  }
+  (void)argv0;
+  return VT_SOURCE_DATA_DIR;
+}
+
+std::filesystem::path choose_run_folder(const TrainFlags& f, const std::string& data_name) {
+  if (!f.resume.empty()) {
+    if (!std::filesystem::exists(std::filesystem::path(f.resume) / "config.json"))
+      throw FlagError("--resume " + f.resume + ": not a run folder (no config.json)");
+    return f.resume;
+  }
+  if (!f.out.empty()) {
+    const std::filesystem::path out = f.out;
+    if (std::filesystem::exists(out / "config.json") && !f.overwrite)
+      throw FlagError("--out " + f.out + " already holds a run; pass --resume " + f.out + " to continue it, --overwrite to replace it, or another --out");
+    if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) throw FlagError("--out " + f.out + " exists and is not a folder");
+    return out;
+  }
+  std::string stem = data_name;
+  for (char& c : stem)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  for (int n = 1;; ++n) {
+    const std::filesystem::path p = std::filesystem::path("runs") / (stem + "-" + std::to_string(n));
+    if (!std::filesystem::exists(p)) return p;
+  }
+}
+
+}  // namespace vt::cli

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `veritape train` end to end: a short run writes a complete run folder; the
+# same command gives the same bytes; a stopped run resumed ends bitwise where
+# the uninterrupted one does; the three backends agree bitwise; the audit
+# runs; every kind of bad input exits 2 with a message and writes nothing.
+set -u
+vt="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() {  # check NAME EXPECTED_RC ACTUAL_RC
+  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; fail=1; else echo "ok   $1"; fi
+}
+same() {  # same NAME FILE_A FILE_B
+  if cmp -s "$2" "$3"; then echo "ok   $1"; else echo "FAIL $1: $2 and $3 differ"; fail=1; fi
+}
+expect_error() {  # expect_error NAME EXPECTED_TEXT ARGS... : exit 2, message, no run folder
+  local name="$1" text="$2"; shift 2
+  rm -rf "$tmp/bad"
+  err=$("$vt" train --quiet --epochs 1 --out "$tmp/bad" "$@" 2>&1 >/dev/null); check "$name" 2 $?
+  case "$err" in *"$text"*) ;; *) echo "FAIL $name message: $err"; fail=1 ;; esac
+  [ ! -e "$tmp/bad" ] || { echo "FAIL $name left $tmp/bad behind"; fail=1; }
+}
+
+"$vt" train --quiet --epochs 3 --out "$tmp/r1" > "$tmp/r1.txt"; check "short digits run" 0 $?
+for f in config.json model.vtg log.csv log.jsonl curve.svg checkpoints/last.vtck checkpoints/best.vtck weights.npz summary.json; do
+  [ -s "$tmp/r1/$f" ] || { echo "FAIL run folder lacks $f"; fail=1; }
+done
+[ "$(wc -l < "$tmp/r1/log.csv")" = 4 ] || { echo "FAIL log.csv should have a header and 3 rows"; fail=1; }
+grep -q "held-out accuracy" "$tmp/r1.txt" || { echo "FAIL no accuracy line: $(cat "$tmp/r1.txt")"; fail=1; }
+"$vt" verify "$tmp/r1/model.vtg" > /dev/null; check "the run's model.vtg verifies" 0 $?
+
+"$vt" train --quiet --epochs 3 --out "$tmp/r2" > /dev/null; check "same command again" 0 $?
+for f in log.csv log.jsonl weights.npz checkpoints/last.vtck curve.svg; do same "deterministic $f" "$tmp/r1/$f" "$tmp/r2/$f"; done
+
+"$vt" train --quiet --epochs 3 --stop-after 1 --out "$tmp/r3" > /dev/null; check "stopped after 1 epoch" 0 $?
+[ "$(wc -l < "$tmp/r3/log.csv")" = 2 ] || { echo "FAIL the stopped run should have logged 1 epoch"; fail=1; }
+"$vt" train --quiet --resume "$tmp/r3" > /dev/null; check "resume" 0 $?
+for f in log.csv log.jsonl weights.npz checkpoints/last.vtck; do same "resumed $f" "$tmp/r1/$f" "$tmp/r3/$f"; done
+
+for b in eager linked; do
+  "$vt" train --quiet --epochs 3 --backend $b --out "$tmp/$b" > /dev/null; check "backend $b" 0 $?
+  same "backend $b weights" "$tmp/r1/weights.npz" "$tmp/$b/weights.npz"
+done
+
+out=$("$vt" train --quiet --data iris --epochs 5 --audit --out "$tmp/audit"); check "iris with --audit" 0 $?
+echo "$out" | grep -q "contracts met" || { echo "FAIL audit summary: $out"; fail=1; }
+[ -s "$tmp/audit/audit.txt" ] || { echo "FAIL no audit.txt"; fail=1; }
+
+"$vt" train --quiet --epochs 1 --out "$tmp/r1" > /dev/null 2>&1; check "refuses to overwrite a run" 2 $?
+same "the refused run is untouched" "$tmp/r1/weights.npz" "$tmp/r2/weights.npz"
+
+printf 'a,b,label\n1,2,0\n3,x,1\n' > "$tmp/cell.csv"
+expect_error "non-numeric CSV cell" "cell.csv:3:2" --data "$tmp/cell.csv"
+printf '1,2,0\n3,4\n' > "$tmp/ragged.csv"
+expect_error "ragged CSV" "ragged.csv:2" --data "$tmp/ragged.csv"
+printf '1,2,0\n3,nan,1\n' > "$tmp/nan.csv"
+expect_error "NaN in data" "nan.csv:2:2" --data "$tmp/nan.csv"
+expect_error "missing data file" "no-such.csv" --data "$tmp/no-such.csv"
+expect_error "label out of range" "out of range for --model mlp:8-2" --data iris --model mlp:8-2
+expect_error "bad model" "mlp:8-x" --model mlp:8-x
+expect_error "bad backend" "--backend 'gpu'" --backend gpu
+expect_error "bad optimizer" "--optimizer 'adamx'" --optimizer adamx
+expect_error "bad schedule" "step_size" --schedule "step:x"
+expect_error "bad dtype" "--dtype" --dtype f16
+expect_error "negative lr" "lr" --lr -1
+expect_error "unknown data" "--data 'mnist'" --data mnist
+printf 'x' > "$tmp/afile"
+rm -rf "$tmp/bad"
+err=$("$vt" train --quiet --epochs 1 --out "$tmp/afile/run" 2>&1 >/dev/null); check "unwritable run folder" 2 $?
+case "$err" in *"afile/run"*) ;; *) echo "FAIL unwritable message: $err"; fail=1 ;; esac
+# A resumed run whose data file changed shape is refused before anything is written.
+printf '1,2,0\n3,4,1\n5,6,0\n7,8,1\n1,1,0\n2,2,1\n' > "$tmp/two.csv"
+"$vt" train --quiet --data "$tmp/two.csv" --epochs 2 --stop-after 1 --out "$tmp/csvrun" > /dev/null; check "CSV run" 0 $?
+cp "$tmp/csvrun/log.csv" "$tmp/csvrun.log"
+printf '1,2,3,0\n3,4,5,1\n5,6,7,0\n7,8,9,1\n' > "$tmp/two.csv"
+err=$("$vt" train --quiet --resume "$tmp/csvrun" 2>&1 >/dev/null); check "resume with other features" 2 $?
+case "$err" in *"3 features, the model of the resumed run takes 2"*) ;; *) echo "FAIL features message: $err"; fail=1 ;; esac
+same "the refused resume left the run alone" "$tmp/csvrun/log.csv" "$tmp/csvrun.log"
+"$vt" train --quiet --steps 50 --out "$tmp/steps" > /dev/null; check "--steps" 0 $?
+[ "$(tail -1 "$tmp/steps/log.csv" | cut -d, -f1-2)" = "2,50" ] || { echo "FAIL --steps 50 should end in epoch 2 at step 50"; fail=1; }
+"$vt" train --epochs 0 > /dev/null 2>&1; check "--epochs 0" 2 $?
+"$vt" train --bogus > /dev/null 2>&1; check "unknown flag" 2 $?
+
+err=$("$vt" train --quiet --epochs 2 --optimizer sgd --lr 1e30 --out "$tmp/nan" 2>&1 >/dev/null); check "NaN loss stops the run" 1 $?
+case "$err" in *"step "*"first non-finite value: %"*) ;; *) echo "FAIL NaN message: $err"; fail=1 ;; esac
+exit $fail

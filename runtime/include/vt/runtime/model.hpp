@@ -1,0 +1,50 @@
+#pragma once
+// Models the trainer builds, as graphs of the IR: the graph is the one
+// definition every backend runs (the compiled tape lowers it, the eager and
+// linked sessions replay its nodes through Session::apply).
+//
+//   auto spec = rt::MlpSpec::parse("mlp:64-64-10");
+//   spec::GraphData g = rt::build_mlp(spec, {.batch = 32, .features = 64, .classes = 10});
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vt/runtime/rng.hpp"
+#include "vt/spec/dense.hpp"
+#include "vt/spec/graph.hpp"
+
+namespace vt::rt {
+
+// "mlp:64-64-10": layer widths after the input; the last is the number of
+// outputs (classes, or regression targets). "mlp:64-64-10:tanh" picks the
+// hidden activation (relu, tanh or sigmoid; relu by default).
+struct MlpSpec {
+  std::vector<std::int64_t> widths;
+  std::string activation = "relu";
+  std::int64_t outputs() const { return widths.back(); }
+  std::string text() const;
+  // std::invalid_argument naming the bad part of `text`.
+  static MlpSpec parse(std::string_view text);
+};
+
+struct MlpShape {
+  std::int64_t batch = 1;
+  std::int64_t features = 1;
+  std::int64_t classes = 0;  // > 0: cross_entropy over class indices; 0: mse_loss against targets
+  spec::DType dtype = spec::DType::f32;
+};
+
+// Arguments: input %x {batch, features}, input %y ({batch} i64 class indices,
+// or {batch, outputs} targets), then parameters %fcK.weight {out, in} and
+// %fcK.bias {out} for K = 1.. . Outputs: the mean loss, then the last
+// layer's values (logits or predictions). std::invalid_argument when the
+// output width does not match the classes.
+spec::GraphData build_mlp(const MlpSpec& m, const MlpShape& s);
+
+// PyTorch's nn.Linear initialization: weight and bias uniform in
+// +-1/sqrt(fan_in), drawn in parameter order from `rng`.
+template <class S>
+std::vector<spec::Dense<S>> init_params(const spec::GraphData& g, Rng& rng);
+
+}  // namespace vt::rt
