@@ -11,5 +11,6 @@ void add_fmt_command(CLI::App& app, int& result);
 void add_ops_command(CLI::App& app, int& result);
 void add_audit_command(CLI::App& app, int& result);
 void add_train_command(CLI::App& app, int& result);
+void add_check_command(CLI::App& app, int& result);
 
 }  // namespace vt::cli

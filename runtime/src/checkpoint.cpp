@@ -6,13 +6,13 @@
 //               u64 byte length | data |
 //   u64 file length | u32 CRC-32 of every byte before it
 //
-// Writing streams through a 64 KiB buffer straight into `<path>.tmp-<pid>`,
-// computing the CRC on the way; reading streams too, checking every length
-// against the bytes left in the file before allocating anything.
+// Writing streams through an AtomicFileWriter (64 KiB chunks into
+// `<path>.tmp-<pid>-<seq>`, see atomic_file.hpp), computing the CRC on the
+// way; reading streams too, checking every length against the bytes left in
+// the file before allocating anything.
 #include "vt/runtime/checkpoint.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -39,7 +39,6 @@ namespace fs = std::filesystem;
 
 constexpr std::array<unsigned char, 8> kMagic = {0x89, 'V', 'T', 'C', '\r', '\n', 0x1a, '\n'};
 constexpr std::uint32_t kVersion = 1;
-constexpr std::size_t kChunk = 64 * 1024;     // largest chunk handed to write(2)
 constexpr std::size_t kReadBuffer = 1 << 20;  // read(2) granularity when loading
 constexpr std::size_t kTrailerSize = 12;      // u64 file length + u32 CRC-32
 constexpr int kMaxMetaDepth = 512;            // nesting limit for metadata JSON
@@ -194,9 +193,7 @@ void validate_record(const TensorRecord& r) {
                           " bytes, expected " + std::to_string(want));
 }
 
-// ---------------------------------------------------------------------------
-// Writing
-// ---------------------------------------------------------------------------
+// Closes a file descriptor on every exit.
 class FdGuard {
  public:
   explicit FdGuard(int fd = -1) : fd_(fd) {}
@@ -206,42 +203,23 @@ class FdGuard {
     if (fd_ >= 0) ::close(fd_);
   }
   int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
 };
 
-// Removes the temporary file unless the rename happened.
-class TempGuard {
- public:
-  explicit TempGuard(std::string path) : path_(std::move(path)) {}
-  TempGuard(const TempGuard&) = delete;
-  TempGuard& operator=(const TempGuard&) = delete;
-  ~TempGuard() {
-    if (armed_) ::unlink(path_.c_str());
-  }
-  void disarm() { armed_ = false; }
-
- private:
-  std::string path_;
-  bool armed_ = true;
-};
-
+// ---------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------
+// Feeds an AtomicFileWriter, computing the CRC-32 of everything appended.
 class ChunkWriter {
  public:
-  ChunkWriter(int fd, const std::string& tmp, const WriteProbe& probe) : fd_(fd), tmp_(tmp), probe_(probe) {
-    buf_.reserve(kChunk);
-  }
+  explicit ChunkWriter(AtomicFileWriter& out) : out_(out) {}
 
   void append(const unsigned char* p, std::size_t n) {
-    while (n > 0) {
-      const std::size_t k = std::min(n, kChunk - buf_.size());
-      buf_.insert(buf_.end(), p, p + k);
-      p += k;
-      n -= k;
-      if (buf_.size() == kChunk) flush();
-    }
+    if (n == 0) return;  // p may be null (an empty tensor), and crc32_z(crc, NULL, 0) restarts the CRC
+    crc_ = crc_update(crc_, p, n);
+    out_.write(std::string_view(reinterpret_cast<const char*>(p), n));
   }
   template <class U>
   void append_int(U v) {
@@ -250,67 +228,21 @@ class ChunkWriter {
     append(b, sizeof b);
   }
 
-  // Writes the buffered bytes as one chunk and calls the probe.
-  void flush() {
-    if (buf_.empty()) return;
-    crc_ = crc_update(crc_, buf_.data(), buf_.size());
-    const unsigned char* p = buf_.data();
-    std::size_t left = buf_.size();
-    while (left > 0) {
-      const ssize_t w = ::write(fd_, p, left);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        const int e = errno;
-        throw CheckpointError("save_checkpoint: cannot write " + qpath(tmp_) + ": " + errno_text(e));
-      }
-      p += w;
-      left -= static_cast<std::size_t>(w);
-    }
-    written_ += buf_.size();
-    buf_.clear();
-    if (probe_) probe_(written_);
-  }
-
-  std::size_t written() const { return written_; }
-
-  // CRC of everything appended so far (flushes first).
-  std::uint32_t crc() {
-    flush();
-    return crc_;
-  }
+  // Writes the buffered bytes as one chunk (a chunk boundary here) and calls the probe.
+  void flush() { out_.flush_chunk(); }
+  std::size_t written() const { return out_.bytes_written(); }
+  // CRC of everything appended so far.
+  std::uint32_t crc() const { return crc_; }
 
  private:
-  int fd_;
-  const std::string& tmp_;
-  const WriteProbe& probe_;
-  std::vector<unsigned char> buf_;
+  AtomicFileWriter& out_;
   std::uint32_t crc_ = static_cast<std::uint32_t>(::crc32_z(0, nullptr, 0));
-  std::size_t written_ = 0;
 };
 
 std::uint64_t file_size_of(const Checkpoint& c, const std::string& meta) {
   std::uint64_t n = 8 + 4 + 4 + 8 + 8 + meta.size();
   for (const auto& r : c.tensors) n += 4 + r.name.size() + 4 + 4 + 8 * r.shape.rank() + 8 + r.bytes.size();
   return n + kTrailerSize;
-}
-
-// Removes `<name>.tmp-<pid>` files next to `path` whose writer process no
-// longer exists (left by a writer that was killed). Errors are ignored.
-void remove_stale_temps(const fs::path& dir, const std::string& name) {
-  std::error_code ec;
-  const std::string prefix = name + ".tmp-";
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string f = it->path().filename().string();
-    if (f.size() <= prefix.size() || f.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = f.substr(prefix.size());
-    if (digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-      continue;
-    const long pid = std::stol(digits);
-    if (pid <= 0 || pid == static_cast<long>(::getpid())) continue;
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
-    std::error_code rm;
-    fs::remove(it->path(), rm);
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -568,70 +500,43 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint& c, con
     throw CheckpointError("save_checkpoint " + qpath(path) + ": metadata cannot be encoded: " + e.what());
   }
 
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  const std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  FdGuard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) {
-    const int e = errno;
-    throw CheckpointError("save_checkpoint " + qpath(path) + ": cannot create " + qpath(tmp) + ": " + errno_text(e));
-  }
-  TempGuard guard(tmp);
-
-  ChunkWriter w(fd.get(), tmp, probe);
-  w.append(kMagic.data(), kMagic.size());
-  w.append_int<std::uint32_t>(kVersion);
-  w.append_int<std::uint32_t>(0);  // flags
-  w.append_int<std::uint64_t>(c.tensors.size());
-  w.append_int<std::uint64_t>(meta.size());
-  w.append(reinterpret_cast<const unsigned char*>(meta.data()), meta.size());
-  for (const auto& r : c.tensors) {
-    w.append_int<std::uint32_t>(static_cast<std::uint32_t>(r.name.size()));
-    w.append(reinterpret_cast<const unsigned char*>(r.name.data()), r.name.size());
-    w.append_int<std::uint32_t>(dtype_code(r.dtype));
-    w.append_int<std::uint32_t>(static_cast<std::uint32_t>(r.shape.rank()));
-    for (auto d : r.shape.dims()) w.append_int<std::int64_t>(d);
-    w.append_int<std::uint64_t>(r.bytes.size());
-    // A chunk boundary falls strictly inside every tensor's data of 2+ bytes.
-    const auto* data = reinterpret_cast<const unsigned char*>(r.bytes.data());
-    const std::size_t half = r.bytes.size() / 2;
-    w.append(data, half);
+  try {
+    AtomicFileWriter out(path, probe);
+    ChunkWriter w(out);
+    w.append(kMagic.data(), kMagic.size());
+    w.append_int<std::uint32_t>(kVersion);
+    w.append_int<std::uint32_t>(0);  // flags
+    w.append_int<std::uint64_t>(c.tensors.size());
+    w.append_int<std::uint64_t>(meta.size());
+    w.append(reinterpret_cast<const unsigned char*>(meta.data()), meta.size());
+    for (const auto& r : c.tensors) {
+      w.append_int<std::uint32_t>(static_cast<std::uint32_t>(r.name.size()));
+      w.append(reinterpret_cast<const unsigned char*>(r.name.data()), r.name.size());
+      w.append_int<std::uint32_t>(dtype_code(r.dtype));
+      w.append_int<std::uint32_t>(static_cast<std::uint32_t>(r.shape.rank()));
+      for (auto d : r.shape.dims()) w.append_int<std::int64_t>(d);
+      w.append_int<std::uint64_t>(r.bytes.size());
+      // A chunk boundary falls strictly inside every tensor's data of 2+ bytes.
+      const auto* data = reinterpret_cast<const unsigned char*>(r.bytes.data());
+      const std::size_t half = r.bytes.size() / 2;
+      w.append(data, half);
+      w.flush();
+      w.append(data + half, r.bytes.size() - half);
+    }
+    const std::uint64_t total = file_size_of(c, meta);
+    w.append_int<std::uint64_t>(total);
+    w.append_int<std::uint32_t>(w.crc());
     w.flush();
-    w.append(data + half, r.bytes.size() - half);
+    if (w.written() != total)  // a bug in file_size_of, never bad input
+      throw CheckpointError("save_checkpoint " + qpath(path) + ": internal error: wrote " +
+                            std::to_string(w.written()) + " bytes, expected " + std::to_string(total));
+    out.commit();  // fsync, close, rename, fsync the folder
+  } catch (const FileError& e) {
+    // "save_checkpoint 'run/c.vtck': cannot create temp file 'run/c.vtck.tmp-4242-0': No such file or directory"
+    throw CheckpointError("save_checkpoint " + qpath(path) + ": " +
+                          (e.error() != 0 ? e.action() + ": " + errno_text(e.error()) : std::string(e.what())));
   }
-  const std::uint64_t total = file_size_of(c, meta);
-  w.append_int<std::uint64_t>(total);
-  const std::uint32_t crc = w.crc();
-  w.append_int<std::uint32_t>(crc);
-  w.flush();
-  if (w.written() != total)  // a bug in file_size_of, never bad input
-    throw CheckpointError("save_checkpoint " + qpath(path) + ": internal error: wrote " + std::to_string(w.written()) +
-                          " bytes, expected " + std::to_string(total));
-
-  if (::fsync(fd.get()) != 0) {
-    const int e = errno;
-    throw CheckpointError("save_checkpoint: cannot fsync " + qpath(tmp) + ": " + errno_text(e));
-  }
-  if (::close(fd.release()) != 0) {
-    const int e = errno;
-    throw CheckpointError("save_checkpoint: cannot close " + qpath(tmp) + ": " + errno_text(e));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    throw CheckpointError("save_checkpoint: cannot rename " + qpath(tmp) + " to " + qpath(path) + ": " +
-                          errno_text(e));
-  }
-  guard.disarm();
-
-  FdGuard dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd.get() < 0 || ::fsync(dfd.get()) != 0) {
-    const int e = errno;
-    // Some file systems cannot sync a directory; everything else is an error:
-    // the new file is in place, but the rename may not survive a power loss.
-    if (e != EINVAL && e != ENOTSUP)
-      throw CheckpointError("save_checkpoint " + qpath(path) + ": cannot fsync folder " + qpath(dir) + ": " +
-                            errno_text(e));
-  }
-  remove_stale_temps(dir, path.filename().string());
+  remove_stale_temp_files(path);
 }
 
 Checkpoint load_checkpoint(const std::filesystem::path& path) {

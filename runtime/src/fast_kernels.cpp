@@ -1,6 +1,7 @@
 #include "vt/runtime/fast_kernels.hpp"
 
 #include "vt/runtime/blas.hpp"
+#include "vt/spec/mutation.hpp"
 
 namespace vt::rt {
 
@@ -28,7 +29,15 @@ void linear_forward(spec::Ins<S> in, Dense<S>& y) {
     for (std::int64_t r = 0; r < R; ++r) std::copy(in[2]->data.begin(), in[2]->data.end(), y.data.begin() + r * O);
     beta = 1;
   }
-  if (I > 0) gemm<S>(false, true, R, O, I, 1, x.data.data(), I, W.data.data(), I, beta, y.data.data(), O);
+  if (I == 0) return;
+  if (R > 1 && spec::mutation::planted(spec::mutation::Mutant::fast_gemm_wrong_ld)) {
+    // Planted bug: x read with leading dimension I + 1 (rows misaligned),
+    // from a padded copy so that the wrong reads stay in bounds.
+    std::vector<S> padded(x.data);
+    padded.resize(static_cast<std::size_t>(R * (I + 1)), S(0));
+    return gemm<S>(false, true, R, O, I, 1, padded.data(), I + 1, W.data.data(), I, beta, y.data.data(), O);
+  }
+  gemm<S>(false, true, R, O, I, 1, x.data.data(), I, W.data.data(), I, beta, y.data.data(), O);
 }
 
 bool overwrites(std::span<const bool> overwrite, std::size_t i) { return i < overwrite.size() && overwrite[i]; }

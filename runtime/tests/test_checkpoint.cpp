@@ -580,9 +580,10 @@ BOOST_AUTO_TEST_CASE(kill_during_save_leaves_the_old_checkpoint_intact) {
     BOOST_REQUIRE_EQUAL(::waitpid(child, &status, 0), child);
     BOOST_REQUIRE_MESSAGE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                           "child did not die by SIGKILL (status " << status << ")");
-    // The killed writer left its temp file behind, partly written...
-    const auto tmp = fs::path(p.string() + ".tmp-" + std::to_string(child));
-    BOOST_CHECK(fs::exists(tmp));
+    // The killed writer left its temp file (ckpt.vtck.tmp-<pid>-<seq>) behind, partly written...
+    const std::string tmp_prefix = "ckpt.vtck.tmp-" + std::to_string(child) + "-";
+    const auto names = dir.names();
+    BOOST_CHECK(std::any_of(names.begin(), names.end(), [&](const std::string& n) { return n.rfind(tmp_prefix, 0) == 0; }));
     // ...and the old checkpoint is untouched, bit for bit.
     BOOST_CHECK(slurp(p) == a_bytes);
     check_same(load_checkpoint(p), a);
@@ -603,16 +604,17 @@ BOOST_AUTO_TEST_CASE(stale_temp_cleanup_spares_live_writers_and_other_files) {
   BOOST_REQUIRE(child >= 0);
   if (child == 0) ::_exit(0);
   BOOST_REQUIRE_EQUAL(::waitpid(child, nullptr, 0), child);  // `child` is now a dead pid
-  spit(dir.file("m.vtck.tmp-" + std::to_string(child)), "stale");
-  spit(dir.file("m.vtck.tmp-" + std::to_string(::getppid())), "live writer");
-  spit(dir.file("other.vtck.tmp-" + std::to_string(child)), "another checkpoint's");
-  spit(dir.file("m.vtck.tmp-notapid"), "not ours");
+  // Temp files are named <filename>.tmp-<pid>-<seq> (atomic_file.hpp).
+  spit(dir.file("m.vtck.tmp-" + std::to_string(child) + "-0"), "stale");
+  spit(dir.file("m.vtck.tmp-" + std::to_string(::getppid()) + "-0"), "live writer");
+  spit(dir.file("other.vtck.tmp-" + std::to_string(child) + "-0"), "another checkpoint's");
+  spit(dir.file("m.vtck.tmp-notapid-0"), "not ours");
   save_checkpoint(p, small());
   const auto names = dir.names();
-  BOOST_CHECK(std::find(names.begin(), names.end(), "m.vtck.tmp-" + std::to_string(child)) == names.end());
-  BOOST_CHECK(std::find(names.begin(), names.end(), "m.vtck.tmp-" + std::to_string(::getppid())) != names.end());
-  BOOST_CHECK(std::find(names.begin(), names.end(), "other.vtck.tmp-" + std::to_string(child)) != names.end());
-  BOOST_CHECK(std::find(names.begin(), names.end(), "m.vtck.tmp-notapid") != names.end());
+  BOOST_CHECK(std::find(names.begin(), names.end(), "m.vtck.tmp-" + std::to_string(child) + "-0") == names.end());
+  BOOST_CHECK(std::find(names.begin(), names.end(), "m.vtck.tmp-" + std::to_string(::getppid()) + "-0") != names.end());
+  BOOST_CHECK(std::find(names.begin(), names.end(), "other.vtck.tmp-" + std::to_string(child) + "-0") != names.end());
+  BOOST_CHECK(std::find(names.begin(), names.end(), "m.vtck.tmp-notapid-0") != names.end());
 }
 
 BOOST_AUTO_TEST_CASE(failing_probe_removes_the_temp_file) {

@@ -175,3 +175,15 @@ BOOST_AUTO_TEST_CASE(nan_inputs_get_pytorchs_gradients_in_relu_and_clamp) {
   BOOST_CHECK_THROW(fwd<ops::CrossEntropy>({D({1, 2}, {0, 0}), D({1}, {1e300})}), DomainError);
   BOOST_CHECK_THROW(fwd<ops::CrossEntropy>({D({1, 2}, {0, 0}), D({1}, {nan})}), DomainError);
 }
+
+BOOST_AUTO_TEST_CASE(sigmoid_keeps_subnormal_results_far_below_zero) {
+  // Found by the property suites: 1/(1+exp(100)) overflowed exp to inf in
+  // float32 and returned 0; the true value 3.7e-44 is an f32 subnormal.
+  // PyTorch returns 3.7835e-44 here.
+  const float y = ops::Sigmoid::value(-100.0f);
+  BOOST_TEST(y > 0.0f);
+  BOOST_TEST(y == std::exp(-100.0f));  // e/(1+e) with e subnormal is e
+  BOOST_TEST(ops::Sigmoid::value(-700.0) == std::exp(-700.0) / (1.0 + std::exp(-700.0)));  // f64, near its overflow
+  BOOST_TEST(ops::Sigmoid::value(100.0f) == 1.0f);
+  BOOST_TEST(ops::Sigmoid::value(0.0f) == 0.5f);
+}

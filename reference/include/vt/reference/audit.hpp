@@ -36,15 +36,25 @@ struct NodeAudit {
   std::string detail;  // why a node was violated, inconclusive or not audited
 };
 
-// A gradient passes when it is finite wherever the exact gradient is, and
-// its normwise relative error max|g - g*| / max|g*| is within the tolerance
-// (default sqrt(u): far above the rounding error of a correct float
-// implementation of a moderate graph, far below the O(1) error of a wrong
-// rule). This is a heuristic bound, unlike the per-node contracts.
+// A gradient is compared, like node values, on the runtime's own float
+// values: with the exact backward pass run on the float forward values
+// (every node's VJP applied exactly to its own float inputs and output).
+// This measures the backward pass's rounding, not the forward rounding every
+// gradient inherits through its derivative formulas (1 - y*y of a rounded
+// tanh y). When some node value is not given, the exact end-to-end gradient
+// is used instead. It passes when it is finite and its normwise error
+// max|g - g*| / scale is within the tolerance (default sqrt(u): far above
+// the rounding of a correct float backward pass, far below the O(1) error of
+// a wrong rule). The scale is the larger of max|g*| and the size of what was
+// summed into g (|J|^T |g| through the sweep), so a gradient that cancels
+// exactly (p/p has gradient 0 in p) is judged, like any rounded sum, against
+// sum|terms| rather than against 0; errors up to (nodes + 1) times the
+// smallest subnormal are allowed on top (underflow). A heuristic bound,
+// unlike the per-node contracts.
 struct GradientAudit {
   std::string arg;
   ErrorStats error;
-  double normwise = 0;  // max|g - g*| / max|g*| (0 when both are 0)
+  double normwise = 0;  // max|g - g*| / scale (0 when the error is 0)
   NodeVerdict verdict = NodeVerdict::Met;
 };
 

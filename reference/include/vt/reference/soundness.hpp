@@ -51,7 +51,7 @@ SoundnessSides<S> soundness_sides(const std::vector<spec::Dense<S>>& xs, const s
   for (const auto& x : xs) grads.push_back(Dense<S>::full(x.shape, zero));
   std::vector<Dense<S>*> gp;
   for (std::size_t i = 0; i < xs.size(); ++i) gp.push_back(Op::differentiable(static_cast<int>(i)) ? &grads[i] : nullptr);
-  Op::template vjp<S>(in, y, g, attrs, gp);
+  spec::mutants::op_vjp<Op, S>(in, y, g, attrs, gp);  // a planted bug (spec/mutation.hpp) shows here too
   S rhs = zero;
   for (std::size_t i = 0; i < xs.size(); ++i)
     if (gp[i])
@@ -183,7 +183,7 @@ JacobianReport<S> full_jacobian(const std::vector<spec::Dense<S>>& xs, const spe
     for (const auto& x : xs) dx.push_back(Dense<S>::full(x.shape, zero));
     std::vector<Dense<S>*> dp;
     for (std::size_t i = 0; i < xs.size(); ++i) dp.push_back(Op::differentiable(static_cast<int>(i)) ? &dx[i] : nullptr);
-    Op::template vjp<S>(in, y, g, attrs, dp);
+    spec::mutants::op_vjp<Op, S>(in, y, g, attrs, dp);
     rows.push_back(std::move(dx));
   }
   // Columns from duals.

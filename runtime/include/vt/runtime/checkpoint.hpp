@@ -1,9 +1,9 @@
 #pragma once
 // Checkpoints: named tensors (f32, f64, i64) plus JSON metadata, in one
-// checksummed binary file written atomically (temp file, fsync, rename,
-// fsync of the folder). Loading checks the magic, version, every length and
-// the checksum before anything is returned. docs/checkpoint-format.md
-// describes the bytes.
+// checksummed binary file written atomically by an AtomicFileWriter (temp
+// file, fsync, rename, fsync of the folder; see atomic_file.hpp). Loading
+// checks the magic, version, every length and the checksum before anything
+// is returned. docs/checkpoint-format.md describes the bytes.
 //
 //   rt::Checkpoint c;
 //   c.meta["epoch"] = 3;
@@ -14,12 +14,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "vt/runtime/atomic_file.hpp"  // WriteProbe
 #include "vt/spec/dense.hpp"
 #include "vt/spec/dtype.hpp"
 
@@ -54,12 +54,13 @@ struct Checkpoint {
   const TensorRecord& record(const std::string& name) const;
 };
 
-// Test hook: called with the number of bytes written so far after each
-// chunk of the temporary file; a test uses it to kill the process midway.
-using WriteProbe = std::function<void(std::size_t bytes_written)>;
-
 // Writes `c` to `path` atomically: the old file (if any) stays intact until
 // the new one is complete and synced. CheckpointError on any I/O failure.
+// `probe` (a test hook, see atomic_file.hpp) is called after each chunk of
+// at most 64 KiB with the bytes written so far; there is a chunk boundary
+// strictly inside the data of every tensor of 2 bytes or more. After a
+// successful save, temporary files of dead writers of `path` are removed
+// (remove_stale_temp_files).
 void save_checkpoint(const std::filesystem::path& path, const Checkpoint& c, const WriteProbe& probe = {});
 Checkpoint load_checkpoint(const std::filesystem::path& path);
 

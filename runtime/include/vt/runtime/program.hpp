@@ -41,6 +41,9 @@ class Program {
   const spec::Dense<S>& output(std::size_t i = 0) const { return tape_.value(lowered_.output_slots.at(i)); }
   const spec::Dense<S>* grad(const std::string& arg) const { return tape_.grad(slot_of(arg_slot_, arg)); }
 
+  // True when output i depends on a parameter (backward has work to do).
+  bool output_requires_grad(std::size_t i = 0) const { return tape_.requires_grad(lowered_.output_slots.at(i)); }
+
   void forward() { tape_.run_forward(); }
   void backward() { tape_.backward(lowered_.output_slots.at(0)); }
   void zero_grad() { tape_.zero_grad(); }

@@ -4,6 +4,7 @@
 // refused with a DomainError instead of failing to compile.
 #include <string>
 
+#include "vt/spec/mutants.hpp"
 #include "vt/spec/op_table.hpp"
 
 namespace vt::spec {
@@ -27,6 +28,7 @@ void generic_forward(OpId id, Ins<S> in, const AttrMap& attrs, Dense<S>& y) {
 
 template <class S>
 void generic_vjp(OpId id, Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& attrs, Grads<S> dx) {
+  if (mutation::active() != mutation::Mutant::none && mutants::planted_vjp<S>(id, in, y, g, attrs, dx)) return;
   visit_op(id, [&]<class Op>() {
     if constexpr (op_runs_on<S, Op>) Op::template vjp<S>(in, y, g, attrs, dx);
     else refuse_transcendental<Op>();

@@ -3,9 +3,14 @@
 // checker (finite differences, exact soundness, intervals, full Jacobians)
 // proves that it can fail. Each differs from its op-table entry in the one
 // way its name says; nothing outside tests and checker self-tests uses them.
+#include "vt/spec/mutation.hpp"
 #include "vt/spec/op_table.hpp"
 
 namespace vt::spec::mutants {
+
+// Ops of the table (mutants are other types, even when derived from one).
+template <class Op>
+inline constexpr bool in_op_table = op_id<Op> != OpId(0xffff);
 
 // Wrong sign in a VJP: neg's dx += g instead of -g.
 struct NegSameSign : ops::Unary<NegSameSign> {
@@ -93,5 +98,95 @@ struct CrossEntropyNoMean : ops::CrossEntropy {
     for (auto& v : dx[0]->data) v = v * K(v, static_cast<long>(in[0]->shape[0]));
   }
 };
+
+
+// ---- The same bugs planted into the engine (spec/mutation.hpp): when the
+// matching mutant is active, generic_vjp runs the wrong rule instead of the
+// op's own, on every backend that uses the generic code (the generic float
+// path, the exact reference).
+
+namespace detail {
+
+// matmul's da computed from b read as if already transposed: each K x N
+// block taken as an N x K matrix and transposed back (in bounds for every
+// shape; for square b, b^T).
+template <class S>
+void matmul_da_untransposed(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+  const Dense<S>& b = *in[1];
+  const std::int64_t K = b.shape[b.shape.rank() - 2], N = b.shape[b.shape.rank() - 1], block = K * N;
+  Dense<S> bt = b;
+  for (std::int64_t z = 0; block > 0 && z < b.numel() / block; ++z)
+    for (std::int64_t k = 0; k < K; ++k)
+      for (std::int64_t n = 0; n < N; ++n) bt[z * block + k * N + n] = b[z * block + n * K + k];
+  const Dense<S>* swapped[] = {in[0], &bt};
+  Dense<S>* da_only[] = {dx[0], nullptr};
+  Dense<S>* db_only[] = {nullptr, dx[1]};
+  if (dx[0]) ops::Matmul::vjp<S>(Ins<S>(swapped), y, g, a, Grads<S>(da_only));
+  if (dx[1]) ops::Matmul::vjp<S>(in, y, g, a, Grads<S>(db_only));
+}
+
+// add/sub: an operand broadcast to the output takes the first elements of
+// g (times the sign) instead of the sum over the broadcast axes.
+template <class S>
+bool broadcast_without_reduction(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx, bool sub,
+                                 void (*vjp)(Ins<S>, const Dense<S>&, const Dense<S>&, const AttrMap&, Grads<S>)) {
+  if (in[0]->shape == y.shape && in[1]->shape == y.shape) return false;
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (!dx[i]) continue;
+    if (in[i]->shape == y.shape) {
+      Dense<S>* one[] = {i == 0 ? dx[0] : nullptr, i == 1 ? dx[1] : nullptr};
+      vjp(in, y, g, a, Grads<S>(one));
+      continue;
+    }
+    for (std::int64_t j = 0; j < dx[i]->numel(); ++j) (*dx[i])[j] += (sub && i == 1) ? -g[j] : g[j];
+  }
+  return true;
+}
+
+}  // namespace detail
+
+// Runs the active mutant's rule when it applies to `id`; false otherwise
+// (the caller then runs the op's own rule).
+template <class S>
+bool planted_vjp(OpId id, Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+  using mutation::Mutant;
+  switch (mutation::active()) {
+    case Mutant::vjp_wrong_sign:
+      if (id != op_id<ops::Neg>) return false;
+      return NegSameSign::vjp<S>(in, y, g, a, dx), true;
+    case Mutant::relu_grad_below_zero:
+      if (id != op_id<ops::Relu>) return false;
+      return ReluLeaky::vjp<S>(in, y, g, a, dx), true;
+    case Mutant::mean_wrong_count:
+      if (id != op_id<ops::Mean>) return false;
+      return MeanWrongCount::vjp<S>(in, y, g, a, dx), true;
+    case Mutant::softmax_no_subtraction:
+      if constexpr (ScalarTraits<S>::transcendental) {
+        if (id != op_id<ops::Softmax>) return false;
+        return SoftmaxNoSubtraction::vjp<S>(in, y, g, a, dx), true;
+      }
+      return false;
+    case Mutant::matmul_no_transpose:
+      if (id != op_id<ops::Matmul>) return false;
+      return detail::matmul_da_untransposed<S>(in, y, g, a, dx), true;
+    case Mutant::broadcast_no_reduce:
+      if (id == op_id<ops::Add>) return detail::broadcast_without_reduction<S>(in, y, g, a, dx, false, &ops::Add::vjp<S>);
+      if (id == op_id<ops::Sub>) return detail::broadcast_without_reduction<S>(in, y, g, a, dx, true, &ops::Sub::vjp<S>);
+      return false;
+    default:
+      return false;
+  }
+}
+
+// An op's VJP as every checker must call it: the op's own rule, or the
+// planted one while a mutant is active (ops outside the table, such as the
+// mutants above, always run their own).
+template <class Op, class S>
+void op_vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+  if constexpr (in_op_table<Op>) {
+    if (mutation::active() != mutation::Mutant::none && planted_vjp<S>(op_id<Op>, in, y, g, a, dx)) return;
+  }
+  Op::template vjp<S>(in, y, g, a, dx);
+}
 
 }  // namespace vt::spec::mutants

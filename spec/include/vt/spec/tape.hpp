@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "vt/spec/mutation.hpp"
 #include "vt/spec/op_table.hpp"
 
 namespace vt::spec {
@@ -131,6 +132,7 @@ class Tape {
   // Compiled: recomputes every node from `first` on, in order, in place.
   void run_forward(std::size_t first = 0) {
     for (std::size_t n = first; n < nodes_.size(); ++n) {
+      if (n == first && mutation::planted(mutation::Mutant::compiled_skips_node)) continue;
       be_->fill_zero(values_[nodes_[n].output]);
       compute(nodes_[n]);
     }
@@ -167,7 +169,7 @@ class Tape {
         in.push_back(&values_[s]);
         const bool wanted = requires_grad_[s] && info.differentiable(static_cast<int>(i));
         dx.push_back(wanted ? &grad_in_sweep(s, reached) : nullptr);
-        overwrite_[i] = wanted && zero_pending_[s];
+        overwrite_[i] = wanted && (zero_pending_[s] || mutation::planted(mutation::Mutant::assign_not_accumulate));
       }
       // A buffer that appears twice (mul(x, x)) is accumulated into twice: no overwriting.
       for (std::size_t i = 0; i < dx.size(); ++i)

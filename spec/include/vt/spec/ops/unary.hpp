@@ -93,7 +93,18 @@ struct Sigmoid : Unary<Sigmoid> {
   static constexpr std::string_view name = "sigmoid", math = "y = 1/(1+exp(-x)); dx += g*y*(1-y)";
   static constexpr Fragment fragment = Fragment::Transcendental;
   static constexpr ErrorContract contract = ulp_contract(5);
-  template <class S> VT_HD static S value(const S& x) { return K(x, 1) / (K(x, 1) + math::exp(S(-x))); }
+  // For x < 0 the same function is computed as e/(1+e), e = exp(x): the form
+  // 1/(1+exp(-x)) overflows exp(-x) below x = -88.7 (f32) and flushes values
+  // that are representable (sigmoid(-100) = 3.7e-44, an f32 subnormal) to 0.
+  // prefer_second picks the form without deciding a comparison an enclosure
+  // cannot (both forms are exact formulas of the same value).
+  template <class S> VT_HD static S value(const S& x) {
+    if (ScalarTraits<S>::prefer_second(x, K(x, 0))) {
+      const S e = math::exp(x);
+      return e / (K(x, 1) + e);
+    }
+    return K(x, 1) / (K(x, 1) + math::exp(S(-x)));
+  }
   template <class S> VT_HD static S grad(const S&, const S& y, const S& g) { return g * y * (K(y, 1) - y); }
 };
 

@@ -1,0 +1,96 @@
+// `veritape check`: the property suites (proptests/) from the command line.
+#include <fmt/core.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "vt/proptests/mutation_campaign.hpp"
+#include "vt/proptests/properties.hpp"
+
+namespace vt::cli {
+namespace {
+
+struct CheckOptions {
+  std::string suite = "all";
+  int cases = 500;
+  std::uint64_t seed = 1;
+  bool json = false;
+};
+
+double rate(int cases, double seconds) { return seconds > 0 ? cases / seconds : 0; }
+
+int report_properties(const CheckOptions& o) {
+  const auto outcomes = proptests::run_suite(o.suite, o.cases, o.seed);
+  bool all = true;
+  for (const auto& r : outcomes) all = all && r.passed;
+  if (o.json) {
+    nlohmann::json j = {{"suite", o.suite}, {"seed", o.seed}, {"cases", o.cases}, {"all_passed", all}, {"properties", nlohmann::json::array()}};
+    for (const auto& r : outcomes)
+      j["properties"].push_back({{"property", r.name},          {"suite", r.suite},    {"cases", r.cases},
+                                 {"passed", r.passed},           {"gave_up", r.gave_up}, {"seconds", r.seconds},
+                                 {"cases_per_second", rate(r.cases, r.seconds)}, {"distribution", r.distribution}, {"failure", r.failure}, {"counterexample", r.counterexample}});
+    std::cout << j.dump(2) << "\n";
+    return all ? 0 : 1;
+  }
+  fmt::print("{:<50} {:<12} {:>6} {:>7} {:>9} {:>9}\n", "property", "suite", "cases", "passed", "time s", "cases/s");
+  for (const auto& r : outcomes)
+    fmt::print("{:<50} {:<12} {:>6} {:>7} {:>9.2f} {:>9.1f}\n", r.name, r.suite, r.cases, r.passed ? "yes" : (r.gave_up ? "gave up" : "NO"),
+               r.seconds, rate(r.cases, r.seconds));
+  for (const auto& r : outcomes)
+    if (!r.distribution.empty()) fmt::print("  {}: {}\n", r.name, r.distribution);
+  for (const auto& r : outcomes) {
+    if (r.passed) continue;
+    fmt::print("\nFAILED: {}\n{}\n", r.name, r.failure);
+    if (!r.counterexample.empty()) fmt::print("shrunk counterexample:\n{}", r.counterexample);
+    fmt::print("reproduce: veritape check --suite {} --cases {} --seed {}\n", r.suite, o.cases, r.seed);
+  }
+  fmt::print("{}\n", all ? "all properties hold" : "some properties FAILED");
+  return all ? 0 : 1;
+}
+
+int report_mutants(const CheckOptions& o) {
+  const auto outcomes = proptests::run_mutation_campaign(o.cases, o.seed);
+  int detected = 0;
+  for (const auto& m : outcomes) detected += m.detected;
+  const bool all = detected == static_cast<int>(outcomes.size());
+  if (o.json) {
+    nlohmann::json j = {{"detected", detected}, {"planted", outcomes.size()}, {"mutants", nlohmann::json::array()}};
+    for (const auto& m : outcomes)
+      j["mutants"].push_back({{"mutant", spec::mutation::to_string(m.mutant)}, {"detected", m.detected}, {"by", m.property}, {"seconds", m.seconds}});
+    std::cout << j.dump(2) << "\n";
+    return all ? 0 : 1;
+  }
+  fmt::print("{:<26} {:<9} {:>8}  {}\n", "planted bug", "detected", "time s", "first failing property");
+  for (const auto& m : outcomes)
+    fmt::print("{:<26} {:<9} {:>8.2f}  {}\n", spec::mutation::to_string(m.mutant), m.detected ? "yes" : "NO", m.seconds, m.property);
+  fmt::print("{} of {} planted bugs detected\n", detected, outcomes.size());
+  return all ? 0 : 1;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, int& result) {
+  auto o = std::make_shared<CheckOptions>();
+  auto* cmd = app.add_subcommand("check",
+                                 "Run the property suites on random graphs: compiled == eager, per-node and whole-graph gradient "
+                                 "soundness, runtime error contracts against the exact reference, format round trips. "
+                                 "--suite mutants plants each known bug in turn and shows the suites catch it.\n"
+                                 "Exit 0: every property holds; 1: one failed (its shrunk counterexample and seed are printed); 2: bad usage.");
+  cmd->add_option("--suite", o->suite, "all | soundness | equivalence | contracts | roundtrip | mutants")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"all", "soundness", "equivalence", "contracts", "roundtrip", "mutants"}));
+  cmd->add_option("--cases", o->cases, "cases per property")->capture_default_str()->check(CLI::Range(1, 100000000));
+  cmd->add_option("--seed", o->seed, "RapidCheck seed (the same seed replays the same cases)")->capture_default_str();
+  cmd->add_flag("--json", o->json, "print the results as JSON");
+  cmd->callback([o, &result] {
+    try {
+      result = o->suite == "mutants" ? report_mutants(*o) : report_properties(*o);
+    } catch (const std::exception& e) {
+      std::cerr << "veritape check: " << e.what() << "\n";
+      result = 2;
+    }
+  });
+}
+
+}  // namespace vt::cli

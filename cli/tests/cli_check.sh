@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `veritape check` end to end: the table, JSON, the planted-bug campaign, a
+# replayable seed, and bad usage.
+set -u
+vt="$1"
+fail=0
+check() {  # check NAME EXPECTED_RC ACTUAL_RC
+  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; fail=1; else echo "ok   $1"; fi
+}
+out=$("$vt" check --cases 50 --seed 3 2>/dev/null); check "all suites" 0 $?
+echo "$out" | grep -q "all properties hold" || { echo "FAIL summary: $out"; fail=1; }
+for p in "compiled == eager" "per-node soundness" "runtime within contracts" "optimizer steps" "text and JSON round trips"; do
+  echo "$out" | grep -q "$p" || { echo "FAIL table lacks '$p'"; fail=1; }
+done
+"$vt" check --suite soundness --cases 30 --json 2>/dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["all_passed"] and r["suite"] == "soundness"
+assert {p["suite"] for p in r["properties"]} == {"soundness"}
+assert all(p["cases"] == 30 and p["cases_per_second"] > 0 for p in r["properties"])'
+check "--json" 0 $?
+a=$("$vt" check --suite roundtrip --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([p["cases"] for p in json.load(sys.stdin)["properties"]])')
+b=$("$vt" check --suite roundtrip --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([p["cases"] for p in json.load(sys.stdin)["properties"]])')
+[ "$a" = "$b" ] || { echo "FAIL the same seed should replay the same run"; fail=1; }
+out=$("$vt" check --suite mutants --cases 300 2>/dev/null); check "planted bugs" 0 $?
+echo "$out" | grep -q "9 of 9 planted bugs detected" || { echo "FAIL mutants: $out"; fail=1; }
+"$vt" check --suite everything > /dev/null 2>&1; check "unknown suite" 2 $?
+"$vt" check --cases 0 > /dev/null 2>&1; check "--cases 0" 2 $?
+exit $fail

@@ -1,0 +1,39 @@
+#pragma once
+// One generated graph case run on each engine, with everything a property
+// compares: every node's value and the gradient of output 0 with respect to
+// every parameter, widened to double (exact for f32 and f64).
+#include <map>
+#include <string>
+#include <vector>
+
+#include "vt/proptests/graph_gen.hpp"
+
+namespace vt::proptests {
+
+struct EngineRun {
+  std::vector<std::vector<double>> values;             // per node, definition order
+  std::map<std::string, std::vector<double>> grads;    // per parameter
+};
+
+// The float runtime: the compiled program, an eager Session replaying the
+// nodes, and a LinkedSession run twice (recording, then replaying in place)
+// with the second run on `second_args`.
+template <class S>
+EngineRun run_compiled(const GraphCase& c, bool fast_kernels);
+template <class S>
+EngineRun run_eager(const GraphCase& c, bool fast_kernels);
+template <class S>
+EngineRun run_linked_second(const GraphCase& c, const std::map<std::string, std::vector<double>>& second_args);
+
+// "" when a and b are bitwise equal, else where they first differ.
+std::string first_difference(const EngineRun& a, const EngineRun& b, const spec::GraphData& g);
+
+// The exact reference, compiled (lower + run_forward) and eager (record),
+// compared value by value and gradient by gradient: "" when identical.
+std::string reference_compiled_vs_eager(const GraphCase& c);
+
+// The same arguments, each float perturbed (a different but representable
+// value of the same sign pattern where it matters), for second runs.
+std::map<std::string, std::vector<double>> perturbed_args(const GraphCase& c);
+
+}  // namespace vt::proptests

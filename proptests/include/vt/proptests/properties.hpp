@@ -1,0 +1,55 @@
+#pragma once
+// The property suites: what users run to trust the engine (`veritape check`),
+// and what every later backend must pass. Each property draws random cases
+// from the generators (graph_gen.hpp) and asserts one claim on each:
+//
+//   equivalence  compiled == eager, bitwise (f32 with FastKernels, f64 with
+//                the generic kernels); the exact reference compiled == eager,
+//                exactly; LinkedSession == eager Session on a second run
+//   soundness    every node's VJP against forward-mode duals at its own
+//                inputs (exact, or intervals + high-precision finite
+//                differences); the whole graph's gradient against the
+//                directional derivative, exactly (catches sweep errors)
+//   contracts    every runtime node value and parameter gradient within its
+//                op's error contract of the exact reference (FastKernels and
+//                generic kernels); optimizer steps against exact arithmetic
+//   roundtrip    .vtg text and JSON round trips; the verifier accepts every
+//                well-typed graph and names the broken node of ill-typed ones
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vt::proptests {
+
+struct PropertyDef {
+  std::string name;
+  std::string suite;
+  // One case: draws with *gen and fails through RC_FAIL / an exception.
+  std::function<void()> body;
+};
+
+const std::vector<PropertyDef>& all_properties();
+const std::vector<std::string>& suite_names();  // soundness, equivalence, contracts, roundtrip
+
+struct PropertyOutcome {
+  std::string name, suite;
+  int cases = 0;      // passed cases
+  bool passed = false;
+  bool gave_up = false;  // too many discarded cases
+  double seconds = 0;
+  std::string failure;         // what failed, after shrinking
+  std::string counterexample;  // the shrunk case (.vtg + inputs JSON)
+  std::uint64_t seed = 0;
+  std::string distribution;  // how the passed cases were tagged, e.g. "checked 180, at a kink 20"
+};
+
+// Runs one property for `cases` cases from `seed` (RapidCheck's seed: the
+// same seed gives the same cases, failures and shrinks).
+PropertyOutcome run_property(const PropertyDef& p, int cases, std::uint64_t seed, bool shrink = true);
+
+// "all" or one suite name; std::invalid_argument for anything else.
+std::vector<PropertyOutcome> run_suite(std::string_view suite, int cases, std::uint64_t seed);
+
+}  // namespace vt::proptests

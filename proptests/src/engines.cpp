@@ -1,0 +1,182 @@
+#include "vt/proptests/engines.hpp"
+
+#include <cstring>
+
+#include "vt/reference/ref_backend.hpp"
+#include "vt/runtime/graph_replay.hpp"
+#include "vt/runtime/program.hpp"
+#include "vt/spec/lower.hpp"
+#include "vt/spec/verifier.hpp"
+
+namespace vt::proptests {
+namespace {
+
+using Args = std::map<std::string, std::vector<double>>;
+
+template <class S>
+std::vector<S> narrow(const std::vector<double>& v) {
+  return {v.begin(), v.end()};
+}
+template <class S>
+std::vector<double> widen(const spec::Dense<S>& d) {
+  return {d.data.begin(), d.data.end()};
+}
+
+template <class S>
+EngineRun compiled_run(const GraphCase& c, const Args& args, bool fast) {
+  rt::Program<S> p(c.graph, fast);
+  for (const spec::Arg& a : c.graph.args) p.set(a.name, narrow<S>(args.at(a.name)));
+  p.forward();
+  if (p.output_requires_grad()) p.backward();  // else no parameter reaches the loss: no gradients
+  EngineRun r;
+  for (const spec::Node& n : c.graph.nodes) r.values.push_back(widen(p.value(n.name)));
+  for (const spec::Arg& a : c.graph.args)
+    if (a.kind == spec::ArgKind::Param)
+      if (const spec::Dense<S>* g = p.grad(a.name)) r.grads[a.name] = widen(*g);
+  return r;
+}
+
+// One eager (or linked) run on session `s`, whose parameters 0.. are the
+// graph's parameters in order.
+template <class S>
+EngineRun session_run(rt::Session<S>& s, const GraphCase& c, const spec::ResolvedGraph& resolved, const Args& args) {
+  std::vector<rt::TensorRef<S>> in;
+  std::size_t param = 0;
+  for (const spec::Arg& a : c.graph.args) {
+    if (a.kind == spec::ArgKind::Param) {
+      s.param_value(param).data = narrow<S>(args.at(a.name));
+      in.push_back(s.param_ref(param++));
+    } else {
+      in.push_back(s.input(a.type.shape, narrow<S>(args.at(a.name)), a.type.dtype));
+    }
+  }
+  const std::vector<rt::TensorRef<S>> values = rt::replay_graph<S>(s, resolved, in);
+  EngineRun r;
+  for (std::size_t n = 0; n < c.graph.nodes.size(); ++n) r.values.push_back(widen(values[c.graph.args.size() + n].value()));
+  s.zero_grad();
+  const rt::TensorRef<S>& loss = values[static_cast<std::size_t>(resolved.output_ids[0])];
+  if (loss.requires_grad()) loss.backward();
+  else s.release();
+  param = 0;
+  for (const spec::Arg& a : c.graph.args)
+    if (a.kind == spec::ArgKind::Param)
+      if (const spec::Dense<S>* g = s.param_grad(param++)) r.grads[a.name] = widen(*g);
+  return r;
+}
+
+template <class S>
+void add_params(rt::Session<S>& s, const GraphCase& c) {
+  for (const spec::Arg& a : c.graph.args)
+    if (a.kind == spec::ArgKind::Param) s.param(a.type.shape, narrow<S>(c.args.at(a.name)));
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+}  // namespace
+
+template <class S>
+EngineRun run_compiled(const GraphCase& c, bool fast_kernels) {
+  return compiled_run<S>(c, c.args, fast_kernels);
+}
+
+template <class S>
+EngineRun run_eager(const GraphCase& c, bool fast_kernels) {
+  rt::Session<S> s(fast_kernels);
+  add_params(s, c);
+  return session_run(s, c, spec::resolve(c.graph), c.args);
+}
+
+template <class S>
+EngineRun run_linked_second(const GraphCase& c, const Args& second_args) {
+  rt::LinkedSession<S> s;
+  add_params<S>(s, c);
+  const spec::ResolvedGraph resolved = spec::resolve(c.graph);
+  session_run<S>(s, c, resolved, c.args);
+  return session_run<S>(s, c, resolved, second_args);
+}
+
+std::string first_difference(const EngineRun& a, const EngineRun& b, const spec::GraphData& g) {
+  for (std::size_t n = 0; n < a.values.size() && n < b.values.size(); ++n)
+    if (!same_bits(a.values[n], b.values[n])) return "value of %" + g.nodes[n].name + " (" + g.nodes[n].op + ")";
+  if (a.values.size() != b.values.size()) return "number of node values";
+  for (const auto& [name, ga] : a.grads) {
+    const auto it = b.grads.find(name);
+    if (it == b.grads.end()) return "gradient of %" + name + " missing on one side";
+    if (!same_bits(ga, it->second)) return "gradient of %" + name;
+  }
+  if (a.grads.size() != b.grads.size()) return "set of gradients";
+  return "";
+}
+
+Args perturbed_args(const GraphCase& c) {
+  Args out = c.args;
+  for (const spec::Arg& a : c.graph.args) {
+    if (!spec::is_float(a.type.dtype)) continue;
+    for (double& v : out[a.name]) {
+      v = 0.5 * v + 0.25;
+      if (a.type.dtype == spec::DType::f32) v = static_cast<float>(v);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool same_ref(const ref::RefTensor& a, const ref::RefTensor& b) {
+  if (a.exact() != b.exact()) return false;
+  if (a.exact()) return a.rational().data == b.rational().data;
+  const auto &x = a.intervals(), &y = b.intervals();
+  if (x.shape != y.shape) return false;
+  for (std::int64_t i = 0; i < x.numel(); ++i)
+    if (boost::multiprecision::lower(x[i].raw()) != boost::multiprecision::lower(y[i].raw()) ||
+        boost::multiprecision::upper(x[i].raw()) != boost::multiprecision::upper(y[i].raw()))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+std::string reference_compiled_vs_eager(const GraphCase& c) {
+  const spec::GraphData& g = c.graph;
+  ref::RefBackend be;
+  spec::Tape<ref::RefBackend> compiled(be);
+  const spec::LoweredGraph L = spec::lower(g, compiled);
+  for (std::size_t a = 0; a < g.args.size(); ++a)
+    compiled.leaf_value(L.arg_slots[a]) = ref::exact_tensor(g.args[a].type.shape, c.args.at(g.args[a].name));
+  compiled.run_forward();
+  if (compiled.requires_grad(L.output_slots[0])) compiled.backward(L.output_slots[0]);
+
+  spec::Tape<ref::RefBackend> eager(be);
+  const spec::ResolvedGraph r = spec::resolve(g);
+  std::vector<spec::Slot> slot;
+  for (const spec::Arg& a : g.args)
+    slot.push_back(eager.leaf(ref::exact_tensor(a.type.shape, c.args.at(a.name)), a.kind == spec::ArgKind::Param));
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    std::vector<spec::Slot> ins;
+    for (int id : r.operand_ids[n]) ins.push_back(slot[static_cast<std::size_t>(id)]);
+    slot.push_back(eager.record(r.ops[n]->id, ins, r.attrs[n], g.nodes[n].type));
+  }
+  const spec::Slot root = slot[static_cast<std::size_t>(r.output_ids[0])];
+  if (eager.requires_grad(root)) eager.backward(root);
+
+  for (std::size_t n = 0; n < g.nodes.size(); ++n)
+    if (!same_ref(compiled.value(L.value_slots[g.args.size() + n]), eager.value(slot[g.args.size() + n])))
+      return "exact value of %" + g.nodes[n].name + " (" + g.nodes[n].op + ")";
+  for (std::size_t a = 0; a < g.args.size(); ++a) {
+    if (g.args[a].kind != spec::ArgKind::Param) continue;
+    const ref::RefTensor *gc = compiled.grad(L.arg_slots[a]), *ge = eager.grad(slot[a]);
+    if (!gc != !ge || (gc && !same_ref(*gc, *ge))) return "exact gradient of %" + g.args[a].name;
+  }
+  return "";
+}
+
+template EngineRun run_compiled<float>(const GraphCase&, bool);
+template EngineRun run_compiled<double>(const GraphCase&, bool);
+template EngineRun run_eager<float>(const GraphCase&, bool);
+template EngineRun run_eager<double>(const GraphCase&, bool);
+template EngineRun run_linked_second<float>(const GraphCase&, const Args&);
+template EngineRun run_linked_second<double>(const GraphCase&, const Args&);
+
+}  // namespace vt::proptests

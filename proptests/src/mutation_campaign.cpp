@@ -1,0 +1,29 @@
+#include "vt/proptests/mutation_campaign.hpp"
+
+#include <chrono>
+
+#include "vt/proptests/properties.hpp"
+
+namespace vt::proptests {
+
+std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed) {
+  std::vector<MutantOutcome> out;
+  for (const spec::mutation::Mutant m : spec::mutation::kAllMutants) {
+    MutantOutcome o;
+    o.mutant = m;
+    const auto t0 = std::chrono::steady_clock::now();
+    const spec::mutation::Plant planted(m);
+    for (const PropertyDef& p : all_properties()) {
+      const PropertyOutcome r = run_property(p, cases, seed, /*shrink=*/false);
+      if (!r.passed && !r.gave_up) {  // a property that gave up has not caught anything
+        o.detected = true, o.property = p.name, o.failure = r.failure;
+        break;
+      }
+    }
+    o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace vt::proptests

@@ -1,0 +1,191 @@
+#include "vt/proptests/properties.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <rapidcheck.h>
+#include <sstream>
+#include <stdexcept>
+
+#include "vt/contracts/runtime_contracts.hpp"
+#include "vt/proptests/engines.hpp"
+#include "vt/proptests/graph_gen.hpp"
+#include "vt/proptests/node_checks.hpp"
+#include "vt/proptests/optimizer_property.hpp"
+#include "vt/spec/json_format.hpp"
+#include "vt/spec/text_format.hpp"
+#include "vt/spec/verifier.hpp"
+
+namespace vt::proptests {
+namespace {
+
+void fail_if(const std::string& failure) {
+  if (!failure.empty()) RC_FAIL(failure);
+}
+
+GenOptions f32_graphs() {
+  GenOptions o;
+  o.dtype = spec::DType::f32;
+  return o;
+}
+GenOptions rational_graphs() {
+  GenOptions o;
+  o.rational_only = true;
+  return o;
+}
+
+template <class S>
+void compiled_equals_eager(GenOptions o, bool fast) {
+  const GraphCase c = *gen_graph_case(o);
+  fail_if(first_difference(run_compiled<S>(c, fast), run_eager<S>(c, fast), c.graph));
+}
+
+void linked_equals_eager() {
+  const GraphCase c = *gen_graph_case(f32_graphs());
+  GraphCase second = c;
+  second.args = perturbed_args(c);
+  fail_if(first_difference(run_linked_second<float>(c, second.args), run_eager<float>(second, true), c.graph));
+}
+
+void runtime_meets_contracts(GenOptions o, bool fast) {
+  const GraphCase c = *gen_graph_case(o);
+  const ref::AuditReport r = contracts::audit_runtime(c.graph, c.args, fast);
+  bool violated = false;
+  for (const auto& n : r.nodes) violated = violated || n.verdict == ref::NodeVerdict::Violated;
+  for (const auto& gr : r.gradients) violated = violated || gr.verdict == ref::NodeVerdict::Violated;
+  // Undecidable comparisons (a tie of two enclosures) are the reference's
+  // limit, not a runtime error: such cases are discarded, and counted.
+  if (!violated && !r.all_met()) RC_DISCARD("the exact reference could not decide (inconclusive)");
+  if (!r.all_met()) RC_FAIL("not within contract: " + (r.first_violation.empty() ? std::string("a gradient") : r.first_violation) + "\n" + ref::format_table(r));
+}
+
+void text_and_json_round_trip() {
+  const GraphCase c = *gen_graph_case();
+  const std::string text = spec::print_vtg(c.graph);
+  if (!(spec::parse_vtg(text, "generated.vtg") == c.graph)) RC_FAIL("print_vtg then parse_vtg changed the graph");
+  if (!(spec::from_json(spec::to_json(c.graph)) == c.graph)) RC_FAIL("the JSON round trip changed the graph");
+  const auto diags = spec::verify_graph(c.graph);
+  if (!diags.empty()) RC_FAIL("the verifier rejects a well-typed graph: " + diags.front().message);
+}
+
+void verifier_names_the_broken_node() {
+  const IllTypedCase c = *gen_ill_typed();
+  const auto diags = spec::verify_graph(c.graph);
+  if (diags.empty()) RC_FAIL("the verifier accepts a graph broken at %" + c.bad_node);
+  if (!names_value(diags.front().message, c.bad_node))
+    RC_FAIL("the first diagnostic does not name %" + c.bad_node + ": " + diags.front().message);
+}
+
+std::vector<PropertyDef> make_properties() {
+  return {
+      {"compiled == eager (f32, FastKernels)", "equivalence", [] { compiled_equals_eager<float>(f32_graphs(), true); }},
+      {"compiled == eager (f64, generic kernels)", "equivalence", [] { compiled_equals_eager<double>({}, false); }},
+      {"exact reference: compiled == eager", "equivalence", [] {
+         const GraphCase c = *gen_graph_case();
+         std::string difference;
+         try {
+           difference = reference_compiled_vs_eager(c);
+         } catch (const spec::DomainError& e) {
+           if (!e.inconclusive) throw;
+           RC_DISCARD("the exact reference could not decide (inconclusive)");  // the same on both paths
+         }
+         fail_if(difference);
+       }},
+      {"LinkedSession == eager Session", "equivalence", linked_equals_eager},
+      {"per-node soundness", "soundness", [] {
+         const GraphCase c = *gen_graph_case();
+         NodeCheckStats stats;
+         fail_if(per_node_soundness(c, *rc::gen::arbitrary<std::uint64_t>(), &stats));
+         RC_TAG(stats.inconclusive > 0 ? "some node undecided" : "every node decided");
+       }},
+      {"graph gradient == directional derivative (exact)", "soundness", [] {
+         const GraphCase c = *gen_graph_case(rational_graphs());
+         bool skipped = false;
+         fail_if(graph_gradient_soundness(c, *rc::gen::arbitrary<std::uint64_t>(), &skipped));
+         RC_TAG(skipped ? "at a kink" : "checked");
+       }},
+      {"runtime within contracts (f32, FastKernels)", "contracts", [] { runtime_meets_contracts(f32_graphs(), true); }},
+      {"runtime within contracts (f64, generic kernels)", "contracts", [] { runtime_meets_contracts({}, false); }},
+      {"optimizer steps within contracts", "contracts", [] { fail_if(check_random_optimizer_steps()); }},
+      {"text and JSON round trips", "roundtrip", text_and_json_round_trip},
+      {"verifier names the broken node", "roundtrip", verifier_names_the_broken_node},
+  };
+}
+
+// RapidCheck's default listener prints its own configuration and, at exit,
+// an RC_PARAMS line; `veritape check` reports results and seeds itself.
+class QuietListener final : public rc::detail::TestListener {
+ public:
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
+
+// RapidCheck loads a global configuration on first use and, when RC_PARAMS
+// is unset, prints the random seed it drew; every seed here is explicit, so
+// that line only misleads. An RC_PARAMS the user set is left alone.
+void quiet_global_configuration() {
+  static const bool once = [] { return ::setenv("RC_PARAMS", "seed=0", /*overwrite=*/0) == 0; }();
+  (void)once;
+}
+
+std::string shown(const rc::detail::Example& ex) {
+  std::string s;
+  for (const auto& [type, value] : ex) s += value + "\n";
+  return s;
+}
+
+}  // namespace
+
+const std::vector<PropertyDef>& all_properties() {
+  static const std::vector<PropertyDef> props = make_properties();
+  return props;
+}
+
+const std::vector<std::string>& suite_names() {
+  static const std::vector<std::string> names{"soundness", "equivalence", "contracts", "roundtrip"};
+  return names;
+}
+
+PropertyOutcome run_property(const PropertyDef& p, int cases, std::uint64_t seed, bool shrink) {
+  rc::detail::TestParams params;
+  params.seed = seed;
+  params.maxSuccess = cases;
+  params.maxSize = 100;
+  params.maxDiscardRatio = 10;
+  params.disableShrinking = !shrink;
+  PropertyOutcome o;
+  o.name = p.name, o.suite = p.suite, o.seed = seed;
+  const auto t0 = std::chrono::steady_clock::now();
+  quiet_global_configuration();
+  QuietListener quiet;
+  const rc::detail::TestResult r =
+      rc::detail::checkProperty(rc::detail::toProperty(p.body), rc::detail::TestMetadata{p.name, p.name}, params, quiet);
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rc::detail::SuccessResult ok;
+  rc::detail::FailureResult failure;
+  rc::detail::GaveUpResult gave_up;
+  rc::detail::Error error;
+  if (r.match(ok)) {
+    o.passed = true, o.cases = ok.numSuccess;
+    for (const auto& [tags, count] : ok.distribution) {
+      if (tags.empty()) continue;
+      o.distribution += (o.distribution.empty() ? "" : ", ") + tags.front() + " " + std::to_string(count);
+    }
+  }
+  else if (r.match(failure)) o.cases = failure.numSuccess, o.failure = failure.description, o.counterexample = shown(failure.counterExample);
+  else if (r.match(gave_up)) o.gave_up = true, o.cases = gave_up.numSuccess, o.failure = "gave up: " + gave_up.description;
+  else if (r.match(error)) o.failure = "error: " + error.description;
+  return o;
+}
+
+std::vector<PropertyOutcome> run_suite(std::string_view suite, int cases, std::uint64_t seed) {
+  bool known = suite == "all";
+  for (const auto& s : suite_names()) known = known || s == suite;
+  if (!known) throw std::invalid_argument("unknown suite '" + std::string(suite) + "' (all, soundness, equivalence, contracts, roundtrip)");
+  std::vector<PropertyOutcome> out;
+  for (const PropertyDef& p : all_properties())
+    if (suite == "all" || p.suite == suite) out.push_back(run_property(p, cases, seed));
+  return out;
+}
+
+}  // namespace vt::proptests

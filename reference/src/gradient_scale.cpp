@@ -1,0 +1,144 @@
+#include "gradient_scale.hpp"
+
+#include <cmath>
+#include <optional>
+
+#include "vt/spec/dense_backend.hpp"
+#include "vt/spec/generic_ops.hpp"
+#include "vt/spec/lower.hpp"
+#include "vt/spec/verifier.hpp"
+
+namespace vt::ref::detail {
+
+// A value with the size of its terms (running error analysis, Higham ch. 3):
+// v is the value, m the sum of the magnitudes of every term that went into
+// it, with a - b counted as |a| + |b|. A correctly rounded evaluation of the
+// same formula is then off by at most about (operations) * u * m, which is
+// why m, not |v|, is the scale that rounding errors are measured against:
+// softmax's backward y*(g - sum(g*y)) cancels to a tiny value out of terms
+// of size 1, and its float result may keep an error of size u, not u*|v|.
+struct Mag {
+  double v = 0, m = 0;
+  friend Mag operator+(Mag a, Mag b) { return {a.v + b.v, a.m + b.m}; }
+  friend Mag operator-(Mag a, Mag b) { return {a.v - b.v, a.m + b.m}; }
+  friend Mag operator*(Mag a, Mag b) { return {a.v * b.v, a.m * b.m}; }
+  friend Mag operator/(Mag a, Mag b) { return {a.v / b.v, a.m / std::abs(b.v)}; }
+  friend Mag operator-(Mag a) { return {-a.v, a.m}; }
+  Mag& operator+=(Mag b) { return *this = *this + b; }
+  Mag& operator-=(Mag b) { return *this = *this - b; }
+  Mag& operator*=(Mag b) { return *this = *this * b; }
+  Mag& operator/=(Mag b) { return *this = *this / b; }
+  friend bool operator<(Mag a, Mag b) { return a.v < b.v; }
+  friend bool operator>(Mag a, Mag b) { return a.v > b.v; }
+  friend bool operator<=(Mag a, Mag b) { return a.v <= b.v; }
+  friend bool operator>=(Mag a, Mag b) { return a.v >= b.v; }
+  friend bool operator==(Mag a, Mag b) { return a.v == b.v; }
+  friend bool operator!=(Mag a, Mag b) { return a.v != b.v; }
+};
+
+inline Mag exact_input(double v) { return {v, std::abs(v)}; }
+
+}  // namespace vt::ref::detail
+
+namespace vt::spec {
+template <>
+struct ScalarTraits<ref::detail::Mag> {
+  using M = ref::detail::Mag;
+  static constexpr bool transcendental = true;
+  static M constant(const M&, long num, long den) { return ref::detail::exact_input(static_cast<double>(num) / static_cast<double>(den)); }
+  static M from_double(const M&, double v) { return ref::detail::exact_input(v); }
+  template <class C>
+  static M select(const C& cond, const M& a, const M& b) { return cond ? a : b; }
+  static bool prefer_second(const M& a, const M& b) { return b.v > a.v; }
+  // A function value is one correctly rounded term.
+  static M exp(const M& x) { return ref::detail::exact_input(std::exp(x.v)); }
+  static M log(const M& x) { return ref::detail::exact_input(std::log(x.v)); }
+  static M sqrt(const M& x) { return ref::detail::exact_input(std::sqrt(x.v)); }
+  static M tanh(const M& x) { return ref::detail::exact_input(std::tanh(x.v)); }
+  static std::int64_t to_index(const M& x, bool& ok) { return ScalarTraits<double>::to_index(x.v, ok); }
+};
+}  // namespace vt::spec
+
+namespace vt::ref::detail {
+namespace {
+
+using MDense = spec::Dense<Mag>;
+
+MDense as_exact_inputs(const spec::Shape& shape, const std::vector<double>& v) {
+  MDense d = MDense::full(shape, Mag{});
+  for (std::int64_t i = 0; i < d.numel(); ++i) d[i] = exact_input(v[static_cast<std::size_t>(i)]);
+  return d;
+}
+
+// Every value of the graph by id: the given float values where there are,
+// else the generic double forward's.
+std::vector<std::vector<double>> forward_values(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args,
+                                                const std::map<std::string, std::vector<double>>& values) {
+  std::vector<std::vector<double>> out;
+  for (const spec::Arg& a : g.args) out.push_back(args.at(a.name));
+  bool complete = true;
+  for (const spec::Node& n : g.nodes) complete = complete && values.count(n.name);
+  if (complete) {
+    for (const spec::Node& n : g.nodes) out.push_back(values.at(n.name));
+    return out;
+  }
+  spec::DenseBackend<double> be;
+  spec::Tape<spec::DenseBackend<double>> tape(be);
+  const spec::LoweredGraph L = spec::lower(g, tape, {}, g.name);
+  for (std::size_t a = 0; a < g.args.size(); ++a) tape.leaf_value(L.arg_slots[a]).data = out[a];
+  tape.run_forward();
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) out.push_back(tape.value(L.value_slots[g.args.size() + n]).data);
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, double> gradient_scales(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args,
+                                              const std::map<std::string, std::vector<double>>& values) {
+  std::map<std::string, double> out;
+  const spec::ResolvedGraph r = spec::resolve(g, g.name);
+  if (r.output_ids.empty()) return out;
+  const std::vector<std::vector<double>> fwd = forward_values(g, args, values);
+  std::vector<MDense> value;
+  for (std::size_t id = 0; id < fwd.size(); ++id) {
+    const spec::Shape& shape = id < g.args.size() ? g.args[id].type.shape : g.nodes[id - g.args.size()].type.shape;
+    value.push_back(as_exact_inputs(shape, fwd[id]));
+  }
+  const auto dtype_of = [&](std::size_t id) { return id < g.args.size() ? g.args[id].type.dtype : g.nodes[id - g.args.size()].type.dtype; };
+  std::vector<std::optional<MDense>> cot(value.size());
+  const auto root = static_cast<std::size_t>(r.output_ids[0]);
+  if (value[root].numel() != 1 || !spec::is_float(dtype_of(root))) return out;
+  cot[root] = MDense::full(value[root].shape, exact_input(1));
+  // The backward sweep on these values, each VJP's terms carried in m.
+  for (std::size_t n = g.nodes.size(); n-- > 0;) {
+    const std::size_t id_out = g.args.size() + n;
+    if (!cot[id_out]) continue;
+    std::vector<const MDense*> in;
+    std::vector<MDense> parts;
+    parts.reserve(r.operand_ids[n].size());
+    std::vector<MDense*> dx;
+    for (std::size_t i = 0; i < r.operand_ids[n].size(); ++i) {
+      const auto id = static_cast<std::size_t>(r.operand_ids[n][i]);
+      in.push_back(&value[id]);
+      const bool wanted = r.ops[n]->differentiable(static_cast<int>(i)) && spec::is_float(dtype_of(id));
+      parts.push_back(MDense::full(value[id].shape, Mag{}));
+      dx.push_back(wanted ? &parts.back() : nullptr);
+    }
+    spec::generic_vjp<Mag>(r.ops[n]->id, in, value[id_out], *cot[id_out], r.attrs[n], dx);
+    for (std::size_t i = 0; i < dx.size(); ++i) {
+      if (!dx[i]) continue;
+      const auto id = static_cast<std::size_t>(r.operand_ids[n][i]);
+      if (!cot[id]) cot[id] = MDense::full(value[id].shape, Mag{});
+      for (std::int64_t k = 0; k < parts[i].numel(); ++k) (*cot[id])[k] += parts[i][k];
+    }
+  }
+  for (std::size_t a = 0; a < g.args.size(); ++a) {
+    double m = 0;
+    if (cot[a])
+      for (const Mag& e : cot[a]->data) m = std::max(m, e.m);  // NaN is dropped by max: the exact scale remains
+    out[g.args[a].name] = m;
+  }
+  return out;
+}
+
+}  // namespace vt::ref::detail

@@ -1,0 +1,71 @@
+#pragma once
+// Planted bugs, switched on at run time one at a time, so that the property
+// suites can prove they catch each of them ("N of N planted bugs detected").
+// The switch is read once per op call or per tape sweep, never per element;
+// with no mutant planted (always, outside the mutation tests) the engine
+// runs its correct code.
+//
+//   { spec::mutation::Plant p(spec::mutation::Mutant::vjp_wrong_sign);
+//     ... run a property: it must fail ... }
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace vt::spec::mutation {
+
+enum class Mutant : std::uint8_t {
+  none,
+  vjp_wrong_sign,          // neg's VJP: dx += g instead of -g
+  matmul_no_transpose,     // matmul's da reads b as if already transposed
+  broadcast_no_reduce,     // add/sub/mul: a broadcast operand's gradient takes one slice instead of the sum
+  mean_wrong_count,        // mean's VJP divides by the input's size, not the reduced count
+  assign_not_accumulate,   // the reverse sweep assigns a gradient instead of adding to it
+  relu_grad_below_zero,    // relu's VJP passes g where x < 0 too
+  softmax_no_subtraction,  // softmax's VJP: dx += y*g, missing - y*sum(g*y)
+  fast_gemm_wrong_ld,      // a FastKernel GEMM with a wrong leading dimension
+  compiled_skips_node,     // the compiled forward sweep skips one node
+};
+
+inline constexpr std::array kAllMutants = {
+    Mutant::vjp_wrong_sign,       Mutant::matmul_no_transpose, Mutant::broadcast_no_reduce,
+    Mutant::mean_wrong_count,     Mutant::assign_not_accumulate, Mutant::relu_grad_below_zero,
+    Mutant::softmax_no_subtraction, Mutant::fast_gemm_wrong_ld,  Mutant::compiled_skips_node,
+};
+
+constexpr std::string_view to_string(Mutant m) {
+  switch (m) {
+    case Mutant::none: return "none";
+    case Mutant::vjp_wrong_sign: return "vjp_wrong_sign";
+    case Mutant::matmul_no_transpose: return "matmul_no_transpose";
+    case Mutant::broadcast_no_reduce: return "broadcast_no_reduce";
+    case Mutant::mean_wrong_count: return "mean_wrong_count";
+    case Mutant::assign_not_accumulate: return "assign_not_accumulate";
+    case Mutant::relu_grad_below_zero: return "relu_grad_below_zero";
+    case Mutant::softmax_no_subtraction: return "softmax_no_subtraction";
+    case Mutant::fast_gemm_wrong_ld: return "fast_gemm_wrong_ld";
+    case Mutant::compiled_skips_node: return "compiled_skips_node";
+  }
+  return "?";
+}
+
+inline std::atomic<Mutant>& active_slot() {
+  static std::atomic<Mutant> m{Mutant::none};
+  return m;
+}
+inline Mutant active() { return active_slot().load(std::memory_order_relaxed); }
+inline bool planted(Mutant m) { return active() == m; }
+
+// Plants one mutant for the scope's lifetime.
+class Plant {
+ public:
+  explicit Plant(Mutant m) : saved_(active_slot().exchange(m)) {}
+  ~Plant() { active_slot().store(saved_); }
+  Plant(const Plant&) = delete;
+  Plant& operator=(const Plant&) = delete;
+
+ private:
+  Mutant saved_;
+};
+
+}  // namespace vt::spec::mutation
