@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <functional>
 #include <fstream>
 #include <iostream>
 
@@ -107,6 +108,26 @@ std::string audit_summary(const ref::AuditReport& r) {
   return s;
 }
 
+// A resumed run must be the run its checkpoint belongs to: config.json and
+// the checkpoint's own copy agree on everything but the length of the run.
+void check_same_run(nlohmann::json saved, nlohmann::json now, const std::filesystem::path& where) {
+  for (const char* key : {"epochs", "steps", "threads"}) saved.erase(key), now.erase(key);
+  if (saved == now) return;
+  for (const auto& [key, value] : now.items())
+    if (!saved.contains(key) || saved[key] != value)
+      throw FlagError(where.string() + ": the checkpoint was written with " + key + " = " + (saved.contains(key) ? saved[key].dump() : "nothing") +
+                      ", config.json says " + value.dump() + ": not the same run");
+  throw FlagError(where.string() + ": the checkpoint's configuration differs from config.json: not the same run");
+}
+
+// Files a run writes: removed by --overwrite before the new run writes its own.
+void clear_run_files(const std::filesystem::path& folder) {
+  std::error_code ec;
+  for (const char* name : {"config.json", "model.vtg", "log.csv", "log.jsonl", "curve.svg", "weights.npz", "summary.json", "audit.txt"})
+    std::filesystem::remove(folder / name, ec);
+  for (const char* name : {"last.vtck", "best.vtck"}) std::filesystem::remove(folder / "checkpoints" / name, ec);
+}
+
 template <class S>
 int train_and_report(const TrainFlags& f, const PreparedData& d, const std::filesystem::path& folder_path) {
   const rt::MlpSpec model = model_for(f, d.train, d.validation);
@@ -122,7 +143,7 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
   const auto backend = rt::parse_backend_kind(f.backend);
   if (!backend) throw FlagError("--backend '" + f.backend + "': expected compiled, eager or linked");
 
-  rt::Rng init_rng(f.seed, /*stream=*/1);
+  rt::Rng init_rng(f.seed, rt::rng_streams::init);
   auto runner = rt::make_runner<S>(*backend, graph_for, rt::init_params<S>(graph_for(1), init_rng));
   rt::TrainOptions opts{.epochs = f.epochs,
                         .steps = f.steps,
@@ -139,9 +160,20 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
   config["model"] = model.text();
   config["features"] = d.train.features;
   trainer.set_checkpoint_meta(config);
-  if (!f.resume.empty()) trainer.restore(rt::load_checkpoint(folder_path / "checkpoints" / "last.vtck"));
+  bool fresh_resume = false;
+  if (!f.resume.empty()) {
+    const std::filesystem::path last = folder_path / "checkpoints" / "last.vtck";
+    if (std::filesystem::exists(last)) {
+      const rt::Checkpoint c = rt::load_checkpoint(last);
+      check_same_run(c.meta.value("config", nlohmann::json::object()), config, last);
+      trainer.restore(c);
+    } else {
+      fresh_resume = true;  // stopped before its first checkpoint: start it again
+    }
+  }
 
   // Everything is checked: only now does the run folder get written.
+  if (f.overwrite && f.resume.empty()) clear_run_files(folder_path);
   const rt::RunFolder folder(folder_path);
   folder.write("config.json", config.dump(2) + "\n");
   folder.write("model.vtg", spec::print_vtg(graph_for(f.batch)));
@@ -155,6 +187,7 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
              d.train.is_classification() ? fmt::format(", {} classes", d.train.classes) : std::string(), model.text(), f.backend,
              f.optimizer, f.steps > 0 ? fmt::format("{} steps", f.steps) : fmt::format("{} epochs", f.epochs), f.batch, f.seed);
   if (trainer.epochs_done() > 0) fmt::print("resuming after epoch {} (step {})\n", trainer.epochs_done(), trainer.steps_done());
+  if (fresh_resume) fmt::print("no checkpoint in {} yet: starting the run from the beginning\n", folder_path.string());
   std::fflush(stdout);
   const rt::TrainSummary s = trainer.run();
   write_weights(folder.root() / "weights.npz", *runner);
@@ -183,18 +216,29 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
   return code;
 }
 
-int run_train(TrainFlags f, bool epochs_given, const char* argv0) {
+// Flags that define a run: with --resume they come from its config.json.
+constexpr const char* kRunFlags[] = {"--data",       "--label-column", "--header",   "--regression", "--model",   "--backend",
+                                     "--dtype",      "--optimizer",    "--lr",       "--momentum",   "--weight-decay", "--nesterov",
+                                     "--schedule",   "--batch",        "--seed",     "--val-fraction", "--patience", "--out", "--overwrite"};
+
+int run_train(TrainFlags f, const char* argv0, const std::function<bool(const char*)>& given) {
   if (!f.resume.empty()) {
+    for (const char* flag : kRunFlags)
+      if (given(flag))
+        throw FlagError(std::string("--resume continues the run as its config.json defines it; ") + flag +
+                        " cannot be changed (only --epochs, --steps, --stop-after, --audit, --threads and --quiet may be given)");
     const std::filesystem::path cfg = std::filesystem::path(f.resume) / "config.json";
     std::ifstream in(cfg);
     if (!in) throw FlagError("--resume " + f.resume + ": not a run folder (cannot read config.json)");
-    const std::int64_t epochs = f.epochs;
+    const std::int64_t epochs = f.epochs, steps = f.steps;
     try {
       f.take_run_config(nlohmann::json::parse(in));
     } catch (const nlohmann::json::exception& e) {
       throw FlagError(cfg.string() + ": not a valid run configuration: " + e.what());
     }
-    if (epochs_given) f.epochs = epochs, f.steps = 0;
+    // The run's length may be extended: a given --epochs or --steps wins.
+    if (given("--epochs")) f.epochs = epochs, f.steps = 0;
+    if (given("--steps")) f.steps = steps;
   }
   if (f.dtype != "f32" && f.dtype != "f64") throw FlagError("--dtype must be f32 or f64, not '" + f.dtype + "'");
   rt::set_blas_threads(static_cast<int>(f.threads));
@@ -248,7 +292,7 @@ void add_train_command(CLI::App& app, int& result) {
   cmd->add_flag("--quiet", f->quiet, "no progress display");
   cmd->callback([f, cmd, &result] {
     try {
-      result = run_train(*f, cmd->count("--epochs") > 0, "veritape");
+      result = run_train(*f, "veritape", [cmd](const char* flag) { return cmd->count(flag) > 0; });
     } catch (const rt::NonFiniteLoss& e) {
       std::cerr << "veritape train: stopped: " << e.what() << "\n";
       result = kFailed;

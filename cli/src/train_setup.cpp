@@ -78,6 +78,9 @@ PreparedData prepare_data(const TrainFlags& f, const std::filesystem::path& bund
   p.source = f.data;
   rt::Dataset all = load(f, bundled);
   all.validate();
+  if (all.features < 1) throw rt::DataError(f.data + ": has no feature columns");
+  if (!all.is_classification() && !all.is_regression())
+    throw rt::DataError(f.data + ": has no labels or targets (an NPZ needs an array 'y'; a CSV a label column)");
   if (all.rows < 2) throw rt::DataError(f.data + ": needs at least 2 rows to train, has " + std::to_string(all.rows));
   if (f.run_features > 0 && all.features != f.run_features)
     throw rt::DataError(f.data + ": has " + std::to_string(all.features) + " features, the model of the resumed run takes " +

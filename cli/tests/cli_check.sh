@@ -19,8 +19,8 @@ assert r["all_passed"] and r["suite"] == "soundness"
 assert {p["suite"] for p in r["properties"]} == {"soundness"}
 assert all(p["cases"] == 30 and p["cases_per_second"] > 0 for p in r["properties"])'
 check "--json" 0 $?
-a=$("$vt" check --suite roundtrip --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([p["cases"] for p in json.load(sys.stdin)["properties"]])')
-b=$("$vt" check --suite roundtrip --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([p["cases"] for p in json.load(sys.stdin)["properties"]])')
+a=$("$vt" check --suite soundness --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([(p["cases"], p["distribution"]) for p in json.load(sys.stdin)["properties"]])')
+b=$("$vt" check --suite soundness --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([(p["cases"], p["distribution"]) for p in json.load(sys.stdin)["properties"]])')
 [ "$a" = "$b" ] || { echo "FAIL the same seed should replay the same run"; fail=1; }
 out=$("$vt" check --suite mutants --cases 300 2>/dev/null); check "planted bugs" 0 $?
 echo "$out" | grep -q "9 of 9 planted bugs detected" || { echo "FAIL mutants: $out"; fail=1; }

@@ -82,6 +82,21 @@ same "the refused resume left the run alone" "$tmp/csvrun/log.csv" "$tmp/csvrun.
 "$vt" train --epochs 0 > /dev/null 2>&1; check "--epochs 0" 2 $?
 "$vt" train --bogus > /dev/null 2>&1; check "unknown flag" 2 $?
 
+expect_error "a schedule that would reach a negative rate" "would set the learning rate" --schedule cosine:10:-0.0001
+# Run-defining flags cannot change on --resume; a config.json edited behind
+# the checkpoint's back is refused.
+err=$("$vt" train --quiet --resume "$tmp/r3" --lr 0.5 2>&1 >/dev/null); check "--resume with --lr" 2 $?
+case "$err" in *"--lr cannot be changed"*) ;; *) echo "FAIL resume flag message: $err"; fail=1 ;; esac
+cp -r "$tmp/r1" "$tmp/edited"
+sed -i 's/"seed": 0/"seed": 5/' "$tmp/edited/config.json"
+err=$("$vt" train --quiet --resume "$tmp/edited" --epochs 4 2>&1 >/dev/null); check "--resume of an edited config" 2 $?
+case "$err" in *"not the same run"*) ;; *) echo "FAIL edited config message: $err"; fail=1 ;; esac
+# --overwrite replaces the whole run: nothing of the old one is left.
+"$vt" train --quiet --epochs 1 --out "$tmp/ow" > /dev/null && "$vt" train --quiet --data iris --epochs 1 --overwrite --out "$tmp/ow" > /dev/null
+check "--overwrite" 0 $?
+grep -q '"data": "iris"' "$tmp/ow/config.json" && [ "$(wc -l < "$tmp/ow/log.csv")" = 2 ] || { echo "FAIL --overwrite kept the old run"; fail=1; }
+err=$("$vt" train --quiet --optimizer sgd --lr 1e38 --steps 1 --out "$tmp/inf" 2>&1 >/dev/null); check "non-finite weights stop the run" 1 $?
+case "$err" in *"after step 1 (epoch 1): "*) ;; *) echo "FAIL non-finite weights message: $err"; fail=1 ;; esac
 err=$("$vt" train --quiet --epochs 2 --optimizer sgd --lr 1e30 --out "$tmp/nan" 2>&1 >/dev/null); check "NaN loss stops the run" 1 $?
 case "$err" in *"step "*"first non-finite value: %"*) ;; *) echo "FAIL NaN message: $err"; fail=1 ;; esac
 exit $fail

@@ -1,12 +1,17 @@
 #include "vt/proptests/mutation_campaign.hpp"
 
 #include <chrono>
+#include <stdexcept>
 
 #include "vt/proptests/properties.hpp"
 
 namespace vt::proptests {
 
 std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed) {
+  for (const PropertyDef& p : all_properties()) {
+    const PropertyOutcome r = run_property(p, cases, seed, /*shrink=*/false);
+    if (!r.passed) throw std::runtime_error("baseline: '" + p.name + "' fails with no bug planted: " + r.failure);
+  }
   std::vector<MutantOutcome> out;
   for (const spec::mutation::Mutant m : spec::mutation::kAllMutants) {
     MutantOutcome o;

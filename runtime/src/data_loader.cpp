@@ -48,7 +48,7 @@ void DataLoader::with_batch(std::int64_t epoch, std::int64_t b, F&& f) const {
     c.perm.resize(static_cast<std::size_t>(rows));
     std::iota(c.perm.begin(), c.perm.end(), std::int64_t{0});
     if (o_.shuffle) {
-      Rng rng(o_.seed, static_cast<std::uint64_t>(epoch));
+      Rng rng(o_.seed, rng_streams::epoch(epoch));
       rng.shuffle(c.perm);
     }
     c.epoch = key;

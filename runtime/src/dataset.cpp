@@ -112,7 +112,7 @@ Split split(const Dataset& d, double val_fraction, std::uint64_t seed) {
     throw std::invalid_argument(where(d) + "split: more than 2^32 - 1 rows");
   std::vector<std::int64_t> perm(static_cast<std::size_t>(d.rows));
   std::iota(perm.begin(), perm.end(), std::int64_t{0});
-  Rng rng(seed);
+  Rng rng(seed, rng_streams::split);
   rng.shuffle(perm);
   auto n_val = static_cast<std::int64_t>(std::round(val_fraction * static_cast<double>(d.rows)));
   if (val_fraction > 0.0 && d.rows >= 2 && n_val < 1) n_val = 1;

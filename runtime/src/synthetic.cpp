@@ -70,7 +70,7 @@ Dataset make_blobs(std::int64_t rows, std::int64_t classes, std::int64_t feature
   check_positive("make_blobs", "classes", classes);
   check_positive("make_blobs", "features", features);
   check_scale("make_blobs", "spread", spread);
-  Rng rng(seed);
+  Rng rng(seed, rng_streams::synthetic);
   std::vector<double> centers(static_cast<std::size_t>(classes * features));
   for (double& c : centers) c = rng.uniform(-10.0, 10.0);
   Dataset d = classification("blobs", rows, features, classes);
@@ -87,7 +87,7 @@ Dataset make_blobs(std::int64_t rows, std::int64_t classes, std::int64_t feature
 Dataset make_moons(std::int64_t rows, double noise, std::uint64_t seed) {
   check_rows("make_moons", rows);
   check_scale("make_moons", "noise", noise);
-  Rng rng(seed);
+  Rng rng(seed, rng_streams::synthetic);
   const std::int64_t n_out = rows / 2, n_in = rows - n_out;
   Dataset d = classification("moons", rows, 2, 2);
   // numpy's linspace(0, pi, n): start + i * step, the last point exactly pi.
@@ -117,7 +117,7 @@ Dataset make_spirals(std::int64_t rows, std::int64_t classes, double noise, std:
   check_rows("make_spirals", rows);
   check_positive("make_spirals", "classes", classes, 2);
   check_scale("make_spirals", "noise", noise);
-  Rng rng(seed);
+  Rng rng(seed, rng_streams::synthetic);
   Dataset d = classification("spirals", rows, 2, classes);
   for (std::int64_t k = 0; k < classes; ++k) {
     const std::int64_t n = class_size(rows, classes, k);
@@ -140,7 +140,7 @@ Dataset make_regression(std::int64_t rows, std::int64_t features, double noise, 
   check_rows("make_regression", rows);
   check_positive("make_regression", "features", features);
   check_scale("make_regression", "noise", noise);
-  Rng rng(seed);
+  Rng rng(seed, rng_streams::synthetic);
   std::vector<double> w(static_cast<std::size_t>(features));
   for (double& v : w) v = rng.normal();
   const double b = rng.uniform(-1.0, 1.0);

@@ -124,6 +124,38 @@ Trainer<S>::Trainer(ModelRunner<S>& runner, const Dataset& train, const Dataset&
       total_epochs_((total_steps_ + loader_.batches_per_epoch() - 1) / loader_.batches_per_epoch()),
       schedule_(Schedule::parse(options_.schedule, total_steps_)) {
   for (const ParamGroup& g : optimizer_.groups()) base_lrs_.push_back(g.options.lr);
+  check_schedule();
+}
+
+// Every learning rate the schedule will set, checked before the run starts:
+// a schedule that would reach a negative or non-finite rate is bad input,
+// not a failure in epoch 7 with half a run folder written.
+template <class S>
+void Trainer<S>::check_schedule() const {
+  schedule_.validate();
+  constexpr std::int64_t kMaxChecked = 10'000'000;  // closed forms: a fraction of a second
+  for (std::int64_t step = 0; step < std::min(total_steps_, kMaxChecked); ++step)
+    for (double base : base_lrs_) {
+      const double lr = schedule_.lr(step, base);
+      if (!std::isfinite(lr) || lr < 0)
+        throw std::invalid_argument("--schedule " + schedule_.describe() + " would set the learning rate to " + number(lr) +
+                                    (std::isnan(lr) ? "nan" : "") + " at step " + std::to_string(step + 1));
+    }
+}
+
+// After an epoch: weights and validation loss must be finite too (a step
+// can overflow the weights while the loss that preceded it was finite).
+template <class S>
+void Trainer<S>::check_finite(const EpochRecord& r) {
+  const std::vector<ParamView<S>> views = params();
+  for (std::size_t i = 0; i < views.size(); ++i)
+    for (const S& v : views[i].value->data)
+      if (!std::isfinite(v))
+        throw NonFiniteLoss("after step " + std::to_string(step_) + " (epoch " + std::to_string(r.epoch) + "): parameter %" +
+                            runner_.param_names()[i] + " holds a non-finite value");
+  if (validation_.rows > 0 && !std::isfinite(r.val_loss))
+    throw NonFiniteLoss("after step " + std::to_string(step_) + " (epoch " + std::to_string(r.epoch) + "): the validation loss is " +
+                        (std::isnan(r.val_loss) ? std::string("nan") : number(r.val_loss)));
 }
 
 template <class S>
@@ -192,8 +224,10 @@ void Trainer<S>::after_epoch(const EpochRecord& r) {
   folder_->write("log.jsonl", to_jsonl(history_));
   folder_->write("curve.svg", to_svg(history_, train_.is_classification()));
   const Checkpoint c = checkpoint();
-  save_checkpoint(folder_->checkpoint("last"), c);
+  // best first: last is the commit point a resumed run starts from, so a
+  // kill between the two saves leaves a best that last already accounts for.
   if (better) save_checkpoint(folder_->checkpoint("best"), c);
+  save_checkpoint(folder_->checkpoint("last"), c);
 }
 
 template <class S>
@@ -212,6 +246,7 @@ TrainSummary Trainer<S>::run() {
     }
     const EpochRecord r = train_epoch(epoch_ + 1);
     if (progress_) progress_->end_epoch(validation_summary(r));
+    check_finite(r);
     after_epoch(r);
     ++this_run;
   }

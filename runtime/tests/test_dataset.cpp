@@ -178,10 +178,10 @@ BOOST_AUTO_TEST_CASE(split_sizes_disjoint_covering_deterministic) {
   BOOST_CHECK(bits(s2.train.x) == bits(s.train.x));
   const auto s3 = vt::rt::split(d, 0.2, 43);
   BOOST_CHECK(bits(s3.validation.x) != bits(s.validation.x));
-  // the split is the documented permutation: Rng(seed).shuffle(0..rows-1)
+  // the split is the documented permutation: Rng(seed, rng_streams::split).shuffle(0..rows-1)
   std::vector<std::int64_t> perm(100);
   for (int i = 0; i < 100; ++i) perm[i] = i;
-  vt::rt::Rng rng(42);
+  vt::rt::Rng rng(42, vt::rt::rng_streams::split);
   rng.shuffle(perm);
   for (int i = 0; i < 20; ++i) BOOST_CHECK_EQUAL(s.validation.x[i], static_cast<double>(perm[i]));
   for (int i = 0; i < 80; ++i) BOOST_CHECK_EQUAL(s.train.x[i], static_cast<double>(perm[20 + i]));

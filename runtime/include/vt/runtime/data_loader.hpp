@@ -1,7 +1,7 @@
 #pragma once
 // DataLoader: seeded, shuffling mini-batches of a Dataset.
 //
-// The order of epoch e is a pure function of (seed, e): Rng(seed, stream = e)
+// The order of epoch e is a pure function of (seed, e): Rng(seed, rng_streams::epoch(e))
 // shuffles 0..rows-1 (Rng::shuffle, Fisher-Yates), so a resumed run reproduces
 // every epoch without saved state. Without shuffle the rows come in order.
 // Batch b holds positions [b * batch_size, min((b + 1) * batch_size, rows)) of

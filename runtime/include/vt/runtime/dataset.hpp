@@ -56,7 +56,7 @@ struct Dataset {
 // [0, d.rows).
 Dataset subset(const Dataset& d, std::span<const std::int64_t> rows);
 
-// Seeded split. The rows are permuted by Rng(seed).shuffle of 0..rows-1; the
+// Seeded split. The rows are permuted by Rng(seed, rng_streams::split).shuffle of 0..rows-1; the
 // first n_val = round(val_fraction * rows) rows of that permutation go to
 // validation, the rest to train, both in permutation order. n_val is at least
 // 1 when val_fraction > 0 and rows >= 2, and at most rows - 1 when rows >= 1

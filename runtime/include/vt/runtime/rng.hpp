@@ -67,4 +67,15 @@ class Rng {
   std::uint64_t inc_;
 };
 
+// One seed feeds several uses; each draws from its own PCG stream, so that no
+// use repeats another's numbers (the split must not reuse the draws that
+// made synthetic data, nor an epoch's shuffle the initial weights').
+namespace rng_streams {
+inline constexpr std::uint64_t synthetic = 0;
+inline constexpr std::uint64_t split = 0x5b1170;
+inline constexpr std::uint64_t init = 0x1417;
+// Epoch e's shuffle: streams 2^32 + e.
+constexpr std::uint64_t epoch(std::int64_t e) { return (std::uint64_t{1} << 32) + static_cast<std::uint64_t>(e); }
+}  // namespace rng_streams
+
 }  // namespace vt::rt

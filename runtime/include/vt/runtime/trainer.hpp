@@ -109,6 +109,8 @@ class Trainer {
 
  private:
   EpochRecord train_epoch(std::int64_t epoch);
+  void check_schedule() const;
+  void check_finite(const EpochRecord& r);
   void after_epoch(const EpochRecord& r);
   std::vector<ParamView<S>> params() { return runner_.params(); }
 
