@@ -1,12 +1,13 @@
 #include "vt/contracts/runtime_contracts.hpp"
 
+#include "backward_contracts.hpp"
 #include "vt/runtime/program.hpp"
 
 namespace vt::contracts {
 namespace {
 
 template <class S>
-ref::AuditData run_program(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args, bool fast) {
+ref::AuditReport run_and_audit(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args, bool fast) {
   rt::Program<S> p(g, fast);
   for (const spec::Arg& a : g.args) {
     const std::vector<double>& v = args.at(a.name);
@@ -25,15 +26,19 @@ ref::AuditData run_program(const spec::GraphData& g, const std::map<std::string,
     if (gradients && a.kind == spec::ArgKind::Param)
       if (const spec::Dense<S>* grad = p.grad(a.name)) d.grads[a.name] = {grad->data.begin(), grad->data.end()};
   d.producer = fast ? "runtime (FastKernels)" : "runtime (generic kernels)";
-  return d;
+  ref::AuditReport rep = ref::audit(g, d);
+  if (!gradients) return rep;
+  for (ref::NodeAudit& b : detail::audit_backward<S>(g, p)) {
+    if (rep.first_violation.empty() && b.verdict != ref::NodeVerdict::Met) rep.first_violation = b.node;
+    rep.nodes.push_back(std::move(b));
+  }
+  return rep;
 }
 
 }  // namespace
 
 ref::AuditReport audit_runtime(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args, bool fast_kernels) {
-  const ref::AuditData d = ref::float_dtype(g) == spec::DType::f32 ? run_program<float>(g, args, fast_kernels)
-                                                                     : run_program<double>(g, args, fast_kernels);
-  return ref::audit(g, d);
+  return ref::float_dtype(g) == spec::DType::f32 ? run_and_audit<float>(g, args, fast_kernels) : run_and_audit<double>(g, args, fast_kernels);
 }
 
 }  // namespace vt::contracts

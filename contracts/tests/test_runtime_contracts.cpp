@@ -41,3 +41,18 @@ BOOST_AUTO_TEST_CASE(a_gemm_with_a_wrong_leading_dimension_breaks_the_contract) 
   BOOST_TEST(!r.all_met());
   BOOST_TEST(!r.first_violation.empty());
 }
+
+BOOST_AUTO_TEST_CASE(the_per_node_backward_check_catches_a_backward_kernel_bug) {
+  const vt::spec::GraphData g = vt::spec::load_vtg_file((graphs() / "mlp_mse.vtg").string());
+  const auto args = vt::ref::random_inputs(g, 5);
+  const auto clean = vt::contracts::audit_runtime(g, args, true);
+  int backward_nodes = 0;
+  for (const auto& n : clean.nodes) backward_nodes += n.node.find("(backward)") != std::string::npos;
+  BOOST_TEST(backward_nodes >= 3);  // every node on the way to the loss
+  const vt::spec::mutation::Plant bug(vt::spec::mutation::Mutant::fast_backward_drops_row);
+  const auto r = vt::contracts::audit_runtime(g, args, true);
+  bool caught = false;
+  for (const auto& n : r.nodes)
+    caught = caught || (n.node.find("(backward)") != std::string::npos && n.op == "linear" && n.verdict == vt::ref::NodeVerdict::Violated);
+  BOOST_TEST(caught, vt::ref::format_table(r));
+}

@@ -12,7 +12,8 @@
 // broadcast axes, mean divided by the wrong count, assignment instead of
 // accumulation in the sweep, relu's gradient at x < 0, softmax's backward
 // without its subtraction, a FastKernel GEMM with a wrong leading dimension,
-// and a compiled sweep that skips a node.
+// a compiled sweep that skips a node, and a FastKernel backward GEMM that
+// leaves a row out.
 
 BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   using M = vt::spec::mutation::Mutant;
@@ -27,6 +28,7 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::softmax_no_subtraction, "per-node soundness"},
       {M::fast_gemm_wrong_ld, "runtime within contracts (f32, FastKernels)"},
       {M::compiled_skips_node, "compiled == eager (f32, FastKernels)"},
+      {M::fast_backward_drops_row, "runtime within contracts (f32, FastKernels)"},
   };
   const auto outcomes = vt::proptests::run_mutation_campaign(300, 424242);  // throws if the baseline fails
   std::size_t detected = 0;

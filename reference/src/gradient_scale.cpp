@@ -3,61 +3,11 @@
 #include <cmath>
 #include <optional>
 
+#include "vt/reference/magnitude.hpp"
 #include "vt/spec/dense_backend.hpp"
 #include "vt/spec/generic_ops.hpp"
 #include "vt/spec/lower.hpp"
 #include "vt/spec/verifier.hpp"
-
-namespace vt::ref::detail {
-
-// A value with the size of its terms (running error analysis, Higham ch. 3):
-// v is the value, m the sum of the magnitudes of every term that went into
-// it, with a - b counted as |a| + |b|. A correctly rounded evaluation of the
-// same formula is then off by at most about (operations) * u * m, which is
-// why m, not |v|, is the scale that rounding errors are measured against:
-// softmax's backward y*(g - sum(g*y)) cancels to a tiny value out of terms
-// of size 1, and its float result may keep an error of size u, not u*|v|.
-struct Mag {
-  double v = 0, m = 0;
-  friend Mag operator+(Mag a, Mag b) { return {a.v + b.v, a.m + b.m}; }
-  friend Mag operator-(Mag a, Mag b) { return {a.v - b.v, a.m + b.m}; }
-  friend Mag operator*(Mag a, Mag b) { return {a.v * b.v, a.m * b.m}; }
-  friend Mag operator/(Mag a, Mag b) { return {a.v / b.v, a.m / std::abs(b.v)}; }
-  friend Mag operator-(Mag a) { return {-a.v, a.m}; }
-  Mag& operator+=(Mag b) { return *this = *this + b; }
-  Mag& operator-=(Mag b) { return *this = *this - b; }
-  Mag& operator*=(Mag b) { return *this = *this * b; }
-  Mag& operator/=(Mag b) { return *this = *this / b; }
-  friend bool operator<(Mag a, Mag b) { return a.v < b.v; }
-  friend bool operator>(Mag a, Mag b) { return a.v > b.v; }
-  friend bool operator<=(Mag a, Mag b) { return a.v <= b.v; }
-  friend bool operator>=(Mag a, Mag b) { return a.v >= b.v; }
-  friend bool operator==(Mag a, Mag b) { return a.v == b.v; }
-  friend bool operator!=(Mag a, Mag b) { return a.v != b.v; }
-};
-
-inline Mag exact_input(double v) { return {v, std::abs(v)}; }
-
-}  // namespace vt::ref::detail
-
-namespace vt::spec {
-template <>
-struct ScalarTraits<ref::detail::Mag> {
-  using M = ref::detail::Mag;
-  static constexpr bool transcendental = true;
-  static M constant(const M&, long num, long den) { return ref::detail::exact_input(static_cast<double>(num) / static_cast<double>(den)); }
-  static M from_double(const M&, double v) { return ref::detail::exact_input(v); }
-  template <class C>
-  static M select(const C& cond, const M& a, const M& b) { return cond ? a : b; }
-  static bool prefer_second(const M& a, const M& b) { return b.v > a.v; }
-  // A function value is one correctly rounded term.
-  static M exp(const M& x) { return ref::detail::exact_input(std::exp(x.v)); }
-  static M log(const M& x) { return ref::detail::exact_input(std::log(x.v)); }
-  static M sqrt(const M& x) { return ref::detail::exact_input(std::sqrt(x.v)); }
-  static M tanh(const M& x) { return ref::detail::exact_input(std::tanh(x.v)); }
-  static std::int64_t to_index(const M& x, bool& ok) { return ScalarTraits<double>::to_index(x.v, ok); }
-};
-}  // namespace vt::spec
 
 namespace vt::ref::detail {
 namespace {

@@ -57,7 +57,9 @@ void linear_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx, std::span
   if (R == 0 || O == 0 || I == 0) return zero_stale(dx, overwrite);  // (BLAS rejects zero leading dimensions)
   const S beta_x = overwrites(overwrite, 0) ? 0 : 1, beta_w = overwrites(overwrite, 1) ? 0 : 1;
   if (dx[0]) gemm<S>(false, false, R, I, O, 1, g.data.data(), O, W.data.data(), I, beta_x, dx[0]->data.data(), I);
-  if (dx[1]) gemm<S>(true, false, O, I, R, 1, g.data.data(), O, x.data.data(), I, beta_w, dx[1]->data.data(), I);
+  // (planted bug, spec/mutation.hpp: the last row of the batch left out of dW)
+  const std::int64_t rows_w = R > 1 && spec::mutation::planted(spec::mutation::Mutant::fast_backward_drops_row) ? R - 1 : R;
+  if (dx[1]) gemm<S>(true, false, O, I, rows_w, 1, g.data.data(), O, x.data.data(), I, beta_w, dx[1]->data.data(), I);
   if (in.size() == 3 && dx[2]) {
     S* db = dx[2]->data.data();
     if (overwrites(overwrite, 2)) std::fill(db, db + O, S(0));

@@ -40,6 +40,12 @@ class Program {
   const spec::Dense<S>& value(const std::string& name) const { return tape_.value(slot_of(value_slot_, name)); }
   const spec::Dense<S>& output(std::size_t i = 0) const { return tape_.value(lowered_.output_slots.at(i)); }
   const spec::Dense<S>* grad(const std::string& arg) const { return tape_.grad(slot_of(arg_slot_, arg)); }
+  // The cotangent a node's value received in the last backward() (null when
+  // the sweep did not reach it or it needs no gradient).
+  const spec::Dense<S>* value_grad(const std::string& name) const {
+    const spec::Slot s = slot_of(value_slot_, name);
+    return tape_.requires_grad(s) ? tape_.grad(s) : nullptr;
+  }
 
   // True when output i depends on a parameter (backward has work to do).
   bool output_requires_grad(std::size_t i = 0) const { return tape_.requires_grad(lowered_.output_slots.at(i)); }

@@ -1,0 +1,138 @@
+#include "backward_contracts.hpp"
+
+#include <cstdio>
+
+#include "vt/reference/contract_bounds.hpp"
+#include "vt/reference/magnitude.hpp"
+#include "vt/reference/ref_backend.hpp"
+#include "vt/spec/generic_ops.hpp"
+#include "vt/spec/verifier.hpp"
+
+namespace vt::contracts::detail {
+namespace {
+
+using ref::Mag;
+
+template <class S>
+std::vector<double> widen(const spec::Dense<S>& d) {
+  return {d.data.begin(), d.data.end()};
+}
+
+spec::Dense<Mag> as_mag(const spec::Shape& shape, const std::vector<double>& v) {
+  auto d = spec::Dense<Mag>::full(shape, Mag{});
+  for (std::int64_t i = 0; i < d.numel(); ++i) d[i] = ref::exact_input(v[static_cast<std::size_t>(i)]);
+  return d;
+}
+
+// Where |f - x*| <= bound is certain (Met), impossible (Violated), or the
+// enclosure is too wide to tell (Inconclusive).
+ref::NodeVerdict compare(double f, const ref::Interval& exact, double bound, double& err) {
+  using boost::multiprecision::lower;
+  using boost::multiprecision::upper;
+  const ref::BigFloat F(f), lo(lower(exact.raw())), hi(upper(exact.raw()));
+  const ref::BigFloat far = boost::multiprecision::max(abs(F - lo), abs(F - hi));
+  const ref::BigFloat near = F < lo ? ref::BigFloat(lo - F) : F > hi ? ref::BigFloat(F - hi) : ref::BigFloat(0);
+  err = far.convert_to<double>();
+  if (far <= bound) return ref::NodeVerdict::Met;
+  if (near > bound) return ref::NodeVerdict::Violated;
+  return ref::NodeVerdict::Inconclusive;
+}
+
+}  // namespace
+
+// The bound of one VJP output element: gamma_k * m, m the size of the terms
+// of the op's own VJP formula (the generic rule on Mag values, which carry
+// argument errors through exp/log/sqrt/tanh), k = the cotangent's size plus
+// the widest input's (no sum in a VJP runs over more terms: over g, or over
+// an input's row as softmax's) plus 8 for the few operations per term; plus
+// k smallest subnormals for underflow.
+template <class S>
+std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program<S>& p) {
+  const spec::ResolvedGraph r = spec::resolve(g, g.name);
+  const spec::DType dtype = sizeof(S) == 4 ? spec::DType::f32 : spec::DType::f64;
+  const double u = ref::unit_roundoff(dtype), eta = ref::smallest_subnormal(dtype);
+  const ref::RefBackend be;
+  std::vector<ref::NodeAudit> out;
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    const spec::Node& node = g.nodes[n];
+    const spec::Dense<S>* cot = p.value_grad(node.name);
+    if (!cot) continue;  // not on the way to the loss
+    const spec::OpInfo& info = *r.ops[n];
+    std::vector<const spec::Dense<S>*> in;
+    std::vector<spec::Dense<S>> dx;
+    std::vector<ref::RefTensor> ex_in, ex_dx;
+    std::vector<spec::Dense<Mag>> m_in, m_dx;
+    for (const spec::Operand& o : node.inputs) {
+      const spec::Dense<S>& x = p.value(o.name);
+      in.push_back(&x);
+      dx.push_back(spec::Dense<S>::full(x.shape, S(0)));
+      ex_in.push_back(ref::exact_tensor(x.shape, widen(x)));
+      ex_dx.push_back(be.zeros_like(ex_in.back()));
+      m_in.push_back(as_mag(x.shape, widen(x)));
+      m_dx.push_back(spec::Dense<Mag>::full(x.shape, Mag{}));
+    }
+    std::vector<spec::Dense<S>*> dxp;
+    std::vector<const ref::RefTensor*> exp;
+    std::vector<ref::RefTensor*> exdp;
+    std::vector<const spec::Dense<Mag>*> mp;
+    std::vector<spec::Dense<Mag>*> mdp;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const bool wanted = info.differentiable(static_cast<int>(i)) &&
+                          (static_cast<std::size_t>(r.operand_ids[n][i]) < g.args.size()
+                               ? spec::is_float(g.args[static_cast<std::size_t>(r.operand_ids[n][i])].type.dtype)
+                               : spec::is_float(g.nodes[static_cast<std::size_t>(r.operand_ids[n][i]) - g.args.size()].type.dtype));
+      dxp.push_back(wanted ? &dx[i] : nullptr);
+      exp.push_back(&ex_in[i]);
+      exdp.push_back(wanted ? &ex_dx[i] : nullptr);
+      mp.push_back(&m_in[i]);
+      mdp.push_back(wanted ? &m_dx[i] : nullptr);
+    }
+    const spec::Dense<S>& y = p.value(node.name);
+    // The runtime's kernel for this op, alone (FastKernels when the program uses them).
+    p.backend().vjp(info.id, in, y, *cot, r.attrs[n], dxp);
+    ref::NodeAudit a;
+    a.node = "%" + node.name + " (backward)";
+    a.op = std::string(info.name);
+    std::int64_t widest = 0;
+    for (const auto* x : in) widest = std::max(widest, x->numel());
+    const double terms = static_cast<double>(cot->numel() + widest) + 8;
+    char text[64];
+    std::snprintf(text, sizeof text, "backward gamma_%.0f*terms", terms);
+    a.contract = text;
+    a.verdict = ref::NodeVerdict::Met;
+    try {
+      be.vjp(info.id, exp, ref::exact_tensor(y.shape, widen(y)), ref::exact_tensor(cot->shape, widen(*cot)), r.attrs[n], exdp);
+      spec::generic_vjp<Mag>(info.id, mp, as_mag(y.shape, widen(y)), as_mag(cot->shape, widen(*cot)), r.attrs[n], mdp);
+    } catch (const spec::DomainError& e) {
+      a.verdict = ref::NodeVerdict::Inconclusive;
+      a.detail = std::string("exact VJP undefined on these float values: ") + e.what();
+      out.push_back(std::move(a));
+      continue;
+    }
+    for (std::size_t i = 0; i < in.size() && a.verdict != ref::NodeVerdict::Violated; ++i) {
+      if (!dxp[i]) continue;
+      for (std::int64_t k = 0; k < dx[i].numel(); ++k) {
+        const double bound = ref::gamma(terms, u) * m_dx[i][k].m + terms * eta;
+        double err = 0;
+        const ref::NodeVerdict v = compare(static_cast<double>(dx[i][k]), ex_dx[i].interval_at(k), bound, err);
+        a.local.max_abs = std::max(a.local.max_abs, err);
+        if (v == ref::NodeVerdict::Met) continue;
+        if (a.verdict == ref::NodeVerdict::Met || v == ref::NodeVerdict::Violated) {
+          a.verdict = v;
+          char why[200];
+          std::snprintf(why, sizeof why, "input %zu element %lld: |dx - dx*| = %.3g, bound %.3g (dx = %.9g)", i, static_cast<long long>(k), err,
+                        bound, static_cast<double>(dx[i][k]));
+          a.detail = why;
+        }
+        if (v == ref::NodeVerdict::Violated) break;
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+template std::vector<ref::NodeAudit> audit_backward<float>(const spec::GraphData&, rt::Program<float>&);
+template std::vector<ref::NodeAudit> audit_backward<double>(const spec::GraphData&, rt::Program<double>&);
+
+}  // namespace vt::contracts::detail

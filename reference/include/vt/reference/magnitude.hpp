@@ -1,0 +1,71 @@
+#pragma once
+// Mag: a value carried with the size of its terms, for rounding-error
+// bounds of formulas written once as generic op code.
+#include <cmath>
+#include <cstdint>
+
+#include "vt/spec/scalar.hpp"
+
+namespace vt::ref {
+
+// A value with the size of its terms (running error analysis, Higham ch. 3):
+// v is the value, m the sum of the magnitudes of every term that went into
+// it, with a - b counted as |a| + |b|. A correctly rounded evaluation of the
+// same formula is then off by at most about (operations) * u * m, which is
+// why m, not |v|, is the scale that rounding errors are measured against:
+// softmax's backward y*(g - sum(g*y)) cancels to a tiny value out of terms
+// of size 1, and its float result may keep an error of size u, not u*|v|.
+struct Mag {
+  double v = 0, m = 0;
+  friend Mag operator+(Mag a, Mag b) { return {a.v + b.v, a.m + b.m}; }
+  friend Mag operator-(Mag a, Mag b) { return {a.v - b.v, a.m + b.m}; }
+  friend Mag operator*(Mag a, Mag b) { return {a.v * b.v, a.m * b.m}; }
+  // First order: err(a/b) <= (err(a) + |a/b| err(b)) / |b|.
+  friend Mag operator/(Mag a, Mag b) { return {a.v / b.v, (a.m + std::abs(a.v / b.v) * b.m) / std::abs(b.v)}; }
+  friend Mag operator-(Mag a) { return {-a.v, a.m}; }
+  Mag& operator+=(Mag b) { return *this = *this + b; }
+  Mag& operator-=(Mag b) { return *this = *this - b; }
+  Mag& operator*=(Mag b) { return *this = *this * b; }
+  Mag& operator/=(Mag b) { return *this = *this / b; }
+  friend bool operator<(Mag a, Mag b) { return a.v < b.v; }
+  friend bool operator>(Mag a, Mag b) { return a.v > b.v; }
+  friend bool operator<=(Mag a, Mag b) { return a.v <= b.v; }
+  friend bool operator>=(Mag a, Mag b) { return a.v >= b.v; }
+  friend bool operator==(Mag a, Mag b) { return a.v == b.v; }
+  friend bool operator!=(Mag a, Mag b) { return a.v != b.v; }
+};
+
+inline Mag exact_input(double v) { return {v, std::abs(v)}; }
+
+}  // namespace vt::ref
+
+namespace vt::spec {
+template <>
+struct ScalarTraits<ref::Mag> {
+  using M = ref::Mag;
+  static constexpr bool transcendental = true;
+  static M constant(const M&, long num, long den) { return ref::exact_input(static_cast<double>(num) / static_cast<double>(den)); }
+  static M from_double(const M&, double v) { return ref::exact_input(v); }
+  template <class C>
+  static M select(const C& cond, const M& a, const M& b) { return cond ? a : b; }
+  static bool prefer_second(const M& a, const M& b) { return b.v > a.v; }
+  // A function value is one rounded term, plus its argument's error carried
+  // through the derivative (first order): exp amplifies an absolute error
+  // of its argument by exp(x), log by 1/x, sqrt by 1/(2 sqrt x), tanh by 1-y^2.
+  static M exp(const M& x) {
+    const double e = std::exp(x.v);
+    return {e, std::abs(e) * (1 + x.m)};
+  }
+  static M log(const M& x) { return {std::log(x.v), std::abs(std::log(x.v)) + x.m / std::abs(x.v)}; }
+  static M sqrt(const M& x) {
+    const double r = std::sqrt(x.v);
+    return {r, r > 0 ? r + x.m / (2 * r) : r};
+  }
+  static M tanh(const M& x) {
+    const double y = std::tanh(x.v);
+    return {y, std::abs(y) + (1 - y * y) * x.m};
+  }
+  static std::int64_t to_index(const M& x, bool& ok) { return ScalarTraits<double>::to_index(x.v, ok); }
+};
+}  // namespace vt::spec
+
