@@ -81,7 +81,9 @@ void add_check_command(CLI::App& app, int& result) {
       ->capture_default_str()
       ->check(CLI::IsMember({"all", "soundness", "equivalence", "contracts", "roundtrip", "mutants"}));
   cmd->add_option("--cases", o->cases, "cases per property")->capture_default_str()->check(CLI::Range(1, 100000000));
-  cmd->add_option("--seed", o->seed, "RapidCheck seed (the same seed replays the same cases)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "RapidCheck seed (the same seed replays the same cases)")
+      ->capture_default_str()
+      ->check(non_negative_integer());
   cmd->add_flag("--json", o->json, "print the results as JSON");
   cmd->callback([o, &result] {
     try {

@@ -6,6 +6,13 @@
 
 namespace vt::cli {
 
+// Unsigned options: CLI11 would wrap "-1" around to 2^64 - 1.
+inline CLI::Validator non_negative_integer() {
+  return CLI::Validator(
+      [](std::string& s) { return s.empty() || s.front() == '-' ? std::string("must be a non-negative integer") : std::string(); },
+      "UINT");
+}
+
 void add_verify_command(CLI::App& app, int& result);
 void add_fmt_command(CLI::App& app, int& result);
 void add_ops_command(CLI::App& app, int& result);

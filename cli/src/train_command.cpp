@@ -276,7 +276,9 @@ void add_train_command(CLI::App& app, int& result) {
   cmd->add_option("--steps", f->steps, "train this many optimizer steps instead of --epochs")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
   cmd->add_option("--batch", f->batch, "batch size")->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
-  cmd->add_option("--seed", f->seed, "seed of the split, the initial weights and the batch order")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "seed of the split, the initial weights and the batch order")
+      ->capture_default_str()
+      ->check(non_negative_integer());
   cmd->add_option("--val-fraction", f->val_fraction, "share of rows held out for validation")->capture_default_str();
   cmd->add_option("--patience", f->patience, "early stopping: epochs without a better validation loss (0: off)")
       ->capture_default_str()

@@ -81,6 +81,7 @@ same "the refused resume left the run alone" "$tmp/csvrun/log.csv" "$tmp/csvrun.
 [ "$(tail -1 "$tmp/steps/log.csv" | cut -d, -f1-2)" = "2,50" ] || { echo "FAIL --steps 50 should end in epoch 2 at step 50"; fail=1; }
 "$vt" train --epochs 0 > /dev/null 2>&1; check "--epochs 0" 2 $?
 "$vt" train --bogus > /dev/null 2>&1; check "unknown flag" 2 $?
+"$vt" train --seed -1 > /dev/null 2>&1; check "--seed -1" 2 $?
 
 expect_error "a schedule that would reach a negative rate" "would set the learning rate" --schedule cosine:10:-0.0001
 # Run-defining flags cannot change on --resume; a config.json edited behind

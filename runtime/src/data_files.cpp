@@ -115,7 +115,7 @@ Dataset parse_core(std::string_view text, std::string_view file, const CsvCore& 
       first_line_no = line_no;
       label = o.label_column < 0 ? ncols + o.label_column : o.label_column;
       if (label < 0 || label >= ncols)
-        fail_at(file, line_no, o.label_column < 0 ? 1 : o.label_column + 1,
+        fail_at(file, line_no, o.label_column < 0 || o.label_column >= INT64_MAX - 1 ? 1 : o.label_column + 1,
                 "label column " + std::to_string(o.label_column) + " is out of range: the row has " +
                     std::to_string(ncols) + " columns (0-based index, negative counts from the end)");
       if (ncols < 2) fail_at(file, line_no, 1, "no feature columns: the row has only the label column");
@@ -241,6 +241,7 @@ std::string fmt(double v) {
 }  // namespace
 
 Dataset parse_csv(std::string_view text, std::string_view name, const CsvOptions& opts) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark is not a header cell
   CsvCore core;
   core.csv = opts;
   return parse_core(text, name, core);

@@ -421,3 +421,11 @@ BOOST_AUTO_TEST_CASE(wrong_dtype_rank_and_values) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_utf8_byte_order_mark_is_not_a_header) {
+  // Spreadsheet exports start with EF BB BF; auto-detection must not take
+  // the first data row for a header because of it.
+  const vt::rt::Dataset d = vt::rt::parse_csv("\xEF\xBB\xBF" "1,2,0\n3,4,1\n", "bom.csv", {});
+  BOOST_CHECK_EQUAL(d.rows, 2);
+  BOOST_CHECK_EQUAL(d.x[0], 1.0);
+}
