@@ -76,7 +76,7 @@ std::size_t Ctx::operand(Dial& d, int min_rank, int max_rank, Need need) {
   return fresh(d, shape(d, min_rank, max_rank), need);
 }
 
-std::size_t Ctx::fresh(Dial& d, const Shape& s, Need need) {
+std::size_t Ctx::fresh(Dial& d, Shape s, Need need) {
   // 0-3: parameter, 4-6: input, 7: a constant node (while the budget allows).
   const int kind = d.pick(8);
   if (kind == 7 && nodes_ < o_->max_nodes) {
@@ -87,7 +87,7 @@ std::size_t Ctx::fresh(Dial& d, const Shape& s, Need need) {
   return fresh_arg(d, s, need, kind <= 3);
 }
 
-std::size_t Ctx::fresh_arg(Dial& d, const Shape& s, Need need, bool param) {
+std::size_t Ctx::fresh_arg(Dial& d, Shape s, Need need, bool param) {
   const bool rational = o_->rational_only;
   const bool large = o_->edge_values && !rational && need != Need::BoundedAbove && d.pick(6) == 5;
   const bool pos = need == Need::Positive || need == Need::AwayFromZero;

@@ -55,8 +55,8 @@ class Ctx {
   // An operand of rank [min_rank, max_rank] meeting `need`.
   std::size_t operand(Dial& d, int min_rank, int max_rank, Need need);
   // A new argument (sometimes a constant node) of shape s meeting `need`.
-  std::size_t fresh(Dial& d, const spec::Shape& s, Need need);
-  std::size_t fresh_arg(Dial& d, const spec::Shape& s, Need need, bool param);
+  std::size_t fresh(Dial& d, spec::Shape s, Need need);
+  std::size_t fresh_arg(Dial& d, spec::Shape s, Need need, bool param);  // s by value: it may be the shape of a value in vals_, which grows
   std::size_t constant(Dial& d, double value, const spec::Shape& s);
   // An i64 input of n class indices in [0, classes).
   spec::GValue target(std::int64_t n, std::int64_t classes);

@@ -19,6 +19,9 @@ RunFolder::RunFolder(std::filesystem::path root) : root_(std::move(root)) {
   // Probe once, so an unwritable folder fails before training starts.
   write(".write-test", "");
   std::filesystem::remove(root_ / ".write-test", ec);
+  // Temporary files a killed run left behind (its own processes are gone).
+  for (const char* name : {"log.csv", "log.jsonl", "curve.svg", "config.json", "model.vtg", "summary.json", "weights.npz", "audit.txt"})
+    remove_stale_temp_files(root_ / name);
 }
 
 void RunFolder::write(const std::string& name, std::string_view text) const { write_file_atomic(root_ / name, text); }
