@@ -3,10 +3,7 @@
 # replayable seed, and bad usage.
 set -u
 vt="$1"
-fail=0
-check() {  # check NAME EXPECTED_RC ACTUAL_RC
-  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; fail=1; else echo "ok   $1"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 out=$("$vt" check --cases 50 --seed 3 2>/dev/null); check "all suites" 0 $?
 echo "$out" | grep -q "all properties hold" || { echo "FAIL summary: $out"; fail=1; }
 for p in "compiled == eager" "per-node soundness" "runtime within contracts" "optimizer steps" "text and JSON round trips"; do

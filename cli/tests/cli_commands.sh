@@ -5,12 +5,7 @@
 set -u
 vt="$1"
 root="$2"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() {  # check NAME EXPECTED_RC ACTUAL_RC
-  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; fail=1; else echo "ok   $1"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 for f in "$root"/examples/graphs/*.vtg; do
   b=$(basename "$f")  # before any command whose $? is checked below
   out=$("$vt" verify "$f"); check "verify $b" 0 $?

@@ -5,15 +5,7 @@
 # runs; every kind of bad input exits 2 with a message and writes nothing.
 set -u
 vt="$1"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() {  # check NAME EXPECTED_RC ACTUAL_RC
-  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; fail=1; else echo "ok   $1"; fi
-}
-same() {  # same NAME FILE_A FILE_B
-  if cmp -s "$2" "$3"; then echo "ok   $1"; else echo "FAIL $1: $2 and $3 differ"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 expect_error() {  # expect_error NAME EXPECTED_TEXT ARGS... : exit 2, message, no run folder
   local name="$1" text="$2"; shift 2
   rm -rf "$tmp/bad"
