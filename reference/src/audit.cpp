@@ -1,5 +1,6 @@
 #include "vt/reference/audit.hpp"
 
+#include "backward_on_values.hpp"
 #include "gradient_scale.hpp"
 
 #include <optional>
@@ -261,25 +262,7 @@ std::optional<std::vector<std::optional<RefTensor>>> exact_backward_at_floats(co
       if (!std::isfinite(v)) return std::nullopt;
     value.push_back(exact_tensor(n.type.shape, it->second));
   }
-  std::vector<std::optional<RefTensor>> cot(value.size());
-  const auto root = static_cast<std::size_t>(r.output_ids[0]);
-  cot[root] = be.zeros_like(value[root]);
-  be.fill_one(*cot[root]);
-  for (std::size_t n = g.nodes.size(); n-- > 0;) {
-    const std::size_t out = g.args.size() + n;
-    if (!cot[out]) continue;  // not on a path to the output
-    std::vector<const RefTensor*> in;
-    std::vector<RefTensor*> dx;
-    for (std::size_t i = 0; i < r.operand_ids[n].size(); ++i) {
-      const auto id = static_cast<std::size_t>(r.operand_ids[n][i]);
-      in.push_back(&value[id]);
-      const bool wanted = r.ops[n]->differentiable(static_cast<int>(i)) && spec::is_float(id < g.args.size() ? g.args[id].type.dtype : g.nodes[id - g.args.size()].type.dtype);
-      if (wanted && !cot[id]) cot[id] = be.zeros_like(value[id]);
-      dx.push_back(wanted ? &*cot[id] : nullptr);
-    }
-    be.vjp(r.ops[n]->id, in, value[out], *cot[out], r.attrs[n], dx);
-  }
-  return cot;
+  return detail::backward_on_values(be, g, r, value);
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <optional>
 
+#include "backward_on_values.hpp"
 #include "vt/reference/magnitude.hpp"
 #include "vt/spec/dense_backend.hpp"
-#include "vt/spec/generic_ops.hpp"
 #include "vt/spec/lower.hpp"
 #include "vt/spec/verifier.hpp"
 
@@ -54,34 +54,11 @@ std::map<std::string, double> gradient_scales(const spec::GraphData& g, const st
     const spec::Shape& shape = id < g.args.size() ? g.args[id].type.shape : g.nodes[id - g.args.size()].type.shape;
     value.push_back(as_exact_inputs(shape, fwd[id]));
   }
-  const auto dtype_of = [&](std::size_t id) { return id < g.args.size() ? g.args[id].type.dtype : g.nodes[id - g.args.size()].type.dtype; };
-  std::vector<std::optional<MDense>> cot(value.size());
   const auto root = static_cast<std::size_t>(r.output_ids[0]);
-  if (value[root].numel() != 1 || !spec::is_float(dtype_of(root))) return out;
-  cot[root] = MDense::full(value[root].shape, exact_input(1));
+  const spec::DType root_dtype = root < g.args.size() ? g.args[root].type.dtype : g.nodes[root - g.args.size()].type.dtype;
+  if (value[root].numel() != 1 || !spec::is_float(root_dtype)) return out;
   // The backward sweep on these values, each VJP's terms carried in m.
-  for (std::size_t n = g.nodes.size(); n-- > 0;) {
-    const std::size_t id_out = g.args.size() + n;
-    if (!cot[id_out]) continue;
-    std::vector<const MDense*> in;
-    std::vector<MDense> parts;
-    parts.reserve(r.operand_ids[n].size());
-    std::vector<MDense*> dx;
-    for (std::size_t i = 0; i < r.operand_ids[n].size(); ++i) {
-      const auto id = static_cast<std::size_t>(r.operand_ids[n][i]);
-      in.push_back(&value[id]);
-      const bool wanted = r.ops[n]->differentiable(static_cast<int>(i)) && spec::is_float(dtype_of(id));
-      parts.push_back(MDense::full(value[id].shape, Mag{}));
-      dx.push_back(wanted ? &parts.back() : nullptr);
-    }
-    spec::generic_vjp<Mag>(r.ops[n]->id, in, value[id_out], *cot[id_out], r.attrs[n], dx);
-    for (std::size_t i = 0; i < dx.size(); ++i) {
-      if (!dx[i]) continue;
-      const auto id = static_cast<std::size_t>(r.operand_ids[n][i]);
-      if (!cot[id]) cot[id] = MDense::full(value[id].shape, Mag{});
-      for (std::int64_t k = 0; k < parts[i].numel(); ++k) (*cot[id])[k] += parts[i][k];
-    }
-  }
+  const auto cot = backward_on_values(spec::DenseBackend<Mag>{}, g, r, value);
   for (std::size_t a = 0; a < g.args.size(); ++a) {
     double m = 0;
     if (cot[a])

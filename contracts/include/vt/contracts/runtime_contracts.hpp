@@ -19,4 +19,9 @@ namespace vt::contracts {
 // graph's float dtype picks float or double.
 ref::AuditReport audit_runtime(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args, bool fast_kernels);
 
+// Only the per-node backward part (nodes named "%v (backward)"): for callers
+// that audit the forward values of another backend themselves.
+std::vector<ref::NodeAudit> audit_backward_kernels(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args,
+                                                   bool fast_kernels);
+
 }  // namespace vt::contracts
