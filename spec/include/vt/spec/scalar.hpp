@@ -8,6 +8,7 @@
 // and any type with std-style math found by argument-dependent lookup.
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "vt/spec/hd.hpp"
 
@@ -22,7 +23,16 @@ struct ScalarTraits {
   VT_HD static S constant(const S& /*like*/, long num, long den) { return S(num) / S(den); }
   static S from_double(const S& /*like*/, double v) { return static_cast<S>(v); }
   template <class C>
-  VT_HD static S select(const C& cond, const S& a, const S& b) { return cond ? a : b; }
+  VT_HD static S select(const C& cond, const S& a, const S& b) {
+    // Plain floats are selected by value: a conditional move the vectorizer
+    // can use, where choosing between two references is a branch.
+    if constexpr (std::is_arithmetic_v<S>) {
+      const S x = a, y = b;
+      return cond ? x : y;
+    } else {
+      return cond ? a : b;
+    }
+  }
   // Whether b is the larger of two candidates for a shift that any choice
   // leaves mathematically unchanged (logsumexp's maximum): enclosure types
   // override it so that it never has to decide a comparison it cannot.
