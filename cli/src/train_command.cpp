@@ -34,9 +34,13 @@ rt::OptimOptions optim_options(const TrainFlags& f, rt::OptimKind kind) {
 }
 
 // The model's output count must cover every label (or equal the targets).
-rt::MlpSpec model_for(const TrainFlags& f, const rt::Dataset& train, const rt::Dataset& val) {
+rt::ModelSpec model_for(const TrainFlags& f, const rt::Dataset& train, const rt::Dataset& val) {
   const std::int64_t outputs = train.is_classification() ? train.classes : train.targets;
-  rt::MlpSpec m = rt::MlpSpec::parse(f.model.empty() ? "mlp:64-64-" + std::to_string(outputs) : f.model);
+  // A bare kind takes its default layers: mlp:64-64-<outputs>, cnn:16-32-<outputs>.
+  const std::string text = f.model.empty() || f.model == "mlp" ? "mlp:64-64-" + std::to_string(outputs)
+                           : f.model == "cnn"                  ? "cnn:16-32-" + std::to_string(outputs)
+                                                               : f.model;
+  rt::ModelSpec m = rt::ModelSpec::parse(text);
   if (!train.is_classification()) {
     if (m.outputs() != outputs)
       throw FlagError("--model " + m.text() + " has " + std::to_string(m.outputs()) + " outputs, the data has " + std::to_string(outputs) + " targets");
@@ -139,13 +143,13 @@ void clear_run_files(const std::filesystem::path& folder) {
 
 template <class S>
 int train_and_report(const TrainFlags& f, const PreparedData& d, const std::filesystem::path& folder_path) {
-  const rt::MlpSpec model = model_for(f, d.train, d.validation);
+  const rt::ModelSpec model = model_for(f, d.train, d.validation);
   const spec::DType dtype = sizeof(S) == 4 ? spec::DType::f32 : spec::DType::f64;
-  const rt::MlpShape base{.batch = f.batch, .features = d.train.features, .classes = d.train.is_classification() ? model.outputs() : 0, .dtype = dtype};
+  const rt::ModelShape base{.batch = f.batch, .features = d.train.features, .classes = d.train.is_classification() ? model.outputs() : 0, .dtype = dtype};
   const auto graph_for = [model, base](std::int64_t rows) {
-    rt::MlpShape s = base;
+    rt::ModelShape s = base;
     s.batch = rows;
-    return rt::build_mlp(model, s);
+    return rt::build_model(model, s);
   };
   const auto kind = rt::parse_optim_kind(f.optimizer);
   if (!kind) throw FlagError("--optimizer '" + f.optimizer + "': expected sgd, adagrad, rmsprop, adam, adamw or adadelta");
@@ -268,7 +272,7 @@ void add_train_command(CLI::App& app, int& result) {
   cmd->add_option("--label-column", f->label_column, "CSV: the label column, 0-based; negative counts from the end")->capture_default_str();
   cmd->add_option("--header", f->header, "CSV: auto | yes | no")->capture_default_str();
   cmd->add_flag("--regression", f->regression, "CSV/NPZ: the label column holds regression targets (mse_loss)");
-  cmd->add_option("--model", f->model, "mlp:<width>-...-<outputs>[:relu|tanh|sigmoid] (default mlp:64-64-<classes>)");
+  cmd->add_option("--model", f->model, "mlp | cnn | mlp:<width>-...-<outputs>[:relu|tanh|sigmoid] | cnn:<channels>-...-<outputs>[:act] (default mlp:64-64-<classes>; cnn means cnn:16-32-<classes>, on square single-channel images)");
   cmd->add_option("--backend", f->backend, "compiled | eager | linked")->capture_default_str();
   cmd->add_option("--dtype", f->dtype, "f32 | f64")->capture_default_str();
   cmd->add_option("--optimizer", f->optimizer, "sgd | adagrad | rmsprop | adam | adamw | adadelta (PyTorch's defaults)")->capture_default_str();

@@ -46,6 +46,7 @@ bool at_kink(std::string_view op, const std::vector<RDense>& xs, const spec::Att
   if (op == "clamp")
     return (a.has("min") && any_equal_to(Rational(a.get_float("min")))) || (a.has("max") && any_equal_to(Rational(a.get_float("max"))));
   if (op == "maximum" || op == "minimum") return has_equal_pair(xs[0], xs[1]);
+  if (op == "max_pool2d") return spec::ops::MaxPool2d::has_tie(xs[0], a);  // a tie inside a window
   if (op == "max") {  // a tie anywhere (a superset of ties along the axis)
     for (std::size_t i = 0; i < xs[0].data.size(); ++i)
       for (std::size_t j = i + 1; j < xs[0].data.size(); ++j)

@@ -301,6 +301,99 @@ void cross_entropy(Ctx& c, Dial& d, std::string_view op) {
   c.apply_with_target(op, x, t, Range{0, in.hi - in.lo + std::log(static_cast<double>(s[1]))});
 }
 
+// An NCHW image: an existing rank-4 value, the latest value reshaped to
+// [1, 1, h, w], or a fresh [N, C, H, W] argument (rank 4 even where the
+// options cap other shapes lower: images are NCHW).
+std::size_t image_operand(Ctx& c, Dial& d) {
+  const int src = d.pick(4);
+  if (src <= 1) {
+    std::vector<std::size_t> images;
+    for (std::size_t i = 0; i < c.num_vals(); ++i)
+      if (c.rank_of(i) == 4) images.push_back(i);
+    if (!images.empty()) return src == 0 ? images.back() : pick_of(images, d);
+  }
+  if (src == 2 && c.num_vals() > 0) {
+    const std::size_t last = c.num_vals() - 1;
+    const std::int64_t n = c.shape_of(last).numel();
+    std::vector<std::size_t> divisors;
+    for (std::int64_t h = 1; h <= c.opts().max_dim; ++h)
+      if (n % h == 0 && n / h <= c.opts().max_dim) divisors.push_back(static_cast<std::size_t>(h));
+    if (!divisors.empty()) {
+      const auto h = static_cast<std::int64_t>(pick_of(divisors, d));
+      AttrMap a;
+      a.set("shape", IntList{1, 1, h, n / h});
+      return c.apply("reshape", {last}, std::move(a), c.range_of(last));
+    }
+  }
+  const int cap = static_cast<int>(c.opts().max_dim);
+  return c.fresh(d, Shape{1 + d.pick(std::min(2, cap)), 1 + d.pick(std::min(3, cap)), c.dim(d), c.dim(d)}, Need::None);
+}
+
+// [v] or [v_h, v_w] (the same pair either way, written both ways).
+IntList pair_form(std::int64_t h, std::int64_t w, Dial& d) {
+  if (h == w && d.pick(2) == 0) return IntList{h};
+  return IntList{h, w};
+}
+
+// One spatial axis of a window: kernel taps, dilation and padding such that
+// the kernel fits the padded input; padding <= taps/2 when `pool`.
+struct Axis {
+  std::int64_t k, dil, pad, stride;
+};
+Axis window_axis(std::int64_t size, bool pool, std::int64_t max_dim, Dial& d) {
+  Axis a{1 + d.pick(static_cast<int>(std::min<std::int64_t>(3, max_dim))), d.pick(4) == 3 ? 2 : 1, 0, 1 + d.pick(2)};
+  a.pad = pool ? d.pick(static_cast<int>(a.k / 2 + 1)) : d.pick(3);
+  if (a.dil * (a.k - 1) + 1 > size + 2 * a.pad) a.k = 1, a.dil = 1, a.pad = 0;  // always fits
+  const auto extent = [&] { return a.dil * (a.k - 1) + 1; };
+  while (a.pad > 0 && extent() <= size + 2 * (a.pad - 1) && (size + 2 * a.pad - extent()) / a.stride + 1 > max_dim)
+    --a.pad;  // output within max_dim
+  return a;
+}
+
+// conv2d over an image with a fresh weight [O, C/groups, kh, kw], groups a
+// divisor of C, bias half the time, and every stride/padding/dilation form.
+void conv2d(Ctx& c, Dial& d, std::string_view op) {
+  const std::size_t x = image_operand(c, d);
+  const Shape s = c.shape_of(x);
+  std::vector<std::size_t> divisors;
+  for (std::int64_t q = 1; q <= s[1]; ++q)
+    if (s[1] % q == 0) divisors.push_back(static_cast<std::size_t>(q));
+  const auto groups = static_cast<std::int64_t>(pick_of(divisors, d));
+  const std::int64_t out = groups * (2 * groups <= c.opts().max_dim ? 1 + d.pick(2) : 1), cg = s[1] / groups;
+  const Axis h = window_axis(s[2], false, c.opts().max_dim, d), w = window_axis(s[3], false, c.opts().max_dim, d);
+  const std::size_t weight = c.fresh(d, Shape{out, cg, h.k, w.k}, Need::None);
+  AttrMap a;
+  if (h.stride != 1 || w.stride != 1 || d.pick(4) == 0) a.set("stride", pair_form(h.stride, w.stride, d));
+  if (h.pad != 0 || w.pad != 0) a.set("padding", pair_form(h.pad, w.pad, d));
+  if (h.dil != 1 || w.dil != 1) a.set("dilation", pair_form(h.dil, w.dil, d));
+  if (groups != 1 || d.pick(4) == 0) a.set("groups", groups);
+  const Range rx = c.range_of(x), taps{std::min(rx.lo, 0.0), std::max(rx.hi, 0.0)};  // padding reads zeros
+  Range r = r_scale(r_mul(taps, c.range_of(weight)), static_cast<double>(cg * h.k * w.k));
+  std::vector<std::size_t> ins{x, weight};
+  if (d.pick(2) == 1) {
+    const std::size_t b = c.fresh(d, Shape{out}, Need::None);
+    r = r_add(r, c.range_of(b));
+    ins.push_back(b);
+  }
+  c.apply(op, ins, std::move(a), r);
+}
+
+// max_pool2d / avg_pool2d: kernel, stride (absent = the kernel), padding up
+// to half the kernel, dilation now and then.
+void pool2d(Ctx& c, Dial& d, std::string_view op) {
+  const std::size_t x = image_operand(c, d);
+  const Shape s = c.shape_of(x);
+  Axis h = window_axis(s[2], true, c.opts().max_dim, d), w = window_axis(s[3], true, c.opts().max_dim, d);
+  if (op == "max_pool2d") h.dil = w.dil = 1;  // dilated windows may lie wholly in the padding (rejected)
+  AttrMap a;
+  a.set("kernel_size", pair_form(h.k, w.k, d));
+  if (d.pick(2) == 1) a.set("stride", pair_form(h.stride, w.stride, d));
+  if (h.pad != 0 || w.pad != 0) a.set("padding", pair_form(h.pad, w.pad, d));
+  if (h.dil != 1 || w.dil != 1) a.set("dilation", pair_form(h.dil, w.dil, d));
+  const Range rx = c.range_of(x);
+  c.apply(op, {x}, std::move(a), op == "max_pool2d" ? rx : Range{std::min(rx.lo, 0.0), std::max(rx.hi, 0.0)});
+}
+
 constexpr OpStep kSteps[] = {
     {"add", binary},        {"sub", binary},          {"mul", binary},         {"div", binary},
     {"maximum", binary},    {"minimum", binary},      {"neg", unary},          {"square", unary},
@@ -310,6 +403,7 @@ constexpr OpStep kSteps[] = {
     {"transpose", transpose}, {"reshape", reshape},   {"broadcast_to", broadcast_to},
     {"sum", reduce},        {"mean", reduce},         {"max", max},            {"softmax", softmax},
     {"log_softmax", softmax}, {"mse_loss", mse_loss}, {"cross_entropy", cross_entropy},
+    {"conv2d", conv2d},     {"max_pool2d", pool2d},   {"avg_pool2d", pool2d},
 };
 
 }  // namespace

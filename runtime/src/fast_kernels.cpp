@@ -1,5 +1,6 @@
 #include "vt/runtime/fast_kernels.hpp"
 
+#include "fast_conv.hpp"
 #include "vt/runtime/blas.hpp"
 #include "vt/spec/mutation.hpp"
 
@@ -172,9 +173,10 @@ constexpr bool is_binary = Op::min_arity == 2;
 }  // namespace
 
 template <class S>
-bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap&, Dense<S>& y) {
+bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {
   if (op == op_id<ops::Linear>) return linear_forward(in, y), true;
   if (op == op_id<ops::Matmul>) return matmul_forward(in, y);
+  if (op == op_id<ops::Conv2d>) return conv2d_forward(in, attrs, y), true;
   if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;  // broadcasting: generic path
   return with_elementwise(op, [&]<class Op>() {
     if constexpr (is_binary<Op>) binary_forward<Op>(*in[0], *in[1], y);
@@ -183,9 +185,10 @@ bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap&, Dense<S>
 }
 
 template <class S>
-bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap&, spec::Grads<S> dx,
-              std::span<const bool> overwrite) {
+bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>& g, const spec::AttrMap& attrs,
+              spec::Grads<S> dx, std::span<const bool> overwrite) {
   if (op == op_id<ops::Linear>) return linear_vjp(in, g, dx, overwrite), true;
+  if (op == op_id<ops::Conv2d>) return conv2d_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::Matmul>) {
     std::int64_t Z, M, K, N;
     if (!matmul_plain(in, g.shape, Z, M, K, N)) return false;

@@ -22,7 +22,7 @@ namespace {
 
 struct Fixture {
   rt::Dataset train, val;
-  rt::MlpSpec model = rt::MlpSpec::parse("mlp:16-3");
+  rt::ModelSpec model = rt::ModelSpec::parse("mlp:16-3");
   Fixture() {
     rt::Split s = rt::split(rt::make_blobs(120, 3, 4, 11), 0.25, 5);
     train = std::move(s.train);
@@ -30,7 +30,7 @@ struct Fixture {
   }
   rt::ModelRunner<float>::GraphFor graph_for() const {
     return [m = model, f = train.features](std::int64_t rows) {
-      return rt::build_mlp(m, {.batch = rows, .features = f, .classes = 3, .dtype = spec::DType::f32});
+      return rt::build_model(m, {.batch = rows, .features = f, .classes = 3, .dtype = spec::DType::f32});
     };
   }
   std::unique_ptr<rt::ModelRunner<float>> runner(rt::BackendKind k, std::uint64_t seed = 3) const {
@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_of_another_model_is_refused_before_anything_ch
   const rt::Checkpoint c = t.checkpoint();
 
   Fixture g;
-  g.model = rt::MlpSpec::parse("mlp:8-3");
+  g.model = rt::ModelSpec::parse("mlp:8-3");
   auto other = g.runner(rt::BackendKind::Compiled);
   const auto before = weights(*other);
   rt::Trainer<float> u(*other, g.train, g.val, g.options(1));
@@ -174,22 +174,22 @@ BOOST_AUTO_TEST_CASE(a_loss_that_becomes_nan_stops_the_run_naming_step_and_node)
 }
 
 BOOST_AUTO_TEST_CASE(model_specs_parse_and_refuse_nonsense) {
-  const auto m = rt::MlpSpec::parse("mlp:64-64-10:tanh");
+  const auto m = rt::ModelSpec::parse("mlp:64-64-10:tanh");
   BOOST_TEST(m.widths == (std::vector<std::int64_t>{64, 64, 10}));
   BOOST_TEST(m.activation == "tanh");
   BOOST_TEST(m.text() == "mlp:64-64-10:tanh");
   for (const char* bad : {"mlp:", "mlp:64--10", "mlp:0-10", "mlp:64-x", "cnn:3", "mlp:64-10:gelu", "mlp:99999999999"})
-    BOOST_CHECK_THROW(rt::MlpSpec::parse(bad), std::invalid_argument);
-  BOOST_CHECK_THROW(rt::build_mlp(m, {.batch = 2, .features = 4, .classes = 3}), std::invalid_argument);
-  const spec::GraphData g = rt::build_mlp(m, {.batch = 2, .features = 4, .classes = 10});
+    BOOST_CHECK_THROW(rt::ModelSpec::parse(bad), std::invalid_argument);
+  BOOST_CHECK_THROW(rt::build_model(m, {.batch = 2, .features = 4, .classes = 3}), std::invalid_argument);
+  const spec::GraphData g = rt::build_model(m, {.batch = 2, .features = 4, .classes = 10});
   BOOST_TEST(g.args.size() == 8u);  // x, y, 3 x (weight, bias)
   BOOST_TEST(g.args[2].name == "fc1.weight");
   BOOST_TEST(g.outputs.size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(initialization_follows_torch_linear_bounds) {
-  const auto m = rt::MlpSpec::parse("mlp:100-10");
-  const spec::GraphData g = rt::build_mlp(m, {.batch = 1, .features = 25, .classes = 10});
+  const auto m = rt::ModelSpec::parse("mlp:100-10");
+  const spec::GraphData g = rt::build_model(m, {.batch = 1, .features = 25, .classes = 10});
   rt::Rng rng(1, 1);
   const auto p = rt::init_params<double>(g, rng);
   BOOST_TEST(p.size() == 4u);

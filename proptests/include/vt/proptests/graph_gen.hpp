@@ -19,7 +19,7 @@ namespace vt::proptests {
 
 struct GenOptions {
   int max_nodes = 10;  // op nodes, besides the loss (domain wrappers count too)
-  int max_rank = 3, max_dim = 4;
+  int max_rank = 3, max_dim = 4;  // images (conv/pool operands) are NCHW, rank 4, whatever max_rank says
   spec::DType dtype = spec::DType::f64;  // f32 or f64 (one float dtype per graph; class indices are i64)
   bool rational_only = false;            // only ops of the rational fragment; inputs k/8 with |k| <= 32
   bool edge_values = true;               // float inputs include zeros, ties, kinks, tiny and large values

@@ -217,6 +217,22 @@ TensorRef<S> softmax(const TensorRef<S>& x, std::int64_t axis = -1) {
   a.set("axis", axis);
   return unary(spec::op_id<spec::ops::Softmax>, x, std::move(a));
 }
+template <class S>
+TensorRef<S> conv2d(const TensorRef<S>& x, const TensorRef<S>& w, const spec::ops::Conv2dOptions& o = {}) {
+  return x.session().apply(spec::op_id<spec::ops::Conv2d>, {x, w}, o.attrs());
+}
+template <class S>
+TensorRef<S> conv2d(const TensorRef<S>& x, const TensorRef<S>& w, const TensorRef<S>& b, const spec::ops::Conv2dOptions& o = {}) {
+  return x.session().apply(spec::op_id<spec::ops::Conv2d>, {x, w, b}, o.attrs());
+}
+template <class S>
+TensorRef<S> max_pool2d(const TensorRef<S>& x, const spec::ops::Pool2dOptions& o) {
+  return unary(spec::op_id<spec::ops::MaxPool2d>, x, o.attrs());
+}
+template <class S>
+TensorRef<S> avg_pool2d(const TensorRef<S>& x, const spec::ops::Pool2dOptions& o) {
+  return unary(spec::op_id<spec::ops::AvgPool2d>, x, o.attrs());
+}
 
 // A Session that records the user's operations on its first run (until
 // backward or release), verifies them as a graph, and from then on runs that

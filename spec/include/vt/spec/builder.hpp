@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "vt/spec/graph.hpp"
+#include "vt/spec/ops/conv.hpp"
 
 namespace vt::spec {
 
@@ -47,6 +48,12 @@ class GraphBuilder {
   GValue mse_loss(const GValue& x, const GValue& target) { return apply("mse_loss", {x, target}); }
   GValue cross_entropy(const GValue& logits, const GValue& target) { return apply("cross_entropy", {logits, target}); }
   GValue constant(double value, DType dtype = DType::f32, Shape shape = {});
+  GValue conv2d(const GValue& x, const GValue& w, const GValue& b, const ops::Conv2dOptions& o = {}) {
+    return apply("conv2d", {x, w, b}, o.attrs());
+  }
+  GValue conv2d(const GValue& x, const GValue& w, const ops::Conv2dOptions& o = {}) { return apply("conv2d", {x, w}, o.attrs()); }
+  GValue max_pool2d(const GValue& x, const ops::Pool2dOptions& o) { return apply("max_pool2d", {x}, o.attrs()); }
+  GValue avg_pool2d(const GValue& x, const ops::Pool2dOptions& o) { return apply("avg_pool2d", {x}, o.attrs()); }
 
  private:
   GValue arg(std::string name, ArgKind kind, DType dtype, Shape shape);

@@ -173,6 +173,12 @@ bool planted_vjp(OpId id, Ins<S> in, const Dense<S>& y, const Dense<S>& g, const
       if (id == op_id<ops::Add>) return detail::broadcast_without_reduction<S>(in, y, g, a, dx, false, &ops::Add::vjp<S>);
       if (id == op_id<ops::Sub>) return detail::broadcast_without_reduction<S>(in, y, g, a, dx, true, &ops::Sub::vjp<S>);
       return false;
+    case Mutant::conv2d_flipped_kernel:
+    case Mutant::conv2d_ignores_padding:
+      if (id != op_id<ops::Conv2d>) return false;
+      ops::Conv2d::vjp_rule<S>(in, y, g, a, dx, mutation::active() == Mutant::conv2d_flipped_kernel,
+                               mutation::active() == Mutant::conv2d_ignores_padding);
+      return true;
     default:
       return false;
   }

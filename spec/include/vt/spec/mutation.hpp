@@ -26,13 +26,15 @@ enum class Mutant : std::uint8_t {
   fast_gemm_wrong_ld,      // a FastKernel GEMM with a wrong leading dimension
   compiled_skips_node,     // the compiled forward sweep skips one node
   fast_backward_drops_row, // a FastKernel backward GEMM (linear's dW) summing one row too few
+  conv2d_flipped_kernel,   // conv2d's dx through the spatially flipped kernel
+  conv2d_ignores_padding,  // conv2d's dx placed as if there were no padding
 };
 
 inline constexpr std::array kAllMutants = {
     Mutant::vjp_wrong_sign,       Mutant::matmul_no_transpose, Mutant::broadcast_no_reduce,
     Mutant::mean_wrong_count,     Mutant::assign_not_accumulate, Mutant::relu_grad_below_zero,
     Mutant::softmax_no_subtraction, Mutant::fast_gemm_wrong_ld,  Mutant::compiled_skips_node,
-    Mutant::fast_backward_drops_row,
+    Mutant::fast_backward_drops_row, Mutant::conv2d_flipped_kernel, Mutant::conv2d_ignores_padding,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -48,6 +50,8 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::fast_gemm_wrong_ld: return "fast_gemm_wrong_ld";
     case Mutant::compiled_skips_node: return "compiled_skips_node";
     case Mutant::fast_backward_drops_row: return "fast_backward_drops_row";
+    case Mutant::conv2d_flipped_kernel: return "conv2d_flipped_kernel";
+    case Mutant::conv2d_ignores_padding: return "conv2d_ignores_padding";
   }
   return "?";
 }

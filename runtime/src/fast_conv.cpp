@@ -1,0 +1,163 @@
+#include "fast_conv.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "vt/runtime/blas.hpp"
+
+namespace vt::rt {
+
+namespace {
+
+using spec::Dense;
+using spec::ops::Conv2d;
+using spec::ops::Window2d;
+
+// The sizes one conv2d call works with.
+struct ConvPlan {
+  Window2d g;
+  std::int64_t O, groups, Cg, Og, K, P, NP;  // K = Cg*kh*kw rows of a column, P = Ho*Wo, NP = N*P columns
+};
+ConvPlan plan(const spec::Shape& x, const spec::Shape& w, const spec::AttrMap& a) {
+  ConvPlan p{Conv2d::geometry(x, w, a), w[0], a.get_int_or("groups", 1), 0, 0, 0, 0, 0};
+  p.Cg = p.g.C / p.groups, p.Og = p.O / p.groups;
+  p.K = p.Cg * p.g.kh * p.g.kw, p.P = p.g.Ho * p.g.Wo, p.NP = p.g.N * p.P;
+  return p;
+}
+
+// Per-thread scratch of at least n elements.
+template <class S>
+S* scratch(std::vector<S>& buf, std::int64_t n) {
+  if (static_cast<std::int64_t>(buf.size()) < n) buf.resize(static_cast<std::size_t>(n));
+  return buf.data();
+}
+template <class S>
+struct Scratch {
+  std::vector<S> col, rows, dcol;
+};
+template <class S>
+Scratch<S>& thread_scratch() {
+  thread_local Scratch<S> s;
+  return s;
+}
+
+// col[k, n*P + p] = x[n, c0 + c, row, col] for k = (c, i, j), zero in the padding.
+template <class S>
+void im2col(const ConvPlan& p, const S* x, std::int64_t c0, S* col) {
+  const Window2d& g = p.g;
+  for (std::int64_t c = 0; c < p.Cg; ++c)
+    for (std::int64_t i = 0; i < g.kh; ++i)
+      for (std::int64_t j = 0; j < g.kw; ++j) {
+        S* out = col + ((c * g.kh + i) * g.kw + j) * p.NP;
+        for (std::int64_t n = 0; n < g.N; ++n) {
+          const S* plane = x + (n * g.C + c0 + c) * g.H * g.W;
+          for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
+            const std::int64_t r = g.row(oh, i);
+            S* dst = out + n * p.P + oh * g.Wo;
+            if (r < 0 || r >= g.H) {
+              std::fill(dst, dst + g.Wo, S(0));
+              continue;
+            }
+            for (std::int64_t ow = 0; ow < g.Wo; ++ow) {
+              const std::int64_t q = g.col(ow, j);
+              dst[ow] = q >= 0 && q < g.W ? plane[r * g.W + q] : S(0);
+            }
+          }
+        }
+      }
+}
+
+// dx[n, c0 + c, row, col] += dcol[k, n*P + p] (the adjoint of im2col).
+template <class S>
+void col2im(const ConvPlan& p, const S* dcol, std::int64_t c0, S* dx) {
+  const Window2d& g = p.g;
+  for (std::int64_t c = 0; c < p.Cg; ++c)
+    for (std::int64_t i = 0; i < g.kh; ++i)
+      for (std::int64_t j = 0; j < g.kw; ++j) {
+        const S* in = dcol + ((c * g.kh + i) * g.kw + j) * p.NP;
+        for (std::int64_t n = 0; n < g.N; ++n) {
+          S* plane = dx + (n * g.C + c0 + c) * g.H * g.W;
+          for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
+            const std::int64_t r = g.row(oh, i);
+            if (r < 0 || r >= g.H) continue;
+            const S* src = in + n * p.P + oh * g.Wo;
+            for (std::int64_t ow = 0; ow < g.Wo; ++ow) {
+              const std::int64_t q = g.col(ow, j);
+              if (q >= 0 && q < g.W) plane[r * g.W + q] += src[ow];
+            }
+          }
+        }
+      }
+}
+
+}  // namespace
+
+template <class S>
+void conv2d_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {
+  const ConvPlan p = plan(in[0]->shape, in[1]->shape, attrs);
+  if (y.numel() == 0) return;
+  Scratch<S>& s = thread_scratch<S>();
+  S* col = scratch(s.col, p.K * p.NP);
+  S* rows = scratch(s.rows, p.Og * p.NP);  // [Og, N*P]: the group's outputs, image-major columns
+  for (std::int64_t gi = 0; gi < p.groups; ++gi) {
+    im2col(p, in[0]->data.data(), gi * p.Cg, col);
+    gemm<S>(false, false, p.Og, p.NP, p.K, 1, in[1]->data.data() + gi * p.Og * p.K, p.K, col, p.NP, 0, rows, p.NP);
+    for (std::int64_t o = 0; o < p.Og; ++o) {
+      const std::int64_t oc = gi * p.Og + o;
+      const S bias = in.size() == 3 ? (*in[2])[oc] : S(0);
+      for (std::int64_t n = 0; n < p.g.N; ++n) {
+        const S* src = rows + o * p.NP + n * p.P;
+        S* dst = y.data.data() + (n * p.O + oc) * p.P;
+        for (std::int64_t q = 0; q < p.P; ++q) dst[q] = src[q] + bias;
+      }
+    }
+  }
+}
+
+template <class S>
+void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, spec::Grads<S> dx,
+                std::span<const bool> overwrite) {
+  const auto stale = [&](std::size_t i) { return i < overwrite.size() && overwrite[i]; };
+  for (std::size_t i = 0; i < dx.size(); ++i)
+    if (dx[i] && stale(i) && i != 1) std::fill(dx[i]->data.begin(), dx[i]->data.end(), S(0));
+  const ConvPlan p = plan(in[0]->shape, in[1]->shape, attrs);
+  if (g.numel() == 0 || p.K == 0) {
+    if (dx[1] && stale(1)) std::fill(dx[1]->data.begin(), dx[1]->data.end(), S(0));
+    return;
+  }
+  Scratch<S>& s = thread_scratch<S>();
+  S* col = scratch(s.col, p.K * p.NP);
+  S* rows = scratch(s.rows, p.Og * p.NP);
+  S* dcol = dx[0] ? scratch(s.dcol, p.K * p.NP) : nullptr;
+  for (std::int64_t gi = 0; gi < p.groups; ++gi) {
+    for (std::int64_t o = 0; o < p.Og; ++o)  // the group's cotangent as [Og, N*P]
+      for (std::int64_t n = 0; n < p.g.N; ++n) {
+        const S* src = g.data.data() + (n * p.O + gi * p.Og + o) * p.P;
+        std::copy(src, src + p.P, rows + o * p.NP + n * p.P);
+      }
+    const S* w = in[1]->data.data() + gi * p.Og * p.K;
+    if (dx[1]) {
+      im2col(p, in[0]->data.data(), gi * p.Cg, col);
+      gemm<S>(false, true, p.Og, p.K, p.NP, 1, rows, p.NP, col, p.NP, stale(1) ? 0 : 1, dx[1]->data.data() + gi * p.Og * p.K, p.K);
+    }
+    if (dx[0]) {
+      gemm<S>(true, false, p.K, p.NP, p.Og, 1, w, p.K, rows, p.NP, 0, dcol, p.NP);
+      col2im(p, dcol, gi * p.Cg, dx[0]->data.data());
+    }
+    if (in.size() == 3 && dx[2])
+      for (std::int64_t o = 0; o < p.Og; ++o) {
+        S acc = 0;
+        for (std::int64_t q = 0; q < p.NP; ++q) acc += rows[o * p.NP + q];
+        (*dx[2])[gi * p.Og + o] += acc;
+      }
+  }
+}
+
+template void conv2d_forward<float>(spec::Ins<float>, const spec::AttrMap&, Dense<float>&);
+template void conv2d_forward<double>(spec::Ins<double>, const spec::AttrMap&, Dense<double>&);
+template void conv2d_vjp<float>(spec::Ins<float>, const Dense<float>&, const spec::AttrMap&, spec::Grads<float>,
+                                std::span<const bool>);
+template void conv2d_vjp<double>(spec::Ins<double>, const Dense<double>&, const spec::AttrMap&, spec::Grads<double>,
+                                 std::span<const bool>);
+
+}  // namespace vt::rt
