@@ -55,6 +55,12 @@ Dense<double> abs_terms(spec::OpId op, std::span<const Dense<double>* const> in,
 double dot_terms(std::string_view name, std::span<const Dense<double>* const> in, const Dense<double>& out) {
   if (name == "matmul") return static_cast<double>(in[0]->shape[in[0]->shape.rank() - 1]);
   if (name == "linear") return static_cast<double>(in[1]->shape[1] + (in.size() == 3 ? 1 : 0));
+  if (name == "scatter_add") {  // x plus the src elements whose index lands on the output: at most index.shape[axis]
+    const auto& index = in[1]->shape;
+    std::int64_t most = 0;
+    for (std::size_t k = 0; k < index.rank(); ++k) most = std::max(most, index[k]);  // axis-free: any axis bounds it
+    return static_cast<double>(most + 1);
+  }
   const double per_out = out.numel() == 0 ? 0 : static_cast<double>(in[0]->numel() / out.numel());
   return name == "mean" ? per_out + 1 : per_out;
 }

@@ -33,6 +33,7 @@
 #include "vt/spec/ops/binary.hpp"
 #include "vt/spec/ops/clamp.hpp"
 #include "vt/spec/ops/constant.hpp"
+#include "vt/spec/ops/index.hpp"
 #include "vt/spec/ops/layout.hpp"
 #include "vt/spec/ops/loss.hpp"
 #include "vt/spec/ops/matmul.hpp"
@@ -54,7 +55,8 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
                       ops::Permute, ops::Transpose, ops::Reshape, ops::BroadcastTo,
                       ops::Sum, ops::Mean, ops::Max,         //
                       ops::Softmax, ops::LogSoftmax,         //
-                      ops::MseLoss, ops::CrossEntropy>;
+                      ops::MseLoss, ops::CrossEntropy,  //
+                      ops::Flatten, ops::Concat, ops::Narrow, ops::GatherOp, ops::ScatterAdd, ops::Embedding>;
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {
