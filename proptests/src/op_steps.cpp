@@ -302,49 +302,61 @@ void cross_entropy(Ctx& c, Dial& d, std::string_view op) {
 }
 
 // flatten: explicit start_dim <= end_dim (either maybe negative), or the
-// defaults (1, -1) on rank >= 2; a scalar becomes [1] (axes 0 / -1).
+// defaults (1, -1) on rank >= 2; a scalar becomes [1] (axes 0 / -1). The
+// merged size stays within max_dim (later fresh arguments take this shape).
 void flatten(Ctx& c, Dial& d, std::string_view op) {
   if (c.max_rank() < 1) throw Skip{};
   const auto x = c.operand(d, 0, c.max_rank(), Need::None);
-  const std::size_t r = std::max<std::size_t>(c.shape_of(x).rank(), 1);
+  const Shape s = c.shape_of(x);
+  const std::size_t r = std::max<std::size_t>(s.rank(), 1);
+  const auto dim_at = [&](std::size_t k) { return s.rank() == 0 ? std::int64_t{1} : s[k]; };
+  std::int64_t tail = 1;
+  for (std::size_t k = 1; k < s.rank(); ++k) tail *= s[k];
   AttrMap a;
-  if (c.shape_of(x).rank() < 2 || d.pick(4) != 0) {
-    const int st = d.pick(static_cast<int>(r));
-    const int en = st + d.pick(static_cast<int>(r) - st);
-    a.set("start_dim", axis_form(st, r, d));
-    if (en != static_cast<int>(r) - 1 || d.pick(2) == 1) a.set("end_dim", axis_form(en, r, d));
+  if (s.rank() < 2 || tail > c.opts().max_dim || d.pick(4) != 0) {
+    const auto st = static_cast<std::size_t>(d.pick(static_cast<int>(r)));
+    std::size_t en = st;
+    for (std::int64_t m = dim_at(st); en + 1 < r && m * dim_at(en + 1) <= c.opts().max_dim && d.pick(3) != 0;)
+      m *= dim_at(++en);
+    a.set("start_dim", axis_form(static_cast<std::int64_t>(st), r, d));
+    if (en != r - 1 || d.pick(2) == 1) a.set("end_dim", axis_form(static_cast<std::int64_t>(en), r, d));
   }
   c.apply(op, {x}, std::move(a), c.range_of(x));
 }
 
-// concat of 1 to 8 operands along one axis: the others are fresh arguments
-// (any size along the axis), existing values of the same shape, or the first
+// concat of 1 to 8 operands along one axis (total size within max_dim): the
+// others are fresh arguments, existing values of the same shape, or the first
 // operand again (its gradient accumulates twice).
 void concat(Ctx& c, Dial& d, std::string_view op) {
   const auto x = c.operand(d, 1, c.max_rank(), Need::None);
-  const std::size_t r = c.shape_of(x).rank();
-  const int axis = d.pick(static_cast<int>(r));
+  const Shape s = c.shape_of(x);
+  const std::size_t r = s.rank();
+  const auto axis = static_cast<std::size_t>(d.pick(static_cast<int>(r)));
   const int n = d.pick(8) == 7 ? 8 : 1 + d.pick(4);
   std::vector<std::size_t> ins{x};
   Range range = c.range_of(x);
+  std::int64_t total = s[axis];
   for (int k = 1; k < n; ++k) {
+    const std::int64_t room = c.opts().max_dim - total;
+    if (room < 1) break;
     const int mode = d.pick(4);
     std::size_t v = x;
-    if (mode == 0 || mode == 1) {
-      Shape s = c.shape_of(x);
-      s[static_cast<std::size_t>(axis)] = c.dim(d);
-      v = c.fresh(d, s, Need::None);
+    if (mode <= 1 || s[axis] > room) {
+      Shape p = s;
+      p[axis] = 1 + d.pick(static_cast<int>(room));
+      v = c.fresh(d, p, Need::None);
     } else if (mode == 2) {
       std::vector<std::size_t> same;
       for (std::size_t i = 0; i < c.num_vals(); ++i)
-        if (c.shape_of(i) == c.shape_of(x)) same.push_back(i);
+        if (c.shape_of(i) == s) same.push_back(i);
       v = pick_of(same, d);  // x itself is among them
     }
+    total += c.shape_of(v)[axis];
     range = Range{std::min(range.lo, c.range_of(v).lo), std::max(range.hi, c.range_of(v).hi)};
     ins.push_back(v);
   }
   AttrMap a;
-  if (axis != 0 || d.pick(2) == 1) a.set("axis", axis_form(axis, r, d));
+  if (axis != 0 || d.pick(2) == 1) a.set("axis", axis_form(static_cast<std::int64_t>(axis), r, d));
   c.apply(op, ins, std::move(a), range);
 }
 
@@ -393,7 +405,7 @@ void scatter_add(Ctx& c, Dial& d, std::string_view op) {
   const Shape is = index_shape(c, d, s, axis);
   Shape ss = is;
   for (auto& k : ss.dims())
-    if (d.pick(4) == 3) k += d.pick(2) + 1;
+    if (d.pick(4) == 3) k = std::min<std::int64_t>(k + d.pick(2) + 1, c.opts().max_dim);
   const auto src = c.fresh(d, ss, Need::None);
   const spec::GValue index = c.index_arg(is, s[axis]);
   AttrMap a;
