@@ -109,6 +109,7 @@ struct Case {
   std::vector<spec::Shape> shapes;
   spec::AttrMap attrs;
   bool positive = false;
+  std::int64_t index_bound = 0;  // > 0: index inputs (no gradient) hold n % index_bound
 };
 
 template <class Op>
@@ -118,6 +119,8 @@ double checks_per_second(const Case& c, double budget_s) {
   for (const auto& s : c.shapes) types.push_back({spec::DType::f64, s});
   const bool ce = Op::name == std::string_view("cross_entropy");
   if (ce) types[1].dtype = spec::DType::i64;
+  for (std::size_t i = 0; i < types.size() && c.index_bound > 0; ++i)
+    if (!Op::differentiable(static_cast<int>(i))) types[i].dtype = spec::DType::i64;
   spec::AttrMap attrs = c.attrs;
   const spec::Shape out = spec::infer_type(*spec::find_op(Op::name), types, attrs).shape;
   std::size_t checks = 0;
@@ -130,6 +133,9 @@ double checks_per_second(const Case& c, double budget_s) {
     }
     if (ce)
       for (std::int64_t n = 0; n < xs[1].numel(); ++n) xs[1][n] = n % c.shapes[0][1];
+    for (std::size_t i = 0; i < xs.size() && c.index_bound > 0; ++i)
+      if (!Op::differentiable(static_cast<int>(i)))
+        for (std::int64_t n = 0; n < xs[i].numel(); ++n) xs[i][n] = (n * 3) % c.index_bound;
     const Dense<Rational> g = random_rational(out, rng, false);
     bool ok;
     if constexpr (Op::fragment == spec::Fragment::Rational) {
@@ -163,6 +169,12 @@ Case case_for(std::string_view name) {
   if (name == "max") return {{{4, 4}}, attrs({{"axis", std::int64_t{1}}})};
   if (name == "mse_loss") return {{{4, 4}, {4, 4}}, {}};
   if (name == "cross_entropy") return {{{4, 4}, {4}}, {}};
+  if (name == "flatten") return {{{2, 4, 2}}, {}};
+  if (name == "concat") return {{{4, 4}, {2, 4}}, attrs({{"axis", std::int64_t{0}}})};
+  if (name == "narrow") return {{{4, 4}}, attrs({{"axis", std::int64_t{1}}, {"start", std::int64_t{1}}, {"length", std::int64_t{2}}})};
+  if (name == "gather") return {{{4, 4}, {4, 4}}, attrs({{"axis", std::int64_t{1}}}), false, 4};
+  if (name == "scatter_add") return {{{4, 4}, {4, 4}, {4, 4}}, attrs({{"axis", std::int64_t{0}}}), false, 4};
+  if (name == "embedding") return {{{4, 4}, {4}}, {}, false, 4};
   const spec::OpInfo& op = *spec::find_op(name);
   if (op.min_arity == 2) return {{{4, 4}, {4}}, {}};
   return {{{4, 4}}, {}};

@@ -114,6 +114,12 @@ spec::GValue Ctx::target(std::int64_t n, std::int64_t classes) {
   return b_.input(std::move(name), spec::DType::i64, Shape{n});
 }
 
+spec::GValue Ctx::index_arg(const Shape& s, std::int64_t bound) {
+  std::string name = "t" + std::to_string(next_arg_++);
+  args_.push_back(ArgMeta{name, spec::DType::i64, s.numel(), Profile::Classes, bound});
+  return b_.input(std::move(name), spec::DType::i64, s);
+}
+
 std::size_t Ctx::half() {
   if (!half_) {
     AttrMap a;
@@ -186,8 +192,16 @@ std::size_t Ctx::apply_with_target(std::string_view op, std::size_t x, const spe
   return push_node(op, {x}, {}, r, "v" + std::to_string(next_node_++), &target);
 }
 
+std::size_t Ctx::apply_with_index(std::string_view op, const std::vector<std::size_t>& in, std::size_t at,
+                                  const spec::GValue& index, AttrMap attrs, Range r) {
+  if (nodes_ >= o_->max_nodes) throw Skip{};
+  if (!(r.mag() <= kMaxMagnitude)) throw Skip{};
+  ++nodes_;
+  return push_node(op, in, std::move(attrs), r, "v" + std::to_string(next_node_++), &index, at);
+}
+
 std::size_t Ctx::push_node(std::string_view op, const std::vector<std::size_t>& in, AttrMap attrs, Range r,
-                           std::string name, const spec::GValue* target) {
+                           std::string name, const spec::GValue* target, std::size_t target_at) {
   std::vector<spec::GValue> gv;
   bool dep = false;
   for (auto i : in) {
@@ -195,7 +209,7 @@ std::size_t Ctx::push_node(std::string_view op, const std::vector<std::size_t>& 
     dep = dep || vals_[i].dep;
     ++vals_[i].uses;
   }
-  if (target) gv.push_back(*target);
+  if (target) gv.insert(gv.begin() + static_cast<std::ptrdiff_t>(std::min(target_at, gv.size())), *target);
   spec::GValue out = b_.apply(op, gv, std::move(attrs), std::move(name));
   vals_.push_back(Val{std::move(out), r, dep, 0, false});
   return vals_.size() - 1;

@@ -60,6 +60,8 @@ class Ctx {
   std::size_t constant(Dial& d, double value, const spec::Shape& s);
   // An i64 input of n class indices in [0, classes).
   spec::GValue target(std::int64_t n, std::int64_t classes);
+  // An i64 input of shape s holding indices in [0, bound) (gather, scatter_add, embedding).
+  spec::GValue index_arg(const spec::Shape& s, std::int64_t bound);
   // v itself when its range meets `need`, else v behind a domain wrapper.
   std::size_t ensure(std::size_t v, Need need, Dial& d);
   // Values whose types make `op` type-check with the value put at operand
@@ -71,6 +73,9 @@ class Ctx {
   std::size_t apply(std::string_view op, const std::vector<std::size_t>& in, spec::AttrMap attrs, Range r);
   // cross_entropy(x, target): the target is an i64 argument, not a float value.
   std::size_t apply_with_target(std::string_view op, std::size_t x, const spec::GValue& target, Range r);
+  // An op with an i64 index argument put at operand position `at` among the float values `in`.
+  std::size_t apply_with_index(std::string_view op, const std::vector<std::size_t>& in, std::size_t at,
+                               const spec::GValue& index, spec::AttrMap attrs, Range r);
   // The loss: the only node beyond the budget, named "loss"; output 0.
   void finish(Dial& d);
   // Folds dangling branches into v (add, after a sum where shapes differ)
@@ -82,7 +87,7 @@ class Ctx {
   std::size_t positive(std::size_t v, Dial& d);
   std::size_t half();  // the shared scalar constant 0.5
   std::size_t push_node(std::string_view op, const std::vector<std::size_t>& in, spec::AttrMap attrs, Range r,
-                        std::string name, const spec::GValue* target = nullptr);
+                        std::string name, const spec::GValue* target = nullptr, std::size_t target_at = ~std::size_t{0});
 
   const GenOptions* o_;
   int dim_cap_;

@@ -220,6 +220,15 @@ Broken bad_attr(const GraphData& g, Dial& d) {
     else to.clear();  // all-1 axes cannot broadcast to a lower rank
     vs.push_back({[to](AttrMap& a) { a.set("shape", to); }, "broadcast"});
   }
+  if (op == "concat" || op == "narrow" || op == "gather" || op == "scatter_add")
+    vs.push_back({[ri](AttrMap& a) { a.set("axis", ri); }, "range"});
+  if (op == "flatten") vs.push_back({[ri](AttrMap& a) { a.set("start_dim", ri + 1); }, "range"});
+  if (op == "narrow") {
+    vs.push_back({[](AttrMap& a) { a = without(a, {"length"}); }, "missing"});
+    const std::int64_t too_long = types.at(n.inputs[0].name).shape[spec::normalize_axis(n.attrs.get_int("axis"), r)] + 1;
+    vs.push_back({[too_long](AttrMap& a) { a.set("length", too_long); }, "exceeds"});
+  }
+  if (op == "gather" || op == "scatter_add") vs.push_back({[](AttrMap& a) { a = without(a, {"axis"}); }, "missing"});
   if (op == "clamp") vs.push_back({[](AttrMap& a) { a = without(a, {"min", "max"}); }, "least"});
   if (op == "constant") {
     vs.push_back({[](AttrMap& a) { a.set("dtype", std::string("i64")); }, "dtype"});

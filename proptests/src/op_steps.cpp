@@ -394,6 +394,130 @@ void pool2d(Ctx& c, Dial& d, std::string_view op) {
   c.apply(op, {x}, std::move(a), op == "max_pool2d" ? rx : Range{std::min(rx.lo, 0.0), std::max(rx.hi, 0.0)});
 }
 
+// flatten: explicit start_dim <= end_dim (either maybe negative), or the
+// defaults (1, -1) on rank >= 2; a scalar becomes [1] (axes 0 / -1). The
+// merged size stays within max_dim (later fresh arguments take this shape).
+void flatten(Ctx& c, Dial& d, std::string_view op) {
+  if (c.max_rank() < 1) throw Skip{};
+  const auto x = c.operand(d, 0, c.max_rank(), Need::None);
+  const Shape s = c.shape_of(x);
+  const std::size_t r = std::max<std::size_t>(s.rank(), 1);
+  const auto dim_at = [&](std::size_t k) { return s.rank() == 0 ? std::int64_t{1} : s[k]; };
+  std::int64_t tail = 1;
+  for (std::size_t k = 1; k < s.rank(); ++k) tail *= s[k];
+  AttrMap a;
+  if (s.rank() < 2 || tail > c.opts().max_dim || d.pick(4) != 0) {
+    const auto st = static_cast<std::size_t>(d.pick(static_cast<int>(r)));
+    std::size_t en = st;
+    for (std::int64_t m = dim_at(st); en + 1 < r && m * dim_at(en + 1) <= c.opts().max_dim && d.pick(3) != 0;)
+      m *= dim_at(++en);
+    a.set("start_dim", axis_form(static_cast<std::int64_t>(st), r, d));
+    if (en != r - 1 || d.pick(2) == 1) a.set("end_dim", axis_form(static_cast<std::int64_t>(en), r, d));
+  }
+  c.apply(op, {x}, std::move(a), c.range_of(x));
+}
+
+// concat of 1 to 8 operands along one axis (total size within max_dim): the
+// others are fresh arguments, existing values of the same shape, or the first
+// operand again (its gradient accumulates twice).
+void concat(Ctx& c, Dial& d, std::string_view op) {
+  const auto x = c.operand(d, 1, c.max_rank(), Need::None);
+  const Shape s = c.shape_of(x);
+  const std::size_t r = s.rank();
+  const auto axis = static_cast<std::size_t>(d.pick(static_cast<int>(r)));
+  const int n = d.pick(8) == 7 ? 8 : 1 + d.pick(4);
+  std::vector<std::size_t> ins{x};
+  Range range = c.range_of(x);
+  std::int64_t total = s[axis];
+  for (int k = 1; k < n; ++k) {
+    const std::int64_t room = c.opts().max_dim - total;
+    if (room < 1) break;
+    const int mode = d.pick(4);
+    std::size_t v = x;
+    if (mode <= 1 || s[axis] > room) {
+      Shape p = s;
+      p[axis] = 1 + d.pick(static_cast<int>(room));
+      v = c.fresh(d, p, Need::None);
+    } else if (mode == 2) {
+      std::vector<std::size_t> same;
+      for (std::size_t i = 0; i < c.num_vals(); ++i)
+        if (c.shape_of(i) == s) same.push_back(i);
+      v = pick_of(same, d);  // x itself is among them
+    }
+    total += c.shape_of(v)[axis];
+    range = Range{std::min(range.lo, c.range_of(v).lo), std::max(range.hi, c.range_of(v).hi)};
+    ins.push_back(v);
+  }
+  AttrMap a;
+  if (axis != 0 || d.pick(2) == 1) a.set("axis", axis_form(static_cast<std::int64_t>(axis), r, d));
+  c.apply(op, ins, std::move(a), range);
+}
+
+// narrow: a nonempty slice start..start+length of one axis (start sometimes
+// counted from the end).
+void narrow(Ctx& c, Dial& d, std::string_view op) {
+  const auto x = c.operand(d, 1, c.max_rank(), Need::None);
+  const Shape& s = c.shape_of(x);
+  const int axis = d.pick(static_cast<int>(s.rank()));
+  const std::int64_t size = s[static_cast<std::size_t>(axis)];
+  const std::int64_t start = d.pick(static_cast<int>(size));
+  const std::int64_t length = 1 + d.pick(static_cast<int>(size - start));
+  AttrMap a;
+  a.set("axis", axis_form(axis, s.rank(), d));
+  a.set("start", d.pick(4) == 3 ? start - size : start);
+  a.set("length", length);
+  c.apply(op, {x}, std::move(a), c.range_of(x));
+}
+
+// An index shape for gather/scatter_add: each dim in [1, bound dim], and
+// along `axis` any size.
+Shape index_shape(Ctx& c, Dial& d, const Shape& bound, std::size_t axis) {
+  std::vector<std::int64_t> dims(bound.rank());
+  for (std::size_t k = 0; k < dims.size(); ++k) dims[k] = k == axis ? c.dim(d) : 1 + d.pick(static_cast<int>(bound[k]));
+  return Shape(std::move(dims));
+}
+
+// gather(x, index) with a fresh i64 index of valid positions (repeats likely:
+// the gradient accumulates).
+void gather(Ctx& c, Dial& d, std::string_view op) {
+  const auto x = c.operand(d, 1, c.max_rank(), Need::None);
+  const Shape s = c.shape_of(x);
+  const auto axis = static_cast<std::size_t>(d.pick(static_cast<int>(s.rank())));
+  const spec::GValue index = c.index_arg(index_shape(c, d, s, axis), s[axis]);
+  AttrMap a;
+  a.set("axis", axis_form(static_cast<std::int64_t>(axis), s.rank(), d));
+  c.apply_with_index(op, {x}, 1, index, std::move(a), c.range_of(x));
+}
+
+// scatter_add(x, index, src): src is a fresh argument at least as large as
+// the index (sometimes larger: its extra elements get no gradient).
+void scatter_add(Ctx& c, Dial& d, std::string_view op) {
+  const auto x = c.operand(d, 1, c.max_rank(), Need::None);
+  const Shape s = c.shape_of(x);
+  const auto axis = static_cast<std::size_t>(d.pick(static_cast<int>(s.rank())));
+  const Shape is = index_shape(c, d, s, axis);
+  Shape ss = is;
+  for (auto& k : ss.dims())
+    if (d.pick(4) == 3) k = std::min<std::int64_t>(k + d.pick(2) + 1, c.opts().max_dim);
+  const auto src = c.fresh(d, ss, Need::None);
+  const spec::GValue index = c.index_arg(is, s[axis]);
+  AttrMap a;
+  a.set("axis", axis_form(static_cast<std::int64_t>(axis), s.rank(), d));
+  const double n = static_cast<double>(is[axis]);  // most src elements landing on one output
+  const Range rs = c.range_of(src);
+  const Range r = r_add(c.range_of(x), Range{std::min(rs.lo, 0.0) * n, std::max(rs.hi, 0.0) * n});
+  c.apply_with_index(op, {x, src}, 1, index, std::move(a), r);
+}
+
+// embedding(weight [V, D], indices): the weight is a rank-2 value (often a
+// fresh parameter), the indices a fresh i64 input of rank < max_rank.
+void embedding(Ctx& c, Dial& d, std::string_view op) {
+  if (c.max_rank() < 2) throw Skip{};
+  const auto w = d.pick(2) == 0 ? c.fresh_arg(d, Shape{c.dim(d), c.dim(d)}, Need::None, true) : c.operand(d, 2, 2, Need::None);
+  const spec::GValue indices = c.index_arg(c.shape(d, 0, c.max_rank() - 1), c.shape_of(w)[0]);
+  c.apply_with_index(op, {w}, 1, indices, {}, c.range_of(w));
+}
+
 constexpr OpStep kSteps[] = {
     {"add", binary},        {"sub", binary},          {"mul", binary},         {"div", binary},
     {"maximum", binary},    {"minimum", binary},      {"neg", unary},          {"square", unary},
@@ -404,6 +528,8 @@ constexpr OpStep kSteps[] = {
     {"sum", reduce},        {"mean", reduce},         {"max", max},            {"softmax", softmax},
     {"log_softmax", softmax}, {"mse_loss", mse_loss}, {"cross_entropy", cross_entropy},
     {"conv2d", conv2d},     {"max_pool2d", pool2d},   {"avg_pool2d", pool2d},
+    {"flatten", flatten},   {"concat", concat},       {"narrow", narrow},      {"gather", gather},
+    {"scatter_add", scatter_add}, {"embedding", embedding},
 };
 
 }  // namespace

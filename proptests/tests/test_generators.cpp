@@ -77,14 +77,22 @@ void check_n(int n, Prop&& prop, std::uint64_t seed = 0x5eed) {
   BOOST_TEST(result.template is<rc::detail::SuccessResult>(), os.str());
 }
 
-// Class counts of the i64 arguments, from the cross_entropy that reads them.
+// Bounds of the i64 arguments, from the op that reads them: the class count
+// of a cross_entropy, x's size along axis for gather / scatter_add, the rows
+// of an embedding's weight.
 std::map<std::string, std::int64_t> classes_of(const spec::GraphData& g) {
   std::map<std::string, spec::TensorType> types;
   for (const auto& a : g.args) types[a.name] = a.type;
   for (const auto& n : g.nodes) types[n.name] = n.type;
   std::map<std::string, std::int64_t> out;
-  for (const auto& n : g.nodes)
-    if (n.op == "cross_entropy") out[n.inputs[1].name] = types.at(n.inputs[0].name).shape[1];
+  for (const auto& n : g.nodes) {
+    if (n.inputs.size() < 2) continue;
+    const spec::Shape& x = types.at(n.inputs[0].name).shape;
+    if (n.op == "cross_entropy") out[n.inputs[1].name] = x[1];
+    if (n.op == "embedding") out[n.inputs[1].name] = x[0];
+    if (n.op == "gather" || n.op == "scatter_add")
+      out[n.inputs[1].name] = x[spec::normalize_axis(n.attrs.get_int("axis"), x.rank())];
+  }
   return out;
 }
 

@@ -276,6 +276,21 @@ std::map<std::string, std::vector<double>> random_inputs(const spec::GraphData& 
   for (const auto& n : g.nodes)
     if (n.op == "cross_entropy" && n.inputs.size() == 2 && type_of.count(n.inputs[0].name))
       classes[n.inputs[1].name] = type_of[n.inputs[0].name].shape[1];
+  // Index arguments of gather / scatter_add (size of x along axis) and embedding (rows of weight):
+  // the smallest bound over their uses.
+  for (const auto& n : g.nodes) {
+    if (n.inputs.size() < 2 || !type_of.count(n.inputs[0].name)) continue;
+    const spec::Shape& x = type_of[n.inputs[0].name].shape;
+    std::int64_t bound = -1;
+    if (n.op == "embedding" && x.rank() == 2) bound = x[0];
+    if ((n.op == "gather" || n.op == "scatter_add") && n.attrs.has("axis") && x.rank() > 0) {
+      const std::int64_t r = static_cast<std::int64_t>(x.rank()), ax = n.attrs.get_int("axis");
+      if (ax >= -r && ax < r) bound = x[static_cast<std::size_t>(ax < 0 ? ax + r : ax)];
+    }
+    if (bound < 0) continue;
+    const auto it = classes.find(n.inputs[1].name);
+    classes[n.inputs[1].name] = it == classes.end() ? bound : std::min(it->second, bound);
+  }
 
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(-1, 1);

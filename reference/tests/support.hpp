@@ -22,7 +22,8 @@ template <class Op>
 spec::Shape out_shape(const std::vector<spec::Dense<Rational>>& xs, spec::AttrMap a) {
   std::vector<spec::TensorType> t;
   for (const auto& x : xs) t.push_back({spec::DType::f64, x.shape});
-  if constexpr (std::is_base_of_v<spec::ops::CrossEntropy, Op>) t[1].dtype = spec::DType::i64;
+  for (std::size_t i = 0; i < t.size(); ++i)  // index inputs (no gradient) are i64
+    if (!Op::differentiable(static_cast<int>(i))) t[i].dtype = spec::DType::i64;
   return spec::infer_type(*spec::find_op(Op::name), t, a).shape;
 }
 

@@ -77,6 +77,22 @@ BOOST_AUTO_TEST_CASE(matrix_layout_reduction_and_loss_ops_are_exactly_sound) {
   BOOST_TEST(sound<o::MseLoss>({R({2, 3}), R({2, 3}, 1)}));
 }
 
+BOOST_AUTO_TEST_CASE(layout_and_index_ops_are_exactly_sound) {
+  namespace o = spec::ops;
+  const auto I = [](Shape s, std::vector<int> v) {
+    Dense<Rational> d = Dense<Rational>::full(std::move(s), Rational(0));
+    for (std::size_t k = 0; k < v.size(); ++k) d.data[k] = Rational(v[k]);
+    return d;
+  };
+  const auto axis = [](std::int64_t k) { return attrs({{"axis", k}}); };
+  BOOST_TEST(sound<o::Flatten>({R({2, 3, 2})}, attrs({{"start_dim", std::int64_t{0}}, {"end_dim", std::int64_t{1}}})));
+  BOOST_TEST(sound<o::Concat>({R({2, 1}), R({2, 3}, 1), R({2, 1}, 2)}, axis(-1)));
+  BOOST_TEST(sound<o::Narrow>({R({3, 4})}, attrs({{"axis", std::int64_t{0}}, {"start", std::int64_t{1}}, {"length", std::int64_t{2}}})));
+  BOOST_TEST(sound<o::GatherOp>({R({3, 4}), I({2, 4}, {2, 0, 2, 1, 0, 0, 1, 1})}, axis(0)));
+  BOOST_TEST(sound<o::ScatterAdd>({R({3, 2}), I({2, 2}, {1, 1, 0, 1}), R({2, 3}, 1)}, axis(0)));
+  BOOST_TEST(sound<o::Embedding>({R({4, 3}), I({2, 2}, {3, 0, 3, 2})}));
+}
+
 BOOST_AUTO_TEST_CASE(transcendental_ops_are_refused_over_rationals) {
   Dense<Rational> x = R({2}), y = Dense<Rational>::full(Shape{2}, Rational(0));
   const Dense<Rational>* in[] = {&x};

@@ -108,7 +108,13 @@ TensorRef<S> Session<S>::apply(spec::OpId op, std::span<const TensorRef<S>> inpu
   }
   Slot s;
   if (grad_enabled_) {
-    s = tape_.record(op, slots, std::move(attrs), out);  // (a linked entry took its copy above)
+    const auto first = static_cast<Slot>(tape_.num_slots());
+    try {
+      s = tape_.record(op, slots, std::move(attrs), out);  // (a linked entry took its copy above)
+    } catch (const spec::DomainError&) {
+      tape_.truncate(first);  // a value the op is not defined on (an index out of range): no trace of the node
+      throw;
+    }
   } else {
     Dense<S> y = backend_.allocate(out);
     compute_leaf(y);

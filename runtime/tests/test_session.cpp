@@ -233,3 +233,76 @@ BOOST_AUTO_TEST_CASE(relinking_sends_later_parameters_home_and_reimports_them) {
   BOOST_TEST(linked.relinks() == 2u);
   for (std::size_t i = 0; i < 2; ++i) BOOST_TEST(pe[i].value().data == pl[i].value().data, boost::test_tools::per_element());
 }
+
+BOOST_AUTO_TEST_CASE(index_ops_run_eagerly_and_reject_out_of_range_indices_before_writing) {
+  Session<float> s;
+  auto w = s.param({3, 2}, {0, 1, 2, 3, 4, 5});
+  auto idx = s.input({2}, {2, 0}, spec::DType::i64);
+  auto e = rt::embedding(w, idx);
+  BOOST_TEST(e.value().data == (std::vector<float>{4, 5, 0, 1}), boost::test_tools::per_element());
+  auto x = s.input({2, 3}, {0, 1, 2, 3, 4, 5});
+  auto g = rt::gather(rt::concat({x, rt::narrow(x, 1, 1, 2)}, 1), s.input({2, 1}, {4, 0}, spec::DType::i64), 1);
+  BOOST_TEST(g.value().data == (std::vector<float>{2, 3}), boost::test_tools::per_element());
+  auto sc = rt::scatter_add(e, s.input({1, 2}, {1, 1}, spec::DType::i64), rt::narrow(x, 0, 0, 1), 0);  // src [1, 3]
+  BOOST_TEST(sc.value().data == (std::vector<float>{4, 5, 0, 2}), boost::test_tools::per_element());
+  auto loss = rt::sum(rt::flatten(sc, 0));
+  loss.backward();
+  BOOST_TEST(s.param_grad(0)->data == (std::vector<float>{1, 1, 0, 0, 1, 1}), boost::test_tools::per_element());
+
+  // Out-of-range index values: a DomainError naming the op, the position and
+  // the value; the session is left as it was (no node, no written value).
+  s.zero_grad();
+  auto bad = s.input({3}, {0, 1, 7}, spec::DType::i64);
+  auto fine = rt::embedding(w, s.input({1}, {2}, spec::DType::i64));  // w is now in the graph
+  const std::size_t slots = s.tape_slots();
+  try {
+    rt::embedding(w, bad);
+    BOOST_FAIL("expected DomainError");
+  } catch (const spec::DomainError& err) {
+    const std::string m = err.what();
+    BOOST_TEST(m.find("= embedding: embedding: indices[2] = 7 is out of range [0, 3)") != std::string::npos, m);
+  }
+  BOOST_TEST(s.tape_slots() == slots);  // no node, no value was added
+  BOOST_TEST(fine.value().data == (std::vector<float>{4, 5}), boost::test_tools::per_element());
+  auto y = s.input({2, 2}, {1, 2, 3, 4});
+  auto src = s.param({2, 2}, {5, 6, 7, 8});
+  try {
+    rt::scatter_add(y, s.input({2, 2}, {0, 1, -1, 0}, spec::DType::i64), src, 0);
+    BOOST_FAIL("expected DomainError");
+  } catch (const spec::DomainError& err) {
+    const std::string m = err.what();
+    BOOST_TEST(m.find("scatter_add: index[1, 0] = -1 is out of range [0, 2)") != std::string::npos, m);
+  }
+  BOOST_TEST(y.value().data == (std::vector<float>{1, 2, 3, 4}), boost::test_tools::per_element());
+  BOOST_CHECK_THROW(rt::gather(y, s.input({1, 1}, {2}, spec::DType::i64), 0), spec::DomainError);
+  {
+    Session<float>::NoGrad ng(s);
+    BOOST_CHECK_THROW(rt::gather(y, s.input({1, 1}, {0.5f}, spec::DType::i64), 1), spec::DomainError);
+  }
+  // The session still works and backward is unaffected by the failed ops.
+  auto ok = rt::sum(rt::scatter_add(y, s.input({1, 2}, {1, 1}, spec::DType::i64), src, 0));
+  BOOST_TEST(ok.item() == 21.f);
+  ok.backward();
+  BOOST_TEST(s.param_grad(1)->data == (std::vector<float>{1, 1, 0, 0}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_compiled_program_names_the_node_of_an_out_of_range_index) {
+  spec::GraphBuilder b("g");
+  auto w = b.param("w", spec::DType::f32, {4, 3});
+  auto t = b.input("t", spec::DType::i64, {2});
+  auto h = b.apply("embedding", {w, t}, {}, "h");
+  b.output(b.sum(h));
+  rt::Program<float> p(b.build());
+  p.set("w", std::vector<float>(12, 1.f));
+  p.set("t", std::vector<float>{3, 0});
+  p.forward();
+  BOOST_TEST(p.output().data[0] == 6.f);
+  p.set("t", std::vector<float>{1, 4});
+  try {
+    p.forward();
+    BOOST_FAIL("expected DomainError");
+  } catch (const spec::DomainError& err) {
+    const std::string m = err.what();
+    BOOST_TEST(m.find("%h = embedding: embedding: indices[1] = 4 is out of range [0, 4)") != std::string::npos, m);
+  }
+}

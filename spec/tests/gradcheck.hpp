@@ -27,8 +27,9 @@ Dense<double> run_forward(const std::vector<Dense<double>>& xs, AttrMap& attrs) 
     types.push_back(TensorType{DType::f64, x.shape});
     in.push_back(&x);
   }
-  // Index inputs (cross_entropy targets) are declared i64.
-  if constexpr (std::is_base_of_v<ops::CrossEntropy, Op>) types[1].dtype = DType::i64;
+  // Index inputs (cross_entropy targets, gather indices) are the inputs with no gradient: declared i64.
+  for (std::size_t i = 0; i < types.size(); ++i)
+    if (!Op::differentiable(static_cast<int>(i))) types[i].dtype = DType::i64;
   const TensorType out = infer_type(*find_op(Op::name), types, attrs);
   Dense<double> y = Dense<double>::full(out.shape, 0.0);
   Op::template forward<double>(in, attrs, y);

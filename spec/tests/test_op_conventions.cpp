@@ -187,3 +187,142 @@ BOOST_AUTO_TEST_CASE(sigmoid_keeps_subnormal_results_far_below_zero) {
   BOOST_TEST(ops::Sigmoid::value(100.0f) == 1.0f);
   BOOST_TEST(ops::Sigmoid::value(0.0f) == 0.5f);
 }
+
+// ---- layout and indexing ops (expected values computed with torch 1.13)
+
+namespace {
+AttrMap ints(std::initializer_list<std::pair<const char*, std::int64_t>> kv) {
+  AttrMap a;
+  for (const auto& [k, v] : kv) a.set(k, v);
+  return a;
+}
+Dense<double> iota(Shape s, double from = 0) {
+  Dense<double> d = Dense<double>::full(std::move(s), 0.0);
+  for (std::size_t i = 0; i < d.data.size(); ++i) d.data[i] = from + static_cast<double>(i);
+  return d;
+}
+Shape out_shape(std::string_view op, std::vector<TensorType> in, AttrMap a) { return infer_type(*find_op(op), in, a).shape; }
+template <class Op>
+std::string domain_error(std::vector<Dense<double>> xs, AttrMap a) {
+  try {
+    fwd<Op>(std::move(xs), std::move(a));
+  } catch (const DomainError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+const TensorType f64(Shape s) { return TensorType{DType::f64, std::move(s)}; }
+const TensorType i64(Shape s) { return TensorType{DType::i64, std::move(s)}; }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(flatten_follows_torch_flatten) {
+  BOOST_TEST(out_shape("flatten", {f64({2, 3, 4})}, {}) == (Shape{2, 12}));
+  BOOST_TEST(out_shape("flatten", {f64({2, 3, 4})}, ints({{"start_dim", 0}, {"end_dim", 1}})) == (Shape{6, 4}));
+  BOOST_TEST(out_shape("flatten", {f64({2, 3, 4})}, ints({{"start_dim", -3}, {"end_dim", -2}})) == (Shape{6, 4}));
+  BOOST_TEST(out_shape("flatten", {f64({})}, ints({{"start_dim", 0}})) == (Shape{1}));
+  BOOST_TEST(out_shape("flatten", {f64({5})}, ints({{"start_dim", 0}})) == (Shape{5}));
+  const auto x = iota({2, 3, 4});
+  BOOST_TEST(fwd<ops::Flatten>({x}) == x.data, boost::test_tools::per_element());
+  const auto dx = vjp_of<ops::Flatten>({x}, iota({2, 12}, 1));
+  BOOST_TEST(dx[0].data == iota({2, 3, 4}, 1).data, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(concat_follows_torch_cat) {
+  const auto a = D({2, 1}, {1, 2}), b = D({2, 2}, {3, 4, 5, 6});
+  BOOST_TEST(fwd<ops::Concat>({a, b}, ints({{"axis", 1}})) == (std::vector<double>{1, 3, 4, 2, 5, 6}), boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Concat>({a, b}, ints({{"axis", -1}})) == (std::vector<double>{1, 3, 4, 2, 5, 6}), boost::test_tools::per_element());
+  const auto dx = vjp_of<ops::Concat>({a, b}, D({2, 3}, {10, 20, 30, 40, 50, 60}), ints({{"axis", 1}}));
+  BOOST_TEST(dx[0].data == (std::vector<double>{10, 40}), boost::test_tools::per_element());
+  BOOST_TEST(dx[1].data == (std::vector<double>{20, 30, 50, 60}), boost::test_tools::per_element());
+  // default axis 0, one input, and the maximum of 8 inputs
+  BOOST_TEST(out_shape("concat", {f64({2, 3}), f64({1, 3})}, {}) == (Shape{3, 3}));
+  BOOST_TEST(out_shape("concat", {f64({2, 3})}, {}) == (Shape{2, 3}));
+  BOOST_TEST(out_shape("concat", std::vector<TensorType>(8, f64({1, 2})), {}) == (Shape{8, 2}));
+}
+
+BOOST_AUTO_TEST_CASE(narrow_follows_torch_narrow) {
+  const auto x = iota({3, 4});
+  const AttrMap a = ints({{"axis", 1}, {"start", -3}, {"length", 2}});
+  BOOST_TEST(fwd<ops::Narrow>({x}, a) == (std::vector<double>{1, 2, 5, 6, 9, 10}), boost::test_tools::per_element());
+  const auto dx = vjp_of<ops::Narrow>({x}, D({3, 2}, {1, 2, 3, 4, 5, 6}), a);
+  BOOST_TEST(dx[0].data == (std::vector<double>{0, 1, 2, 0, 0, 3, 4, 0, 0, 5, 6, 0}), boost::test_tools::per_element());
+  BOOST_TEST(out_shape("narrow", {f64({3, 4})}, ints({{"axis", 0}, {"start", 3}, {"length", 0}})) == (Shape{0, 4}));
+}
+
+BOOST_AUTO_TEST_CASE(gather_follows_torch_gather_and_accumulates_repeats) {
+  const auto x = D({2, 2}, {1, 2, 3, 4}), index = D({2, 2}, {0, 0, 1, 0});
+  BOOST_TEST(fwd<ops::GatherOp>({x, index}, ints({{"axis", 1}})) == (std::vector<double>{1, 1, 4, 3}), boost::test_tools::per_element());
+  const auto dx = vjp_of<ops::GatherOp>({x, index}, D({2, 2}, {1, 1, 1, 1}), ints({{"axis", 1}}));
+  BOOST_TEST(dx[0].data == (std::vector<double>{2, 0, 1, 1}), boost::test_tools::per_element());
+  // index smaller than x off the axis
+  BOOST_TEST(fwd<ops::GatherOp>({iota({3, 2}), D({1, 2}, {2, 0})}, ints({{"axis", 0}})) == (std::vector<double>{4, 1}),
+             boost::test_tools::per_element());
+  BOOST_TEST(out_shape("gather", {f64({3, 2}), i64({5, 1})}, ints({{"axis", 0}})) == (Shape{5, 1}));
+}
+
+BOOST_AUTO_TEST_CASE(scatter_add_follows_torch_and_its_vjp_is_a_gather) {
+  const auto x = iota({2, 3}), index = D({1, 3}, {0, 1, 0}), src = D({2, 3}, {10, 11, 12, 13, 14, 15});
+  const AttrMap a = ints({{"axis", 0}});
+  BOOST_TEST(fwd<ops::ScatterAdd>({x, index, src}, a) == (std::vector<double>{10, 1, 14, 3, 15, 5}), boost::test_tools::per_element());
+  const auto dx = vjp_of<ops::ScatterAdd>({x, index, src}, iota({2, 3}, 1), a);
+  BOOST_TEST(dx[0].data == iota({2, 3}, 1).data, boost::test_tools::per_element());
+  // dsrc = gather(g, index); src elements outside the index's shape get none
+  BOOST_TEST(dx[2].data == (std::vector<double>{1, 5, 3, 0, 0, 0}), boost::test_tools::per_element());
+  // repeated positions add up
+  BOOST_TEST(fwd<ops::ScatterAdd>({D({1, 2}, {0, 0}), D({1, 2}, {0, 0}), D({1, 2}, {1, 2})}, ints({{"axis", 1}})) ==
+                 (std::vector<double>{3, 0}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(embedding_reads_rows_and_accumulates_row_gradients) {
+  const auto w = iota({3, 2}), indices = D({2, 2}, {2, 0, 2, 1});
+  BOOST_TEST(out_shape("embedding", {f64({3, 2}), i64({2, 2})}, {}) == (Shape{2, 2, 2}));
+  BOOST_TEST(out_shape("embedding", {f64({3, 2}), i64({})}, {}) == (Shape{2}));
+  BOOST_TEST(fwd<ops::Embedding>({w, indices}) == (std::vector<double>{4, 5, 0, 1, 4, 5, 2, 3}), boost::test_tools::per_element());
+  const auto dx = vjp_of<ops::Embedding>({w, indices}, D({2, 2, 2}, {1, 1, 1, 1, 1, 1, 1, 1}));
+  BOOST_TEST(dx[0].data == (std::vector<double>{1, 1, 1, 1, 2, 2}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(index_values_out_of_range_name_op_position_and_value) {
+  const auto x = D({2, 2}, {1, 2, 3, 4});
+  std::string e = domain_error<ops::GatherOp>({x, D({2, 2}, {0, 0, 5, 0})}, ints({{"axis", 1}}));
+  BOOST_TEST(e.find("gather: index[1, 0] = 5 is out of range [0, 2)") != std::string::npos, e);
+  e = domain_error<ops::GatherOp>({x, D({2, 2}, {0, -1, 1, 0})}, ints({{"axis", 0}}));
+  BOOST_TEST(e.find("index[0, 1] = -1") != std::string::npos, e);
+  e = domain_error<ops::GatherOp>({x, D({2, 2}, {0, 0.5, 1, 0})}, ints({{"axis", 0}}));
+  BOOST_TEST(e.find("index[0, 1] is not an integer") != std::string::npos, e);
+  e = domain_error<ops::ScatterAdd>({x, D({1, 2}, {0, 2}), x}, ints({{"axis", 0}}));
+  BOOST_TEST(e.find("scatter_add: index[0, 1] = 2") != std::string::npos, e);
+  e = domain_error<ops::Embedding>({iota({3, 2}), D({3}, {0, 3, 1})}, {});
+  BOOST_TEST(e.find("embedding: indices[1] = 3 is out of range [0, 3)") != std::string::npos, e);
+}
+
+BOOST_AUTO_TEST_CASE(layout_and_index_shape_rules_reject_bad_applications) {
+  auto expect_error = [](std::string_view op, std::vector<TensorType> in, AttrMap a, const std::string& needle) {
+    try {
+      infer_type(*find_op(op), in, a);
+      BOOST_FAIL("expected ShapeError containing: " << needle);
+    } catch (const ShapeError& e) {
+      BOOST_TEST(std::string(e.what()).find(needle) != std::string::npos, e.what());
+    }
+  };
+  expect_error("flatten", {f64({2, 3})}, ints({{"start_dim", 2}}), "flatten: start_dim = 2 is out of range for rank 2");
+  expect_error("flatten", {f64({2, 3, 4})}, ints({{"start_dim", 2}, {"end_dim", 1}}), "comes after end_dim");
+  expect_error("concat", {f64({2, 3}), f64({2, 4})}, {}, "concat: input 1 f64[2, 4] does not match input 0 f64[2, 3] on every axis but 0");
+  expect_error("concat", {f64({2, 3}), f64({2, 3, 1})}, ints({{"axis", 1}}), "does not match input 0");
+  expect_error("concat", {f64({2, 3}), TensorType{DType::f32, Shape{2, 3}}}, {}, "dtype mismatch");
+  expect_error("concat", std::vector<TensorType>(9, f64({1})), {}, "takes 1 to 8 inputs, got 9");
+  expect_error("concat", {f64({2})}, ints({{"axis", 1}}), "concat: axis = 1 is out of range for rank 1");
+  expect_error("narrow", {f64({3, 4})}, ints({{"axis", 1}, {"start", 3}, {"length", 2}}), "narrow: start 3 + length 2 exceeds size 4 of axis 1");
+  expect_error("narrow", {f64({3, 4})}, ints({{"axis", 1}, {"start", -5}, {"length", 1}}), "narrow: start = -5 is out of range");
+  expect_error("narrow", {f64({3, 4})}, ints({{"axis", 2}, {"start", 0}, {"length", 1}}), "narrow: axis = 2 is out of range");
+  expect_error("narrow", {f64({3, 4})}, ints({{"axis", 0}, {"start", 0}}), "missing required attribute 'length'");
+  expect_error("gather", {f64({3, 4}), f64({3, 4})}, ints({{"axis", 0}}), "gather: index (input 1) must be i64, got f64[3, 4]");
+  expect_error("gather", {f64({3, 4}), i64({3})}, ints({{"axis", 0}}), "gather: index must have the rank of x (2), got i64[3]");
+  expect_error("gather", {f64({3, 4}), i64({2, 5})}, ints({{"axis", 0}}), "gather: index size 5 at dim 1 exceeds x's 4");
+  expect_error("gather", {f64({3, 4}), i64({2, 2})}, ints({{"axis", -3}}), "gather: axis = -3 is out of range for rank 2");
+  expect_error("scatter_add", {f64({3, 4}), i64({2, 2}), f64({1, 2})}, ints({{"axis", 0}}), "scatter_add: index size 2 at dim 0 exceeds src's 1");
+  expect_error("scatter_add", {f64({3, 4}), TensorType{DType::f32, Shape{2, 2}}, f64({2, 2})}, ints({{"axis", 0}}), "must be i64");
+  expect_error("embedding", {f64({3}), i64({2})}, {}, "embedding: weight must be [V, D], got f64[3]");
+  expect_error("embedding", {f64({3, 2}), f64({2})}, {}, "embedding: indices (input 1) must be i64, got f64[2]");
+}

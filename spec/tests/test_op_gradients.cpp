@@ -105,6 +105,27 @@ BOOST_AUTO_TEST_CASE(softmax_family_and_losses) {
   expect_sound<ops::CrossEntropy>({R({3, 4}), target});
 }
 
+BOOST_AUTO_TEST_CASE(layout_and_index_ops) {
+  const auto I = [](Shape s, std::vector<double> v) {
+    Dense<double> d = Dense<double>::full(std::move(s), 0.0);
+    d.data = std::move(v);
+    return d;
+  };
+  const auto axis = [](std::int64_t k) { return attrs({{"axis", k}}); };
+  expect_sound<ops::Flatten>({R({2, 3, 4})});
+  expect_sound<ops::Flatten>({R({2, 3, 4})}, attrs({{"start_dim", std::int64_t{0}}, {"end_dim", std::int64_t{-2}}}));
+  expect_sound<ops::Concat>({R({2, 1}), R({2, 3}), R({2, 2})}, axis(1));
+  expect_sound<ops::Concat>({R({1, 3}), R({2, 3})}, {});
+  expect_sound<ops::Narrow>({R({3, 4, 2})}, attrs({{"axis", std::int64_t{1}}, {"start", std::int64_t{1}}, {"length", std::int64_t{2}}}));
+  // repeated indices: gradients accumulate
+  expect_sound<ops::GatherOp>({R({3, 4}), I({2, 4}, {2, 0, 1, 1, 0, 0, 2, 1})}, axis(0));
+  expect_sound<ops::GatherOp>({R({3, 4}), I({2, 5}, {3, 3, 0, 1, 2, 0, 0, 0, 3, 1})}, axis(-1));
+  expect_sound<ops::ScatterAdd>({R({3, 2}), I({2, 2}, {2, 0, 2, 2}), R({3, 2})}, axis(0));
+  expect_sound<ops::ScatterAdd>({R({2, 4}), I({2, 3}, {3, 3, 0, 1, 1, 1}), R({2, 3})}, axis(1));
+  expect_sound<ops::Embedding>({R({4, 3}), I({2, 3}, {3, 0, 3, 1, 1, 2})});
+  expect_sound<ops::Embedding>({R({4, 3}), I({}, {2})});
+}
+
 // ---- The check must be able to fail: planted bugs (spec/mutants.hpp). ----
 
 BOOST_AUTO_TEST_CASE(planted_bugs_are_detected) {

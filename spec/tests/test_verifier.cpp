@@ -130,3 +130,28 @@ BOOST_AUTO_TEST_CASE(names_that_would_not_print_as_vtg_are_rejected) {
     BOOST_TEST(std::string(e.what()).find("invalid value name 'a b'") != std::string::npos, e.what());
   }
 }
+
+BOOST_AUTO_TEST_CASE(layout_and_index_ops_are_checked_at_graph_level) {
+  const std::string head = "graph g {\n  input %x : f32[2, 3]\n  input %t : i64[2, 3]\n  param %w : f32[4, 3]\n";
+  // well-typed uses verify
+  const std::string ok = head +
+                         "  %c = concat(%x, %w, %x) {axis = 0} : f32[8, 3]\n"
+                         "  %n = narrow(%c) {axis = 0, length = 2, start = -3} : f32[2, 3]\n"
+                         "  %g = gather(%c, %t) {axis = 0} : f32[2, 3]\n"
+                         "  %s = scatter_add(%n, %t, %g) {axis = 1} : f32[2, 3]\n"
+                         "  %e = embedding(%w, %t) : f32[2, 3, 3]\n"
+                         "  %f = flatten(%e) {end_dim = -1, start_dim = 0} : f32[18]\n"
+                         "  output %f\n}\n";
+  BOOST_TEST(diagnostics_of(ok).empty(), diagnostics_of(ok));
+  expect_diagnostic(head + "  %h = concat(%x, %w) {axis = 1} : f32[2, 6]\n  output %h\n}\n",
+                    "%h = concat(f32[2, 3], f32[4, 3]): concat: input 1 f32[4, 3] does not match input 0 f32[2, 3] on every axis but 1");
+  expect_diagnostic(head + "  %h = gather(%x, %x) {axis = 0} : f32[2, 3]\n  output %h\n}\n",
+                    "%h = gather(f32[2, 3], f32[2, 3]): gather: index (input 1) must be i64, got f32[2, 3]");
+  expect_diagnostic(head + "  %h = gather(%x, %t) {axis = 2} : f32[2, 3]\n  output %h\n}\n",
+                    "gather: axis = 2 is out of range for rank 2 (expected -2 to 1)");
+  expect_diagnostic(head + "  %h = narrow(%x) {axis = 1, length = 3, start = 1} : f32[2, 3]\n  output %h\n}\n",
+                    "%h = narrow(f32[2, 3]): narrow: start 1 + length 3 exceeds size 3 of axis 1");
+  expect_diagnostic(head + "  %h = embedding(%t, %t) : f32[2, 3, 3]\n  output %h\n}\n", "input 0 must be f32 or f64, got i64[2, 3]");
+  expect_diagnostic(head + "  %h = flatten(%x) {start_dim = 1, end_dim = 0} : f32[6]\n  output %h\n}\n",
+                    "flatten: start_dim (axis 1) comes after end_dim (axis 0)");
+}

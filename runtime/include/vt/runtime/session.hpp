@@ -234,6 +234,52 @@ TensorRef<S> avg_pool2d(const TensorRef<S>& x, const spec::ops::Pool2dOptions& o
   return unary(spec::op_id<spec::ops::AvgPool2d>, x, o.attrs());
 }
 
+// Layout and indexing; index tensors are inputs of dtype i64 (Session::input
+// with spec::DType::i64). An index value out of range throws DomainError
+// naming the op, the position and the value, before anything is written.
+template <class S>
+TensorRef<S> flatten(const TensorRef<S>& x, std::int64_t start_dim = 1, std::int64_t end_dim = -1) {
+  spec::AttrMap a;
+  a.set("start_dim", start_dim);
+  a.set("end_dim", end_dim);
+  return unary(spec::op_id<spec::ops::Flatten>, x, std::move(a));
+}
+template <class S>
+TensorRef<S> concat(std::span<const TensorRef<S>> xs, std::int64_t axis = 0) {
+  if (xs.empty()) throw spec::UsageError("concat of no tensors");
+  spec::AttrMap a;
+  a.set("axis", axis);
+  return xs.front().session().apply(spec::op_id<spec::ops::Concat>, xs, std::move(a));
+}
+template <class S>
+TensorRef<S> concat(std::initializer_list<TensorRef<S>> xs, std::int64_t axis = 0) {
+  return concat(std::span<const TensorRef<S>>(xs.begin(), xs.size()), axis);
+}
+template <class S>
+TensorRef<S> narrow(const TensorRef<S>& x, std::int64_t axis, std::int64_t start, std::int64_t length) {
+  spec::AttrMap a;
+  a.set("axis", axis);
+  a.set("start", start);
+  a.set("length", length);
+  return unary(spec::op_id<spec::ops::Narrow>, x, std::move(a));
+}
+template <class S>
+TensorRef<S> gather(const TensorRef<S>& x, const TensorRef<S>& index, std::int64_t axis) {
+  spec::AttrMap a;
+  a.set("axis", axis);
+  return x.session().apply(spec::op_id<spec::ops::GatherOp>, {x, index}, std::move(a));
+}
+template <class S>
+TensorRef<S> scatter_add(const TensorRef<S>& x, const TensorRef<S>& index, const TensorRef<S>& src, std::int64_t axis) {
+  spec::AttrMap a;
+  a.set("axis", axis);
+  return x.session().apply(spec::op_id<spec::ops::ScatterAdd>, {x, index, src}, std::move(a));
+}
+template <class S>
+TensorRef<S> embedding(const TensorRef<S>& weight, const TensorRef<S>& indices) {
+  return binary(spec::op_id<spec::ops::Embedding>, weight, indices);
+}
+
 // A Session that records the user's operations on its first run (until
 // backward or release), verifies them as a graph, and from then on runs that
 // program in place: the same user code, no per-step recording or allocation.

@@ -3,6 +3,7 @@
 // authoring DSL). Every op application runs the op's shape rule at once, so a
 // mistake throws ShapeError naming the node being built, and build() returns
 // a graph that verifies.
+#include <initializer_list>
 #include <set>
 #include <string>
 #include <vector>
@@ -54,11 +55,31 @@ class GraphBuilder {
   GValue conv2d(const GValue& x, const GValue& w, const ops::Conv2dOptions& o = {}) { return apply("conv2d", {x, w}, o.attrs()); }
   GValue max_pool2d(const GValue& x, const ops::Pool2dOptions& o) { return apply("max_pool2d", {x}, o.attrs()); }
   GValue avg_pool2d(const GValue& x, const ops::Pool2dOptions& o) { return apply("avg_pool2d", {x}, o.attrs()); }
+  // Layout and indexing (index arguments are i64 values).
+  GValue flatten(const GValue& x, std::int64_t start_dim = 1, std::int64_t end_dim = -1) {
+    return apply("flatten", {x}, attrs_of({{"start_dim", start_dim}, {"end_dim", end_dim}}));
+  }
+  GValue concat(const std::vector<GValue>& xs, std::int64_t axis = 0) { return apply("concat", xs, attrs_of({{"axis", axis}})); }
+  GValue narrow(const GValue& x, std::int64_t axis, std::int64_t start, std::int64_t length) {
+    return apply("narrow", {x}, attrs_of({{"axis", axis}, {"start", start}, {"length", length}}));
+  }
+  GValue gather(const GValue& x, const GValue& index, std::int64_t axis) {
+    return apply("gather", {x, index}, attrs_of({{"axis", axis}}));
+  }
+  GValue scatter_add(const GValue& x, const GValue& index, const GValue& src, std::int64_t axis) {
+    return apply("scatter_add", {x, index, src}, attrs_of({{"axis", axis}}));
+  }
+  GValue embedding(const GValue& weight, const GValue& indices) { return apply("embedding", {weight, indices}); }
 
  private:
   GValue arg(std::string name, ArgKind kind, DType dtype, Shape shape);
   std::string fresh_name();
   bool taken(const std::string& name) const;
+  static AttrMap attrs_of(std::initializer_list<std::pair<const char*, std::int64_t>> ints) {
+    AttrMap a;
+    for (const auto& [k, v] : ints) a.set(k, v);
+    return a;
+  }
 
   GraphData g_;
   std::set<std::string, std::less<>> names_;  // every name defined so far

@@ -34,6 +34,7 @@
 #include "vt/spec/ops/clamp.hpp"
 #include "vt/spec/ops/constant.hpp"
 #include "vt/spec/ops/conv.hpp"
+#include "vt/spec/ops/index.hpp"
 #include "vt/spec/ops/layout.hpp"
 #include "vt/spec/ops/loss.hpp"
 #include "vt/spec/ops/matmul.hpp"
@@ -56,7 +57,8 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
                       ops::Sum, ops::Mean, ops::Max,         //
                       ops::Softmax, ops::LogSoftmax,         //
                       ops::MseLoss, ops::CrossEntropy,  //
-                      ops::Conv2d, ops::MaxPool2d, ops::AvgPool2d>;
+                      ops::Conv2d, ops::MaxPool2d, ops::AvgPool2d,  //
+                      ops::Flatten, ops::Concat, ops::Narrow, ops::GatherOp, ops::ScatterAdd, ops::Embedding>;
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {
