@@ -163,6 +163,8 @@ Case case_for(std::string_view name) {
   if (name == "max") return {{{4, 4}}, attrs({{"axis", std::int64_t{1}}})};
   if (name == "mse_loss") return {{{4, 4}, {4, 4}}, {}};
   if (name == "cross_entropy") return {{{4, 4}, {4}}, {}};
+  if (name == "layer_norm") return {{{4, 4}, {4}, {4}}, attrs({{"normalized_shape", IntList{4}}})};
+  if (name == "batch_norm") return {{{4, 4}, {4}, {4}, {4}, {4}}, attrs({{"training", true}})};
   const spec::OpInfo& op = *spec::find_op(name);
   if (op.min_arity == 2) return {{{4, 4}, {4}}, {}};
   return {{{4, 4}}, {}};

@@ -12,8 +12,8 @@
 // broadcast axes, mean divided by the wrong count, assignment instead of
 // accumulation in the sweep, relu's gradient at x < 0, softmax's backward
 // without its subtraction, a FastKernel GEMM with a wrong leading dimension,
-// a compiled sweep that skips a node, and a FastKernel backward GEMM that
-// leaves a row out.
+// a compiled sweep that skips a node, a FastKernel backward GEMM that
+// leaves a row out, and layer_norm's backward without its mean-of-g term.
 
 BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   using M = vt::spec::mutation::Mutant;
@@ -29,6 +29,7 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::fast_gemm_wrong_ld, "runtime within contracts (f32, FastKernels)"},
       {M::compiled_skips_node, "compiled == eager (f32, FastKernels)"},
       {M::fast_backward_drops_row, "runtime within contracts (f32, FastKernels)"},
+      {M::layer_norm_drops_mean_term, "per-node soundness"},
   };
   const auto outcomes = vt::proptests::run_mutation_campaign(300, 424242);  // throws if the baseline fails
   std::size_t detected = 0;

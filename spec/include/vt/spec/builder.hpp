@@ -47,6 +47,14 @@ class GraphBuilder {
   GValue mse_loss(const GValue& x, const GValue& target) { return apply("mse_loss", {x, target}); }
   GValue cross_entropy(const GValue& logits, const GValue& target) { return apply("cross_entropy", {logits, target}); }
   GValue constant(double value, DType dtype = DType::f32, Shape shape = {});
+  // layer_norm over x's trailing normalized_shape axes, with optional weight/bias of that shape.
+  GValue layer_norm(const GValue& x, const IntList& normalized_shape, double eps = 1e-5);
+  GValue layer_norm(const GValue& x, const IntList& normalized_shape, const GValue& weight, const GValue& bias,
+                    double eps = 1e-5);
+  // batch_norm(x [N, C, ...], weight, bias, running_mean, running_var): batch
+  // statistics when training, else the running ones.
+  GValue batch_norm(const GValue& x, const GValue& weight, const GValue& bias, const GValue& running_mean,
+                    const GValue& running_var, bool training, double eps = 1e-5);
 
  private:
   GValue arg(std::string name, ArgKind kind, DType dtype, Shape shape);

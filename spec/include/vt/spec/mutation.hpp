@@ -26,13 +26,14 @@ enum class Mutant : std::uint8_t {
   fast_gemm_wrong_ld,      // a FastKernel GEMM with a wrong leading dimension
   compiled_skips_node,     // the compiled forward sweep skips one node
   fast_backward_drops_row, // a FastKernel backward GEMM (linear's dW) summing one row too few
+  layer_norm_drops_mean_term,  // layer_norm's VJP: dx misses the -mean(g*w) term
 };
 
 inline constexpr std::array kAllMutants = {
     Mutant::vjp_wrong_sign,       Mutant::matmul_no_transpose, Mutant::broadcast_no_reduce,
     Mutant::mean_wrong_count,     Mutant::assign_not_accumulate, Mutant::relu_grad_below_zero,
     Mutant::softmax_no_subtraction, Mutant::fast_gemm_wrong_ld,  Mutant::compiled_skips_node,
-    Mutant::fast_backward_drops_row,
+    Mutant::fast_backward_drops_row, Mutant::layer_norm_drops_mean_term,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -48,6 +49,7 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::fast_gemm_wrong_ld: return "fast_gemm_wrong_ld";
     case Mutant::compiled_skips_node: return "compiled_skips_node";
     case Mutant::fast_backward_drops_row: return "fast_backward_drops_row";
+    case Mutant::layer_norm_drops_mean_term: return "layer_norm_drops_mean_term";
   }
   return "?";
 }

@@ -36,6 +36,7 @@
 #include "vt/spec/ops/layout.hpp"
 #include "vt/spec/ops/loss.hpp"
 #include "vt/spec/ops/matmul.hpp"
+#include "vt/spec/ops/norm.hpp"
 #include "vt/spec/ops/reduce.hpp"
 #include "vt/spec/ops/softmax.hpp"
 #include "vt/spec/ops/unary.hpp"
@@ -54,7 +55,8 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
                       ops::Permute, ops::Transpose, ops::Reshape, ops::BroadcastTo,
                       ops::Sum, ops::Mean, ops::Max,         //
                       ops::Softmax, ops::LogSoftmax,         //
-                      ops::MseLoss, ops::CrossEntropy>;
+                      ops::MseLoss, ops::CrossEntropy,          //
+                      ops::LayerNorm, ops::BatchNorm>;
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {
