@@ -175,6 +175,8 @@ Case case_for(std::string_view name) {
   if (name == "gather") return {{{4, 4}, {4, 4}}, attrs({{"axis", std::int64_t{1}}}), false, 4};
   if (name == "scatter_add") return {{{4, 4}, {4, 4}, {4, 4}}, attrs({{"axis", std::int64_t{0}}}), false, 4};
   if (name == "embedding") return {{{4, 4}, {4}}, {}, false, 4};
+  if (name == "layer_norm") return {{{4, 4}, {4}, {4}}, attrs({{"normalized_shape", IntList{4}}})};
+  if (name == "batch_norm") return {{{4, 4}, {4}, {4}, {4}, {4}}, attrs({{"training", true}})};
   const spec::OpInfo& op = *spec::find_op(name);
   if (op.min_arity == 2) return {{{4, 4}, {4}}, {}};
   return {{{4, 4}}, {}};

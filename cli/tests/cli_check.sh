@@ -20,7 +20,8 @@ a=$("$vt" check --suite soundness --cases 40 --seed 9 --json 2>/dev/null | pytho
 b=$("$vt" check --suite soundness --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([(p["cases"], p["distribution"]) for p in json.load(sys.stdin)["properties"]])')
 [ "$a" = "$b" ] || { echo "FAIL the same seed should replay the same run"; fail=1; }
 out=$("$vt" check --suite mutants --cases 300 2>/dev/null); check "planted bugs" 0 $?
-echo "$out" | grep -Eq "^([0-9]+) of \1 planted bugs detected" || { echo "FAIL mutants: $out"; fail=1; }
+# N of N, whatever N is (proptests_mutants checks N against kAllMutants).
+echo "$out" | grep -qE "^([0-9]+) of \1 planted bugs detected" || { echo "FAIL mutants: $out"; fail=1; }
 "$vt" check --suite everything > /dev/null 2>&1; check "unknown suite" 2 $?
 "$vt" check --cases 0 > /dev/null 2>&1; check "--cases 0" 2 $?
 exit $fail

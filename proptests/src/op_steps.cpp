@@ -518,6 +518,63 @@ void embedding(Ctx& c, Dial& d, std::string_view op) {
   c.apply_with_index(op, {w}, 1, indices, {}, c.range_of(w));
 }
 
+// eps absent (1e-5), 1e-5 or 0.25 (a group whose values all agree, e.g. a
+// broadcast constant, then normalizes to 0 with s = sqrt(eps) bounded away
+// from 0, so the intervals and the derivative (1/s) stay well-conditioned).
+void maybe_eps(AttrMap& a, Dial& d) {
+  const int k = d.pick(3);
+  if (k > 0) a.set("eps", k == 1 ? 1e-5 : 0.25);
+}
+
+// The range of z * w + b, |z| <= sqrt(n) within a group of n.
+Range affine_range(Ctx& c, double zmax, const std::vector<std::size_t>& ins, std::size_t first_affine) {
+  Range r{-zmax, zmax};
+  if (ins.size() > first_affine) r = r_mul(r, c.range_of(ins[first_affine]));
+  if (ins.size() > first_affine + 1) r = r_add(r, c.range_of(ins[first_affine + 1]));
+  return r;
+}
+
+// layer_norm over the last 1 or 2 axes of a value, with no affine, a weight,
+// or a weight and a bias of the normalized shape.
+void layer_norm(Ctx& c, Dial& d, std::string_view op) {
+  const auto x = c.operand(d, 1, c.max_rank(), Need::None);
+  const Shape& s = c.shape_of(x);
+  const std::size_t k = s.rank() >= 2 && d.pick(3) == 2 ? 2 : 1;
+  const IntList ns(s.dims().end() - static_cast<std::ptrdiff_t>(k), s.dims().end());
+  AttrMap a;
+  a.set("normalized_shape", ns);
+  maybe_eps(a, d);
+  std::vector<std::size_t> ins{x};
+  const int affine = d.pick(3);  // 0: none, 1: weight, 2: weight and bias
+  for (int i = 0; i < affine; ++i) ins.push_back(c.fresh(d, Shape(ns), Need::None));
+  const Shape norm_shape{IntList(ns)};
+  c.apply(op, ins, std::move(a), affine_range(c, std::sqrt(static_cast<double>(norm_shape.numel())), ins, 1));
+}
+
+// batch_norm on [N, C, ...]: training (batch statistics, at least two values
+// per channel) or eval (a fresh positive running_var: s >= sqrt(0.25)).
+void batch_norm(Ctx& c, Dial& d, std::string_view op) {
+  if (c.max_rank() < 2) throw Skip{};
+  const auto x = c.operand(d, 2, c.max_rank(), Need::None);
+  const Shape s = c.shape_of(x);
+  const std::int64_t C = s[1], per_channel = C == 0 ? 0 : s.numel() / C;
+  bool training = d.pick(2) == 1;
+  if (per_channel <= 1) training = false;
+  AttrMap a;
+  if (training || d.pick(2) == 1) a.set("training", training);
+  maybe_eps(a, d);
+  std::vector<std::size_t> ins{x};
+  for (int i = 1; i < 5; ++i) ins.push_back(c.fresh(d, Shape{C}, need_of(op, i)));
+  Range z{-std::sqrt(static_cast<double>(per_channel)), std::sqrt(static_cast<double>(per_channel))};
+  if (!training) {
+    const Range v = c.range_of(ins[4]);
+    const double eps = a.get_float_or("eps", 1e-5);
+    z = r_div(r_sub(c.range_of(x), c.range_of(ins[3])), Range{std::sqrt(std::max(v.lo, 0.0) + eps), std::sqrt(v.hi + eps)});
+  }
+  Range r = r_add(r_mul(z, c.range_of(ins[1])), c.range_of(ins[2]));
+  c.apply(op, ins, std::move(a), r);
+}
+
 constexpr OpStep kSteps[] = {
     {"add", binary},        {"sub", binary},          {"mul", binary},         {"div", binary},
     {"maximum", binary},    {"minimum", binary},      {"neg", unary},          {"square", unary},
@@ -530,6 +587,7 @@ constexpr OpStep kSteps[] = {
     {"conv2d", conv2d},     {"max_pool2d", pool2d},   {"avg_pool2d", pool2d},
     {"flatten", flatten},   {"concat", concat},       {"narrow", narrow},      {"gather", gather},
     {"scatter_add", scatter_add}, {"embedding", embedding},
+    {"layer_norm", layer_norm}, {"batch_norm", batch_norm},
 };
 
 }  // namespace

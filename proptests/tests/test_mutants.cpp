@@ -13,8 +13,9 @@
 // accumulation in the sweep, relu's gradient at x < 0, softmax's backward
 // without its subtraction, a FastKernel GEMM with a wrong leading dimension,
 // a compiled sweep that skips a node, a FastKernel backward GEMM that
-// leaves a row out, and conv2d's input gradient through the flipped kernel
-// or without the padding offset.
+// leaves a row out, conv2d's input gradient through the flipped kernel or
+// without the padding offset, and layer_norm's backward without its
+// mean-of-g term.
 
 BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   using M = vt::spec::mutation::Mutant;
@@ -32,6 +33,7 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::fast_backward_drops_row, "runtime within contracts (f32, FastKernels)"},
       {M::conv2d_flipped_kernel, "per-node soundness"},
       {M::conv2d_ignores_padding, "per-node soundness"},
+      {M::layer_norm_drops_mean_term, "per-node soundness"},
   };
   const auto outcomes = vt::proptests::run_mutation_campaign(300, 424242);  // throws if the baseline fails
   std::size_t detected = 0;

@@ -3,7 +3,9 @@
 #include <cmath>
 #include <limits>
 
+#include "vt/reference/rational.hpp"
 #include "vt/spec/generic_ops.hpp"
+#include "vt/spec/ops/norm.hpp"
 #include "vt/spec/ops/softmax.hpp"
 
 namespace vt::ref {
@@ -84,6 +86,123 @@ Lane lane_stats(const Dense<double>& x, At at, std::int64_t n) {
   return l;
 }
 
+
+// Directed conversions of an exact rational to double: a double >= q, <= q.
+double up(const Rational& q) {
+  const Rounded r = round_to(q, false);
+  return r.direction < 0 ? std::nextafter(r.value, std::numeric_limits<double>::infinity()) : r.value;
+}
+double down(const Rational& q) {
+  const Rounded r = round_to(q, false);
+  return r.direction > 0 ? std::nextafter(r.value, -std::numeric_limits<double>::infinity()) : r.value;
+}
+
+// Normalization (layer_norm, batch_norm), one group of n elements normalized
+// as z_k = d_k / s, d_k = x_k - mu, s = sqrt(t), t = var + eps, y_k = z_k w_k + b_k.
+// The float computation is the spec's: mu^ = fl(sum x / n); d^_k = fl(x_k - mu^);
+// var^ = fl(sum fl(d^_k^2) / n); t^ = fl(var^ + eps) (eps itself maybe rounded
+// to the dtype); s^ = fl(sqrt t^); z^_k = d^_k / s^ (one division, or a
+// reciprocal and a product: two roundings); y^_k = fl(fl(z^_k w_k) + b_k).
+// With D_k >= |d_k|, D = max D_k (exact, rounded up), the errors propagate as
+//   e_mu  = gamma_{n+1} sum|x| / n + eta                (training only; eta: underflow of / n)
+//   e_d   = e_mu + u (D + e_mu)                         (eval: u |x_k - mu|)
+//   e_v   = e_d (2D + e_d) + gamma_{n+1} (var + e_d (2D + e_d)) + 2 eta
+//   e_t   = e_v + u (t + e_v) + u eps
+//   e_s   = e_t / s + u (s + e_t / s)                   (|sqrt a - sqrt b| <= |a - b| / sqrt b)
+//   E_k   = (e_d + Z_k e_s) / (s - e_s),  Z_k = D_k / s  (|d^/s^ - d/s| <= (e_d s + |d| e_s) / (s^ s))
+//   e_z   = E_k + gamma_2 (Z_k + E_k) + eta
+//   e_y   = |w| e_z + gamma_2 (|w| (Z_k + e_z) + |b|) + 2 eta
+// Each step is a rigorous bound of the rounding it names (no first-order
+// dropping); t, s, D come from exact rationals rounded outward (s down when
+// dividing by it). s <= e_s (a variance the rounding could drive to 0), or
+// an intermediate that may overflow the dtype (sum |x|, n (|x| + |mu|)^2, y),
+// promises nothing: the bound is infinite and the audit inconclusive.
+struct NormGroup {
+  std::vector<double> D;  // |d_k| rounded up
+  double e_d_shared = 0;  // training: e_d for every element; eval: 0 (per element u D_k)
+  double var_up = 0, t_lo = 0, t_hi = 0;
+  double S1 = 0;  // sum |x| over the group (training), or max |x| + |mu| (eval)
+  bool training = true;
+};
+
+template <class At>
+NormGroup norm_group(const Dense<double>& x, At at, std::int64_t n, double eps, const Rational* mu_given,
+                     const Rational* var_given, double u, double eta) {
+  NormGroup gr;
+  gr.training = mu_given == nullptr;
+  Rational mu = 0;
+  if (gr.training) {
+    for (std::int64_t k = 0; k < n; ++k) mu += exact(x[at(k)]);
+    mu /= n;
+  } else {
+    mu = *mu_given;
+  }
+  Rational var = 0;
+  double S1 = 0;
+  gr.D.resize(static_cast<std::size_t>(n));
+  double Dmax = 0;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const Rational d = exact(x[at(k)]) - mu;
+    if (gr.training) var += d * d;
+    gr.D[static_cast<std::size_t>(k)] = up(boost::multiprecision::abs(d));
+    Dmax = std::max(Dmax, gr.D[static_cast<std::size_t>(k)]);
+    S1 += std::abs(x[at(k)]);
+  }
+  if (gr.training) var /= n;
+  else var = *var_given;
+  gr.S1 = gr.training ? S1 : Dmax;
+  const Rational t = var + exact(eps);
+  gr.var_up = up(var);
+  gr.t_lo = down(t);
+  gr.t_hi = up(t);
+  if (gr.training) {
+    // + eta: the division by n may underflow (an addition of floats never rounds there).
+    const double e_mu = gamma(static_cast<double>(n) + 1, u) * S1 / static_cast<double>(n) + eta;
+    gr.e_d_shared = e_mu + u * (Dmax + e_mu);
+  }
+  return gr;
+}
+
+// Fills b.bound at the group's elements; w, b may be null.
+template <class At, class Wi>
+void norm_bound(ContractBound& out, const NormGroup& gr, const Dense<double>& x, At at, std::int64_t n, const Dense<double>* w,
+                const Dense<double>* bias, Wi wi, double eps, double u, double eta) {
+  const double inf = std::numeric_limits<double>::infinity();
+  // The dtype's largest finite value: an intermediate that may overflow
+  // (sum |x|, the sum of squares, or y itself) promises nothing.
+  const double big = u == 0x1p-24 ? static_cast<double>(std::numeric_limits<float>::max()) : std::numeric_limits<double>::max();
+  double Dmax = 0;
+  for (double v : gr.D) Dmax = std::max(Dmax, v);
+  const double reach = gr.S1 + 2 * Dmax;  // >= |x_k|, |mu^|, |d^_k|
+  const bool overflow = !(reach * 2 < big) || !(static_cast<double>(n) * reach * reach * 2 < big);
+  double e_t = 0;
+  if (gr.training) {
+    const double e_d = gr.e_d_shared, e_q = e_d * (2 * Dmax + e_d);
+    const double e_v = e_q + gamma(static_cast<double>(n) + 1, u) * (gr.var_up + e_q) + 2 * eta;
+    e_t = e_v + u * (gr.t_hi + e_v) + u * eps;
+  } else {
+    e_t = u * gr.t_hi + u * eps;  // var is an input: only the addition and eps's rounding
+  }
+  const double s_lo = std::nextafter(std::sqrt(gr.t_lo), 0.0), s_hi = std::nextafter(std::sqrt(gr.t_hi), inf);
+  const double e_s = e_t / s_lo + u * (s_hi + e_t / s_lo);
+  for (std::int64_t k = 0; k < n; ++k) {
+    const auto i = static_cast<std::size_t>(at(k));
+    if (overflow || !(s_lo > e_s)) {
+      out.bound[i] = inf;
+      continue;
+    }
+    const double Dk = gr.D[static_cast<std::size_t>(k)];
+    const double e_d = gr.training ? gr.e_d_shared : u * Dk;
+    const double Z = Dk / s_lo;
+    const double E = (e_d + Z * e_s) / (s_lo - e_s);
+    const double e_z = E + gamma(2, u) * (Z + E) + eta;
+    const double W = w ? std::abs((*w)[wi(k)]) : 1, B = bias ? std::abs((*bias)[wi(k)]) : 0;
+    out.bound[i] = (W * e_z + gamma(2, u) * (W * (Z + e_z) + B) + 2 * eta) * slack(64);
+    if (!(2 * (W * (Z + e_z) + B) < big)) out.bound[i] = inf;
+  }
+  (void)x;
+}
+
 ContractBound derived(std::string_view name, std::span<const Dense<double>* const> in, const Dense<double>& exact,
                       const spec::AttrMap& attrs, double u, double eta) {
   ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), ""};
@@ -123,6 +242,27 @@ ContractBound derived(std::string_view name, std::span<const Dense<double>* cons
                         : (per_row + gamma(static_cast<double>(N) + 1, u) * loss_sum) / static_cast<double>(N) +
                               static_cast<double>(N + C + 8) * eta;
     b.text = "derived logsumexp rows, mean";
+  } else if (name == "layer_norm") {
+    const double eps = spec::ops::norm::eps_of(attrs);
+    const std::int64_t n = spec::ops::LayerNorm::group(attrs);
+    const Dense<double>* w = in.size() > 1 ? in[1] : nullptr;
+    const Dense<double>* bias = in.size() > 2 ? in[2] : nullptr;
+    const auto wi = [](std::int64_t k) { return k; };
+    for (std::int64_t o = 0; o * n < x.numel(); ++o) {
+      const auto at = [o, n](std::int64_t k) { return o * n + k; };
+      norm_bound(b, norm_group(x, at, n, eps, nullptr, nullptr, u, eta), x, at, n, w, bias, wi, eps, u, eta);
+    }
+    b.text = "derived normalization chain (mean, var, sqrt, divide, affine)";
+  } else if (name == "batch_norm") {
+    const double eps = spec::ops::norm::eps_of(attrs);
+    const bool training = attrs.get_bool_or("training", false);
+    spec::ops::BatchNorm::channels(x.shape, [&](auto at, std::int64_t n, std::int64_t c) {
+      const auto wi = [c](std::int64_t) { return c; };
+      const Rational rm = ref::exact((*in[3])[c]), rv = ref::exact((*in[4])[c]);
+      const NormGroup gr = training ? norm_group(x, at, n, eps, nullptr, nullptr, u, eta) : norm_group(x, at, n, eps, &rm, &rv, u, eta);
+      norm_bound(b, gr, x, at, n, in[1], in[2], wi, eps, u, eta);
+    });
+    b.text = training ? "derived normalization chain (batch stats)" : "derived normalization chain (running stats)";
   }
   return b;
 }

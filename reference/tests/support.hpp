@@ -23,7 +23,7 @@ spec::Shape out_shape(const std::vector<spec::Dense<Rational>>& xs, spec::AttrMa
   std::vector<spec::TensorType> t;
   for (const auto& x : xs) t.push_back({spec::DType::f64, x.shape});
   for (std::size_t i = 0; i < t.size(); ++i)  // index inputs (no gradient) are i64
-    if (!Op::differentiable(static_cast<int>(i))) t[i].dtype = spec::DType::i64;
+    if (spec::is_index_input<Op>(static_cast<int>(i))) t[i].dtype = spec::DType::i64;
   return spec::infer_type(*spec::find_op(Op::name), t, a).shape;
 }
 

@@ -88,4 +88,27 @@ GValue GraphBuilder::constant(double value, DType dtype, Shape shape) {
   return apply("constant", {}, std::move(a));
 }
 
+GValue GraphBuilder::layer_norm(const GValue& x, const IntList& normalized_shape, double eps) {
+  AttrMap a;
+  a.set("normalized_shape", normalized_shape);
+  a.set("eps", eps);
+  return apply("layer_norm", {x}, std::move(a));
+}
+
+GValue GraphBuilder::layer_norm(const GValue& x, const IntList& normalized_shape, const GValue& weight, const GValue& bias,
+                                double eps) {
+  AttrMap a;
+  a.set("normalized_shape", normalized_shape);
+  a.set("eps", eps);
+  return apply("layer_norm", {x, weight, bias}, std::move(a));
+}
+
+GValue GraphBuilder::batch_norm(const GValue& x, const GValue& weight, const GValue& bias, const GValue& running_mean,
+                                const GValue& running_var, bool training, double eps) {
+  AttrMap a;
+  a.set("training", training);
+  a.set("eps", eps);
+  return apply("batch_norm", {x, weight, bias, running_mean, running_var}, std::move(a));
+}
+
 }  // namespace vt::spec

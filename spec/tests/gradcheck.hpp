@@ -29,7 +29,7 @@ Dense<double> run_forward(const std::vector<Dense<double>>& xs, AttrMap& attrs) 
   }
   // Index inputs (cross_entropy targets, gather indices) are the inputs with no gradient: declared i64.
   for (std::size_t i = 0; i < types.size(); ++i)
-    if (!Op::differentiable(static_cast<int>(i))) types[i].dtype = DType::i64;
+    if (is_index_input<Op>(static_cast<int>(i))) types[i].dtype = DType::i64;
   const TensorType out = infer_type(*find_op(Op::name), types, attrs);
   Dense<double> y = Dense<double>::full(out.shape, 0.0);
   Op::template forward<double>(in, attrs, y);

@@ -326,3 +326,90 @@ BOOST_AUTO_TEST_CASE(layout_and_index_shape_rules_reject_bad_applications) {
   expect_error("embedding", {f64({3}), i64({2})}, {}, "embedding: weight must be [V, D], got f64[3]");
   expect_error("embedding", {f64({3, 2}), f64({2})}, {}, "embedding: indices (input 1) must be i64, got f64[2]");
 }
+
+// ---- Normalization: values and gradients printed by PyTorch 1.13 (f64),
+// torch.nn.functional.layer_norm / batch_norm, eps = 1e-5.
+namespace {
+void expect_close(const std::vector<double>& got, const std::vector<double>& want, double tol = 1e-12) {
+  BOOST_TEST_REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i)
+    BOOST_TEST(std::abs(got[i] - want[i]) <= tol * (1 + std::abs(want[i])), "element " << i << ": " << got[i] << " vs " << want[i]);
+}
+AttrMap norm_attrs(IntList ns) {
+  AttrMap a;
+  a.set("normalized_shape", ns);
+  return a;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(layer_norm_matches_torch_with_affine) {
+  const auto x = D({2, 3}, {1, 2, 4, 0.5, -1, 3});
+  const auto w = D({3}, {1.5, -0.5, 2}), b = D({3}, {0.25, 1, -1});
+  const AttrMap a = norm_attrs({3});
+  expect_close(fwd<ops::LayerNorm>({x, w, b}, a), {-1.3535622971754468, 1.1336301914312874, 1.6726038286257436,
+                                                  -0.05304520675252933, 1.5555828790463038, 1.6263917918552542});
+  const auto d = vjp_of<ops::LayerNorm>({x, w, b}, D({2, 3}, {1, -1, 0.5, 2, 0, -1}), a);
+  expect_close(d[0].data, {0.2863511465347939, -0.4295254312336285, 0.14317428469883486, 1.4843035381503809,
+                           -0.9276867427487859, -0.5566167954015947});
+  expect_close(d[1].data, {-1.473101807120337, 0.2672603828625746, -0.6450449387711912});
+  expect_close(d[2].data, {3.0, -1.0, -0.5});
+}
+
+BOOST_AUTO_TEST_CASE(layer_norm_over_two_trailing_axes_and_a_constant_group) {
+  // The second group is [-1, 3, 0, 0]; a constant group would normalize to 0 (eps keeps s > 0).
+  expect_close(fwd<ops::LayerNorm>({D({2, 2, 2}, {1, 2, 4, 0.5, -1, 3, 0, 0})}, norm_attrs({2, 2})),
+               {-0.6527515494186091, 0.09325022134551575, 1.5852537628737655, -1.0257524348006717, -0.9999977777851852,
+                1.6666629629753085, -0.3333325925950617, -0.3333325925950617});
+  expect_close(fwd<ops::LayerNorm>({D({1, 3}, {2, 2, 2})}, norm_attrs({3})), {0, 0, 0});
+}
+
+BOOST_AUTO_TEST_CASE(batch_norm_training_and_eval_match_torch) {
+  const auto x = D({2, 2, 3}, {1, 2, 4, 0.5, -1, 3, -2, 0, 1, 2, 2.5, -0.5});
+  const auto w = D({2}, {1.5, -0.5}), b = D({2}, {0.25, 1}), rm = D({2}, {0.1, -0.2}), rv = D({2}, {1, 0.5});
+  AttrMap train;
+  train.set("training", true);
+  expect_close(fwd<ops::BatchNorm>({x, w, b, rm, rv}, train),
+               {0.25, 1.0715826038847676, 2.714747811654303, 1.1929608239623661, 1.6891457998655934, 0.36598586412365414,
+                -2.214747811654303, -0.5715826038847676, 0.25, 0.696775848059139, 0.5313808560913965, 1.523750807897851});
+  const auto d = vjp_of<ops::BatchNorm>({x, w, b, rm, rv}, D({2, 2, 3}, {1, -1, 0.5, 2, 0, -1, 0.25, 1, -2, 1, 1, 0.5}), train);
+  expect_close(d[0].data, {0.8558152123799664, -0.7360012366930471, 0.599070186527148, -0.44691847753277375,
+                           0.27046320387604356, 0.4524486183772678, 0.08558198337682492, 0.8044664536834444,
+                           -1.6089325992743366, -0.17193020713513674, -0.19053077831441928, 0.08646764072901858});
+  expect_close(d[1].data, {-0.684652169903973, -1.0199357838010779});
+  expect_close(d[2].data, {-0.25, 3.5});
+  BOOST_TEST(d[3].data == (std::vector<double>{0, 0}), boost::test_tools::per_element());  // not differentiable
+  BOOST_TEST(!ops::BatchNorm::differentiable(3));
+  BOOST_TEST(!ops::BatchNorm::differentiable(4));
+  AttrMap eval;
+  eval.set("training", false);
+  expect_close(fwd<ops::BatchNorm>({x, w, b, rm, rv}, eval),
+               {1.5999932500506246, 3.099985750106874, 6.099970750219373, 0.50503020284264, 1.56567976817984,
+                -1.26271907271936, -2.899984250118124, 0.10000074999437504, 1.5999932500506246, -0.55561936249456,
+                -0.90916921760696, 1.21212991306744});
+}
+
+BOOST_AUTO_TEST_CASE(normalization_shape_rules_name_the_shapes) {
+  const TensorType x{DType::f32, Shape{2, 3}}, w4{DType::f32, Shape{4}}, c3{DType::f32, Shape{3}};
+  auto message = [](const char* op, std::vector<TensorType> in, AttrMap a) {
+    try {
+      infer_type(*find_op(op), in, a);
+    } catch (const ShapeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  BOOST_TEST(message("layer_norm", {x, w4}, norm_attrs({3})) ==
+             "layer_norm(f32[2, 3], f32[4]): layer_norm weight f32[4] does not match normalized_shape [3]");
+  BOOST_TEST(message("layer_norm", {x}, norm_attrs({2})) ==
+             "layer_norm(f32[2, 3]): layer_norm normalized_shape [2] does not match the trailing axes of input f32[2, 3]");
+  BOOST_TEST(message("layer_norm", {x}, AttrMap{}).find("normalized_shape") != std::string::npos);
+  AttrMap bad_eps = norm_attrs({3});
+  bad_eps.set("eps", 0.0);
+  BOOST_TEST(message("layer_norm", {x}, bad_eps).find("eps > 0") != std::string::npos);
+  const TensorType xb{DType::f32, Shape{2, 3, 4}};
+  BOOST_TEST(message("batch_norm", {xb, c3, c3, c3, w4}, AttrMap{}).find("running_var must be [3]") != std::string::npos);
+  AttrMap train;
+  train.set("training", true);
+  const TensorType one{DType::f32, Shape{1, 3}};
+  BOOST_TEST(message("batch_norm", {one, c3, c3, c3, c3}, train).find("more than one value per channel") != std::string::npos);
+}

@@ -126,6 +126,18 @@ BOOST_AUTO_TEST_CASE(layout_and_index_ops) {
   expect_sound<ops::Embedding>({R({4, 3}), I({}, {2})});
 }
 
+BOOST_AUTO_TEST_CASE(normalization) {
+  const auto ns = [](IntList v) { return attrs({{"normalized_shape", v}}); };
+  expect_sound<ops::LayerNorm>({R({2, 4})}, ns({4}));
+  expect_sound<ops::LayerNorm>({R({3, 2, 3})}, ns({2, 3}));
+  expect_sound<ops::LayerNorm>({R({2, 4}), R({4}), R({4})}, ns({4}));
+  expect_sound<ops::LayerNorm>({R({2, 3}), R({3})}, attrs({{"normalized_shape", IntList{3}}, {"eps", 0.25}}));
+  const Dense<double> rv = R({3}, 0.3, 2);
+  expect_sound<ops::BatchNorm>({R({2, 3, 2}), R({3}), R({3}), R({3}), rv}, attrs({{"training", true}}));
+  expect_sound<ops::BatchNorm>({R({4, 3}), R({3}), R({3}), R({3}), rv}, attrs({{"training", true}}));
+  expect_sound<ops::BatchNorm>({R({2, 3, 2}), R({3}), R({3}), R({3}), rv}, attrs({{"training", false}}));
+}
+
 // ---- The check must be able to fail: planted bugs (spec/mutants.hpp). ----
 
 BOOST_AUTO_TEST_CASE(planted_bugs_are_detected) {
@@ -142,6 +154,8 @@ BOOST_AUTO_TEST_CASE(planted_bugs_are_detected) {
   expect_caught(gradcheck<mutants::MatmulNoTranspose>({R({2, 3}), R({3, 3})}, {}), "matmul transpose");
   expect_caught(gradcheck<mutants::SoftmaxNoSubtraction>({R({2, 4})}, {}), "softmax backward subtraction term");
   expect_caught(gradcheck<mutants::AddNoReduce>({R({2, 3}), R({3})}, {}), "broadcast reduction");
+  expect_caught(gradcheck<mutants::LayerNormDropsMeanTerm>({R({2, 4})}, attrs({{"normalized_shape", IntList{4}}})),
+                "layer_norm backward mean-of-g term");
   BOOST_TEST_MESSAGE(detected << " of " << planted << " planted bugs detected");
   BOOST_TEST(detected == planted);
 }

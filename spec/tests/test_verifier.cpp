@@ -155,3 +155,15 @@ BOOST_AUTO_TEST_CASE(layout_and_index_ops_are_checked_at_graph_level) {
   expect_diagnostic(head + "  %h = flatten(%x) {start_dim = 1, end_dim = 0} : f32[6]\n  output %h\n}\n",
                     "flatten: start_dim (axis 1) comes after end_dim (axis 0)");
 }
+
+BOOST_AUTO_TEST_CASE(layer_norm_with_a_mismatched_normalized_shape_is_named) {
+  expect_diagnostic(kHead + "  param %g : f32[4]\n  %h = layer_norm(%x, %g) {normalized_shape = [3]} : f32[2, 3]\n  output %h\n}\n",
+                    "%h = layer_norm(f32[2, 3], f32[4]): layer_norm weight f32[4] does not match normalized_shape [3]");
+  expect_diagnostic(kHead + "  %h = layer_norm(%x) {normalized_shape = [2]} : f32[2, 3]\n  output %h\n}\n",
+                    "layer_norm normalized_shape [2] does not match the trailing axes of input f32[2, 3]");
+  expect_diagnostic(kHead + "  param %c : f32[2]\n  %h = batch_norm(%x, %c, %c, %c, %w) : f32[2, 3]\n  output %h\n}\n",
+                    "batch_norm weight must be [3] (the channels of f32[2, 3]), got f32[2]");
+  // A well-formed application verifies.
+  BOOST_TEST(diagnostics_of(kHead + "  param %g : f32[3]\n  %h = layer_norm(%x, %g, %g) {eps = 0.001, normalized_shape = [3]} : f32[2, 3]\n  output %h\n}\n")
+                 .empty());
+}

@@ -15,6 +15,9 @@
 //            mse_loss:     |y - y*| <= gamma_{N+4} y* + (N + 4) eta
 //            cross_entropy |y - y*| <= (1/N) sum_n [u(4|L_n| + |m_n + L_n| + |l_n| + r_n) + gamma_{C+5}]
 //                                       + gamma_{N+1} (1/N) sum_n |l_n| + (N + C + 8) eta
+//            layer_norm, batch_norm: the chain mean -> x - mean -> var -> + eps -> sqrt
+//                          -> divide -> affine bounded step by step (rigorously, with the
+//                          statistics taken exactly and rounded outward), see contract_bounds.cpp
 //            with m the lane maximum, r = max_j |x_j - m| its spread, L = log sum_j exp(x_j - m),
 //            l_n the row's loss. Each follows from the steps' own contracts
 //            (x - m rounded: u|x - m| in the exponent; exp and log within

@@ -279,6 +279,32 @@ template <class S>
 TensorRef<S> embedding(const TensorRef<S>& weight, const TensorRef<S>& indices) {
   return binary(spec::op_id<spec::ops::Embedding>, weight, indices);
 }
+// layer_norm over the trailing normalized_shape axes (torch.nn.functional.layer_norm).
+template <class S>
+TensorRef<S> layer_norm(const TensorRef<S>& x, const spec::IntList& normalized_shape, double eps = 1e-5) {
+  spec::AttrMap a;
+  a.set("normalized_shape", normalized_shape);
+  a.set("eps", eps);
+  return x.session().apply(spec::op_id<spec::ops::LayerNorm>, {x}, std::move(a));
+}
+template <class S>
+TensorRef<S> layer_norm(const TensorRef<S>& x, const spec::IntList& normalized_shape, const TensorRef<S>& weight,
+                        const TensorRef<S>& bias, double eps = 1e-5) {
+  spec::AttrMap a;
+  a.set("normalized_shape", normalized_shape);
+  a.set("eps", eps);
+  return x.session().apply(spec::op_id<spec::ops::LayerNorm>, {x, weight, bias}, std::move(a));
+}
+// batch_norm (pure: the running statistics are read in eval mode, never
+// updated; see batch_norm_stats.hpp for torch's update).
+template <class S>
+TensorRef<S> batch_norm(const TensorRef<S>& x, const TensorRef<S>& weight, const TensorRef<S>& bias,
+                        const TensorRef<S>& running_mean, const TensorRef<S>& running_var, bool training, double eps = 1e-5) {
+  spec::AttrMap a;
+  a.set("training", training);
+  a.set("eps", eps);
+  return x.session().apply(spec::op_id<spec::ops::BatchNorm>, {x, weight, bias, running_mean, running_var}, std::move(a));
+}
 
 // A Session that records the user's operations on its first run (until
 // backward or release), verifies them as a graph, and from then on runs that

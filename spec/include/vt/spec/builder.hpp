@@ -70,6 +70,14 @@ class GraphBuilder {
     return apply("scatter_add", {x, index, src}, attrs_of({{"axis", axis}}));
   }
   GValue embedding(const GValue& weight, const GValue& indices) { return apply("embedding", {weight, indices}); }
+  // layer_norm over x's trailing normalized_shape axes, with optional weight/bias of that shape.
+  GValue layer_norm(const GValue& x, const IntList& normalized_shape, double eps = 1e-5);
+  GValue layer_norm(const GValue& x, const IntList& normalized_shape, const GValue& weight, const GValue& bias,
+                    double eps = 1e-5);
+  // batch_norm(x [N, C, ...], weight, bias, running_mean, running_var): batch
+  // statistics when training, else the running ones.
+  GValue batch_norm(const GValue& x, const GValue& weight, const GValue& bias, const GValue& running_mean,
+                    const GValue& running_var, bool training, double eps = 1e-5);
 
  private:
   GValue arg(std::string name, ArgKind kind, DType dtype, Shape shape);

@@ -99,6 +99,13 @@ struct CrossEntropyNoMean : ops::CrossEntropy {
   }
 };
 
+// layer_norm backward forgetting the mean-of-g term: dx += (gz - z*mean(gz*z))/s.
+struct LayerNormDropsMeanTerm : ops::LayerNorm {
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+    ops::LayerNorm::vjp<S>(in, y, g, a, dx, true);
+  }
+};
 
 // ---- The same bugs planted into the engine (spec/mutation.hpp): when the
 // matching mutant is active, generic_vjp runs the wrong rule instead of the
@@ -169,6 +176,12 @@ bool planted_vjp(OpId id, Ins<S> in, const Dense<S>& y, const Dense<S>& g, const
     case Mutant::matmul_no_transpose:
       if (id != op_id<ops::Matmul>) return false;
       return detail::matmul_da_untransposed<S>(in, y, g, a, dx), true;
+    case Mutant::layer_norm_drops_mean_term:
+      if constexpr (ScalarTraits<S>::transcendental) {
+        if (id != op_id<ops::LayerNorm>) return false;
+        return LayerNormDropsMeanTerm::vjp<S>(in, y, g, a, dx), true;
+      }
+      return false;
     case Mutant::broadcast_no_reduce:
       if (id == op_id<ops::Add>) return detail::broadcast_without_reduction<S>(in, y, g, a, dx, false, &ops::Add::vjp<S>);
       if (id == op_id<ops::Sub>) return detail::broadcast_without_reduction<S>(in, y, g, a, dx, true, &ops::Sub::vjp<S>);

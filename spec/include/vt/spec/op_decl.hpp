@@ -63,6 +63,16 @@ constexpr bool declares_op() {
   return OpDecl<Op>;
 }
 
+// Whether input i holds integer indices (i64: class targets, gather
+// indices): by default the inputs with no gradient; an op whose
+// non-differentiable inputs are floats (batch_norm's running statistics)
+// declares `index_input(i)`.
+template <class Op>
+constexpr bool is_index_input(int i) {
+  if constexpr (requires { Op::index_input(i); }) return Op::index_input(i);
+  else return !Op::differentiable(i);
+}
+
 // Shape-rule helpers: each throws ShapeError with a message naming the input.
 namespace rule {
 

@@ -38,6 +38,7 @@
 #include "vt/spec/ops/layout.hpp"
 #include "vt/spec/ops/loss.hpp"
 #include "vt/spec/ops/matmul.hpp"
+#include "vt/spec/ops/norm.hpp"
 #include "vt/spec/ops/reduce.hpp"
 #include "vt/spec/ops/softmax.hpp"
 #include "vt/spec/ops/unary.hpp"
@@ -58,7 +59,8 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
                       ops::Softmax, ops::LogSoftmax,         //
                       ops::MseLoss, ops::CrossEntropy,  //
                       ops::Conv2d, ops::MaxPool2d, ops::AvgPool2d,  //
-                      ops::Flatten, ops::Concat, ops::Narrow, ops::GatherOp, ops::ScatterAdd, ops::Embedding>;
+                      ops::Flatten, ops::Concat, ops::Narrow, ops::GatherOp, ops::ScatterAdd, ops::Embedding,  //
+                      ops::LayerNorm, ops::BatchNorm>;
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {
