@@ -51,7 +51,8 @@ struct ScalarTraits<ref::Mag> {
   static bool prefer_second(const M& a, const M& b) { return b.v > a.v; }
   // A function value is one rounded term, plus its argument's error carried
   // through the derivative (first order): exp amplifies an absolute error
-  // of its argument by exp(x), log by 1/x, sqrt by 1/(2 sqrt x), tanh by 1-y^2.
+  // of its argument by exp(x), log by 1/x, sqrt by 1/(2 sqrt x), tanh by 1-y^2,
+  // erf by 2/sqrt(pi) exp(-x^2).
   static M exp(const M& x) {
     const double e = std::exp(x.v);
     return {e, std::abs(e) * (1 + x.m)};
@@ -65,6 +66,12 @@ struct ScalarTraits<ref::Mag> {
     const double y = std::tanh(x.v);
     return {y, std::abs(y) + (1 - y * y) * x.m};
   }
+  // erf amplifies its argument's error by erf'(x) = 2/sqrt(pi) exp(-x^2) <= 1.13.
+  static M erf(const M& x) {
+    const double y = std::erf(x.v);
+    return {y, std::abs(y) + 1.1283791670955126 * std::exp(-x.v * x.v) * x.m};
+  }
+  static M pi(const M&) { return ref::exact_input(3.14159265358979323846); }
   static std::int64_t to_index(const M& x, bool& ok) { return ScalarTraits<double>::to_index(x.v, ok); }
 };
 }  // namespace vt::spec

@@ -47,6 +47,11 @@ class GraphBuilder {
   GValue mse_loss(const GValue& x, const GValue& target) { return apply("mse_loss", {x, target}); }
   GValue cross_entropy(const GValue& logits, const GValue& target) { return apply("cross_entropy", {logits, target}); }
   GValue constant(double value, DType dtype = DType::f32, Shape shape = {});
+  GValue softplus(const GValue& x, double beta = 1, double threshold = 20);
+  GValue gelu(const GValue& x, std::string approximate = "none");
+  GValue silu(const GValue& x) { return apply("silu", {x}); }
+  GValue log_sigmoid(const GValue& x) { return apply("log_sigmoid", {x}); }
+  GValue dropout(const GValue& x, double p = 0.5, std::int64_t seed = 0, bool training = true);
 
  private:
   GValue arg(std::string name, ArgKind kind, DType dtype, Shape shape);

@@ -30,6 +30,7 @@
 #include <tuple>
 #include <utility>
 
+#include "vt/spec/ops/activation.hpp"
 #include "vt/spec/ops/binary.hpp"
 #include "vt/spec/ops/clamp.hpp"
 #include "vt/spec/ops/constant.hpp"
@@ -54,7 +55,8 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
                       ops::Permute, ops::Transpose, ops::Reshape, ops::BroadcastTo,
                       ops::Sum, ops::Mean, ops::Max,         //
                       ops::Softmax, ops::LogSoftmax,         //
-                      ops::MseLoss, ops::CrossEntropy>;
+                      ops::MseLoss, ops::CrossEntropy,  //
+                      ops::Softplus, ops::Gelu, ops::Silu, ops::LogSigmoid, ops::Dropout>;
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {
