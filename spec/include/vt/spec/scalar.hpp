@@ -43,8 +43,9 @@ struct ScalarTraits {
   VT_HD static S tanh(const S& x) { using std::tanh; return tanh(x); }
   // erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt (gelu's exact form).
   VT_HD static S erf(const S& x) { using std::erf; return erf(x); }
-  // pi in the scalar's precision (erf's derivative 2/sqrt(pi) exp(-x^2)).
-  VT_HD static S pi(const S& /*like*/) { return static_cast<S>(3.14159265358979323846264338327950288); }
+  // pi in the scalar's precision (gelu's constants, erf's derivative): acos(-1),
+  // so that a multi-precision float gets pi to all of its digits, not a double's.
+  VT_HD static S pi(const S& like) { using std::acos; return acos(constant(like, -1, 1)); }
   // The integer held by an index-valued scalar; `ok` is false when x is not
   // an integer (a class index stored in a float or rational tensor).
   static std::int64_t to_index(const S& x, bool& ok) {
