@@ -174,6 +174,7 @@ BOOST_AUTO_TEST_CASE(full_jacobian_mode_is_exact_for_every_rational_op) {
   BOOST_TEST(ok(exact_jacobian<o::Mean>({R({2, 3})})));
   BOOST_TEST(ok(exact_jacobian<o::Max>({R({2, 3})}, attrs({{"axis", std::int64_t{0}}}))));
   BOOST_TEST(ok(exact_jacobian<o::MseLoss>({R({2, 3}), R({2, 3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Dropout>({R({3, 4})}, attrs({{"p", 0.5}, {"seed", std::int64_t{9}}}))));
   BOOST_TEST_MESSAGE(entries << " Jacobian entries compared exactly");
 }
 
