@@ -313,7 +313,12 @@ void softplus(Ctx& c, Dial& d, std::string_view op) {
   static constexpr double kBetas[] = {1, 2, 0.5};
   static constexpr double kThresholds[] = {20, 1, 0.5, 2, -1, 0};
   const auto x = c.operand(d, 0, c.max_rank(), Need::None);
-  const double beta = kBetas[d.pick(std::size(kBetas))], thr = kThresholds[d.pick(std::size(kThresholds))];
+  const double beta = kBetas[d.pick(std::size(kBetas))];
+  double thr = kThresholds[d.pick(std::size(kThresholds))];
+  // With beta < 1, beta x underflows to 0 at the smallest subnormal x > 0, and
+  // a float decides "0 > threshold 0" where the exact z > 0: torch's float
+  // convention itself differs there from the exact one (see ops::Softplus).
+  if (beta < 1 && thr == 0) thr = 0.5;
   AttrMap a;
   if (beta != 1 || d.pick(2) == 1) a.set("beta", beta);
   if (thr != 20 || d.pick(2) == 1) a.set("threshold", thr);

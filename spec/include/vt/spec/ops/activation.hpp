@@ -47,6 +47,11 @@ inline double as_dtype(DType t, double v) { return t == DType::f32 ? static_cast
 // dx += g where z > threshold, else g sigmoid(z).  The switch at
 // z = threshold is torch's convention (a jump of log1p(e^-threshold)/beta).
 // beta must be finite and nonzero (in the node's dtype), threshold finite.
+// The switch is decided on the rounded z, as torch does: where beta x rounds
+// across the threshold (a non-dyadic beta, or beta < 1 underflowing a
+// subnormal x to 0 against threshold 0) float and exact results take
+// different branches; the forward contract counts the jump there, the
+// gradient (g vs g sigmoid(z)) cannot.
 struct Softplus {
   static constexpr std::string_view name = "softplus",
                                     math = "z = beta*x; y = z > threshold ? x : log(1+exp(z))/beta; "
