@@ -45,7 +45,8 @@ ref::NodeVerdict compare(double f, const ref::Interval& exact, double bound, dou
 // argument errors through exp/log/sqrt/tanh), k = the cotangent's size plus
 // the widest input's (no sum in a VJP runs over more terms: over g, or over
 // an input's row as softmax's) plus 8 for the few operations per term; plus
-// k smallest subnormals for underflow.
+// (k + z) smallest subnormals for underflow, z the Mag's count of how far an
+// underflowed intermediate (a subnormal sigmoid(-x) times g) is magnified.
 template <class S>
 std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program<S>& p) {
   const spec::ResolvedGraph r = spec::resolve(g, g.name);
@@ -112,7 +113,7 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
     for (std::size_t i = 0; i < in.size() && a.verdict != ref::NodeVerdict::Violated; ++i) {
       if (!dxp[i]) continue;
       for (std::int64_t k = 0; k < dx[i].numel(); ++k) {
-        const double bound = ref::gamma(terms, u) * m_dx[i][k].m + terms * eta;
+        const double bound = ref::gamma(terms, u) * m_dx[i][k].m + (terms + m_dx[i][k].z) * eta;
         double err = 0;
         const ref::NodeVerdict v = compare(static_cast<double>(dx[i][k]), ex_dx[i].interval_at(k), bound, err);
         a.local.max_abs = std::max(a.local.max_abs, err);

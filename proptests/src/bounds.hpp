@@ -40,5 +40,7 @@ inline Range r_clamp(Range a, bool has_lo, double lo, bool has_hi, double hi) {
   return a;
 }
 inline double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+inline double softplus_of(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); }
+inline double log_sigmoid(double x) { return -softplus_of(-x); }
 
 }  // namespace vt::proptests::detail

@@ -234,6 +234,12 @@ Broken bad_attr(const GraphData& g, Dial& d) {
     vs.push_back({[](AttrMap& a) { a.set("dtype", std::string("i64")); }, "dtype"});
     vs.push_back({[](AttrMap& a) { a = without(a, {"value"}); }, "missing"});
   }
+  if (op == "softplus") vs.push_back({[](AttrMap& a) { a.set("beta", 0.0); }, "nonzero"});
+  if (op == "gelu") vs.push_back({[](AttrMap& a) { a.set("approximate", std::string("sigmoid")); }, "not one of none, tanh"});
+  if (op == "dropout") {
+    vs.push_back({[](AttrMap& a) { a.set("p", 1.0); }, "must lie in"});
+    vs.push_back({[](AttrMap& a) { a.set("p", -0.25); }, "must lie in"});
+  }
   const Variant& v = vs[pick_index(vs.size(), d)];
   v.edit(n.attrs);
   return IllTypedCase{std::move(h), n.name, v.what};

@@ -52,6 +52,11 @@ bool at_kink(std::string_view op, const std::vector<RDense>& xs, const spec::Att
       for (std::size_t j = i + 1; j < xs[0].data.size(); ++j)
         if (xs[0].data[i] == xs[0].data[j]) return true;
   }
+  if (op == "softplus") {  // beta x exactly at the threshold switch
+    const Rational beta(a.get_float_or("beta", 1)), thr(a.get_float_or("threshold", 20));
+    for (const Rational& x : xs[0].data)
+      if (beta * x == thr) return true;
+  }
   return false;
 }
 

@@ -38,6 +38,11 @@ Range unary_range(std::string_view op, Range r) {
   if (op == "tanh") return {std::tanh(r.lo), std::tanh(r.hi)};
   if (op == "sigmoid") return {sigmoid(r.lo), sigmoid(r.hi)};
   if (op == "relu") return {std::max(r.lo, 0.0), std::max(r.hi, 0.0)};
+  // silu and gelu lie between min(x, 0) and max(x, 0), above their minima
+  // (silu: -0.2785, gelu: -0.1700); log_sigmoid is increasing.
+  if (op == "silu") return {std::max(-0.28, std::min(r.lo, 0.0)), std::max(r.hi, 0.0)};
+  if (op == "gelu") return {std::max(-0.18, std::min(r.lo, 0.0)), std::max(r.hi, 0.0)};
+  if (op == "log_sigmoid") return {log_sigmoid(r.lo), log_sigmoid(r.hi)};
   return r_abs(r);  // abs
 }
 
@@ -574,6 +579,50 @@ void batch_norm(Ctx& c, Dial& d, std::string_view op) {
   Range r = r_add(r_mul(z, c.range_of(ins[1])), c.range_of(ins[2]));
   c.apply(op, ins, std::move(a), r);
 }
+// softplus with beta a power of two (beta x exact: the threshold switch
+// happens where the exact reference switches) and thresholds from the kink
+// table, so that inputs sit exactly on the switch now and then.
+void softplus(Ctx& c, Dial& d, std::string_view op) {
+  static constexpr double kBetas[] = {1, 2, 0.5};
+  static constexpr double kThresholds[] = {20, 1, 0.5, 2, -1, 0};
+  const auto x = c.operand(d, 0, c.max_rank(), Need::None);
+  const double beta = kBetas[d.pick(std::size(kBetas))];
+  double thr = kThresholds[d.pick(std::size(kThresholds))];
+  // With beta < 1, beta x underflows to 0 at the smallest subnormal x > 0, and
+  // a float decides "0 > threshold 0" where the exact z > 0: torch's float
+  // convention itself differs there from the exact one (see ops::Softplus).
+  if (beta < 1 && thr == 0) thr = 0.5;
+  AttrMap a;
+  if (beta != 1 || d.pick(2) == 1) a.set("beta", beta);
+  if (thr != 20 || d.pick(2) == 1) a.set("threshold", thr);
+  const Range r = c.range_of(x);
+  // Increasing except for the small drop at the switch (y = x above it).
+  const auto sp = [&](double v) { return softplus_of(beta * v) / beta; };
+  c.apply(op, {x}, std::move(a), Range{std::min(sp(r.lo), std::max(r.lo, thr / beta)), std::max(sp(r.hi), r.hi)});
+}
+
+void gelu(Ctx& c, Dial& d, std::string_view op) {
+  const auto x = c.operand(d, 0, c.max_rank(), Need::None);
+  AttrMap a;
+  const int form = d.pick(3);  // default (none), none, tanh
+  if (form > 0) a.set("approximate", std::string(form == 1 ? "none" : "tanh"));
+  c.apply(op, {x}, std::move(a), unary_range(op, c.range_of(x)));
+}
+
+// dropout: p from a small table (0 and non-dyadic values included), any
+// seed, training absent/true/false. Kept values are scaled by 1/(1-p).
+void dropout(Ctx& c, Dial& d, std::string_view op) {
+  static constexpr double kP[] = {0.5, 0, 0.25, 0.75, 0.3, 0.9};
+  const auto x = c.operand(d, 0, c.max_rank(), Need::None);
+  const double p = kP[d.pick(std::size(kP))];
+  AttrMap a;
+  a.set("p", p);
+  a.set("seed", static_cast<std::int64_t>(d.pick(1 << 20)));
+  const int mode = d.pick(3);
+  if (mode > 0) a.set("training", mode == 1);
+  const Range r = r_scale(c.range_of(x), 1 / (1 - p));
+  c.apply(op, {x}, std::move(a), Range{std::min(r.lo, 0.0), std::max(r.hi, 0.0)});
+}
 
 constexpr OpStep kSteps[] = {
     {"add", binary},        {"sub", binary},          {"mul", binary},         {"div", binary},
@@ -588,6 +637,7 @@ constexpr OpStep kSteps[] = {
     {"flatten", flatten},   {"concat", concat},       {"narrow", narrow},      {"gather", gather},
     {"scatter_add", scatter_add}, {"embedding", embedding},
     {"layer_norm", layer_norm}, {"batch_norm", batch_norm},
+    {"softplus", softplus}, {"gelu", gelu}, {"silu", unary}, {"log_sigmoid", unary}, {"dropout", dropout},
 };
 
 }  // namespace

@@ -263,6 +263,41 @@ ContractBound derived(std::string_view name, std::span<const Dense<double>* cons
       norm_bound(b, gr, x, at, n, in[1], in[2], wi, eps, u, eta);
     });
     b.text = training ? "derived normalization chain (batch stats)" : "derived normalization chain (running stats)";
+  } else if (name == "softplus" || name == "log_sigmoid" || name == "silu" || name == "gelu") {
+    // Elementwise activations: a few ulp of y* for the rounded steps, plus
+    // what an absolute error of an inner value becomes (first order):
+    //   softplus:    z = beta x rounded (u|z|) moves y by u|x| sigmoid(z); exp
+    //                (rel 4u), Goldberg's log1p (rel 6u), + and /beta: 12 ulp.
+    //                Where fl(z) and z may straddle threshold (|z - thr| <= 2u|z|),
+    //                add the convention's jump log1p(e^-thr)/|beta|.
+    //   log_sigmoid: the same with beta = 1 (no product): 12 ulp.
+    //   silu:        sigmoid's 5 ulp (rel 10u) and one product: 11 ulp, plus
+    //                |x| eta for a sigmoid that underflows to a subnormal.
+    //   gelu:        (1 + erf) or (1 + tanh) within 5u absolute (erf/tanh
+    //                rounding, their arguments' rounding, the sum), times x/2:
+    //                2 ulp + 3u|x|, stated with margin as 2 ulp + 6u|x|.
+    const double beta = attrs.get_float_or("beta", 1), thr = attrs.get_float_or("threshold", 20);
+    for (std::int64_t i = 0; i < x.numel(); ++i) {
+      const double xi = x[i], ulp = ulp_of(exact[i], u == 0x1p-24 ? spec::DType::f32 : spec::DType::f64);
+      double v = 0;
+      if (name == "softplus") {
+        const double z = beta * xi;
+        v = 12 * ulp + 2 * u * std::abs(xi) / (1 + std::exp(-z));
+        if (std::abs(z - thr) <= 2 * u * std::abs(z) + eta) v += std::log1p(std::exp(-thr)) / std::abs(beta);
+        v += 4 * eta * std::max(0.0, 1 / std::abs(beta) - 1);  // a subnormal exp(z), divided by beta
+      } else if (name == "log_sigmoid") {
+        v = 12 * ulp;
+      } else if (name == "silu") {
+        v = 11 * ulp + std::abs(xi) * eta;
+      } else {
+        v = 2 * ulp + 6 * u * std::abs(xi);
+      }
+      b.bound[static_cast<std::size_t>(i)] = v + 4 * eta;
+    }
+    b.text = name == "softplus" ? "derived 12 ulp + 2u|x|sigmoid(beta x)"
+             : name == "gelu"   ? "derived 2 ulp + 6u|x|"
+             : name == "silu"   ? "derived 11 ulp + |x| eta"
+                                : "derived 12 ulp";
   }
   return b;
 }

@@ -27,6 +27,29 @@ Interval to_interval(const Rational& q) {
   return Interval(std::move(r));
 }
 
+Interval interval_erf(const Interval& x) {
+  // erf is increasing on the reals, so its image of [lo, hi] is
+  // [erf(lo), erf(hi)]: each endpoint correctly rounded outward.
+  Interval::Raw r;  // current default precision
+  mpfr_t lo, hi, e_lo, e_hi;
+  const mpfr_prec_t prec = mpfi_get_prec(r.backend().data());
+  mpfr_inits2(mpfi_get_prec(x.raw().backend().data()), lo, hi, static_cast<mpfr_ptr>(nullptr));
+  mpfr_inits2(prec, e_lo, e_hi, static_cast<mpfr_ptr>(nullptr));
+  mpfi_get_left(lo, x.raw().backend().data());
+  mpfi_get_right(hi, x.raw().backend().data());
+  mpfr_erf(e_lo, lo, MPFR_RNDD);
+  mpfr_erf(e_hi, hi, MPFR_RNDU);
+  mpfi_interv_fr(r.backend().data(), e_lo, e_hi);
+  mpfr_clears(lo, hi, e_lo, e_hi, static_cast<mpfr_ptr>(nullptr));
+  return Interval(std::move(r));
+}
+
+Interval interval_pi() {
+  Interval::Raw r;
+  mpfi_const_pi(r.backend().data());
+  return Interval(std::move(r));
+}
+
 int compare(const Interval& a, const Interval& b) {
   using boost::multiprecision::lower;
   using boost::multiprecision::upper;

@@ -1,8 +1,10 @@
 #define BOOST_TEST_MODULE reference_interval_soundness
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <random>
 
+#include "vt/reference/dual.hpp"
 #include "vt/reference/soundness.hpp"
 #include "vt/spec/mutants.hpp"
 #include "support.hpp"
@@ -58,6 +60,53 @@ BOOST_AUTO_TEST_CASE(transcendental_ops_are_sound_by_intervals_and_finite_differ
   BOOST_TEST(check<o::Softmax>({R({3, 2})}, attrs({{"axis", std::int64_t{0}}})).verdict == Verdict::Sound);
   BOOST_TEST(check<o::LogSoftmax>({R({2, 4})}).verdict == Verdict::Sound);
   BOOST_TEST(check<o::CrossEntropy>({R({3, 4}), targets({2, 0, 3})}).verdict == Verdict::Sound);
+}
+
+BOOST_AUTO_TEST_CASE(activations_are_sound_by_intervals_and_finite_differences) {
+  namespace o = spec::ops;
+  BOOST_TEST(check<o::Softplus>({R({2, 3})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Softplus>({R({2, 3})}, attrs({{"beta", 0.75}, {"threshold", 1.0}})).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Gelu>({R({2, 3})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Gelu>({R({2, 3})}, attrs({{"approximate", std::string("tanh")}})).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Silu>({R({2, 3})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::LogSigmoid>({R({2, 3})}).verdict == Verdict::Sound);
+}
+
+// erf of an interval: endpoints rounded outward by MPFR. The exact erf of a
+// random double, computed as a 512-bit MPFR value (so correct to far more
+// bits than the 256-bit interval), must lie inside, and the width must be a
+// few units of 2^-256 relative. Also a wide interval encloses erf of points inside.
+BOOST_AUTO_TEST_CASE(erf_interval_encloses_high_precision_erf) {
+  ref::IntervalPrecision precision;
+  std::mt19937_64 r(11);
+  std::uniform_real_distribution<double> mag(-8, 3);
+  int checked = 0;
+  for (int k = 0; k < 500; ++k) {
+    const double x = (k % 2 ? -1 : 1) * std::pow(10.0, mag(r));
+    const ref::Interval e = spec::math::erf(ref::to_interval(ref::exact(x)));
+    mpfr_t hi_x, hi_e;
+    mpfr_inits2(512, hi_x, hi_e, static_cast<mpfr_ptr>(nullptr));
+    mpfr_set_d(hi_x, x, MPFR_RNDN);  // exact
+    mpfr_erf(hi_e, hi_x, MPFR_RNDN);
+    ref::BigFloat lo_b = boost::multiprecision::lower(e.raw()), up_b = boost::multiprecision::upper(e.raw());
+    BOOST_TEST(mpfr_cmp(lo_b.backend().data(), hi_e) <= 0, "erf(" << x << ") lower end above the true value");
+    BOOST_TEST(mpfr_cmp(up_b.backend().data(), hi_e) >= 0, "erf(" << x << ") upper end below the true value");
+    mpfr_clears(hi_x, hi_e, static_cast<mpfr_ptr>(nullptr));
+    BOOST_TEST(ref::relative_width(e) < 1e-75, "erf(" << x << ") = " << ref::to_string(e));
+    ++checked;
+  }
+  BOOST_TEST(checked == 500);
+  // Monotone: erf([-1/2, 3/4]) holds erf(-1/2) and erf(3/4), and is no wider than their span (+ rounding).
+  const ref::Interval wide(ref::Interval::Raw(ref::BigFloat(-0.5), ref::BigFloat(0.75)));
+  const ref::Interval w = spec::math::erf(wide);
+  BOOST_TEST(boost::multiprecision::lower(w.raw()) <= std::erf(-0.5) + 1e-15);
+  BOOST_TEST(boost::multiprecision::upper(w.raw()) >= std::erf(0.75) - 1e-15);
+  BOOST_TEST(boost::multiprecision::lower(w.raw()) > -0.5206);  // erf(-1/2) = -0.52049...
+  BOOST_TEST(boost::multiprecision::upper(w.raw()) < 0.7112);   // erf(3/4) = 0.71115...
+  // Its derivative on duals is 2/sqrt(pi) exp(-x^2): at 0, 2/sqrt(pi).
+  const auto d = spec::math::erf(ref::Dual<ref::Interval>{ref::Interval(0), ref::Interval(1)});
+  BOOST_TEST(boost::multiprecision::abs(ref::BigFloat(boost::multiprecision::median(d.d.raw())) - 1.1283791670955126) < 1e-15);
+  BOOST_TEST(ref::relative_width(d.d) < 1e-70);
 }
 
 
@@ -125,6 +174,7 @@ BOOST_AUTO_TEST_CASE(full_jacobian_mode_is_exact_for_every_rational_op) {
   BOOST_TEST(ok(exact_jacobian<o::Mean>({R({2, 3})})));
   BOOST_TEST(ok(exact_jacobian<o::Max>({R({2, 3})}, attrs({{"axis", std::int64_t{0}}}))));
   BOOST_TEST(ok(exact_jacobian<o::MseLoss>({R({2, 3}), R({2, 3})})));
+  BOOST_TEST(ok(exact_jacobian<o::Dropout>({R({3, 4})}, attrs({{"p", 0.5}, {"seed", std::int64_t{9}}}))));
   BOOST_TEST_MESSAGE(entries << " Jacobian entries compared exactly");
 }
 

@@ -51,6 +51,8 @@ BOOST_AUTO_TEST_CASE(elementwise_ops_are_exactly_sound) {
   BOOST_TEST(sound<o::Relu>({R({2, 3})}));
   BOOST_TEST(sound<o::Abs>({R({2, 3})}));
   BOOST_TEST(sound<o::Clamp>({R({3, 3})}, attrs({{"min", -2.6}, {"max", 3.3}})));
+  BOOST_TEST(sound<o::Dropout>({R({4, 5})}, attrs({{"p", 0.3}, {"seed", std::int64_t{3}}})));  // p = 0.3 as a double, exactly
+  BOOST_TEST(sound<o::Dropout>({R({4, 5})}, attrs({{"p", 0.3}, {"training", false}})));
   for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{{{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{2, 1}, {1, 3}}}) {
     BOOST_TEST(sound<o::Add>({R(sa), R(sb, 1)}));
     BOOST_TEST(sound<o::Sub>({R(sa), R(sb, 1)}));

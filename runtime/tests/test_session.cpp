@@ -306,3 +306,30 @@ BOOST_AUTO_TEST_CASE(a_compiled_program_names_the_node_of_an_out_of_range_index)
     BOOST_TEST(m.find("%h = embedding: embedding: indices[1] = 4 is out of range [0, 4)") != std::string::npos, m);
   }
 }
+
+BOOST_AUTO_TEST_CASE(activation_functions_take_their_attributes_as_parameters) {
+  Session<double> s;
+  auto w = s.param({3}, {-1.0, 0.5, 2.0});
+  // sum of the activations; gradients against torch (float64).
+  auto loss = rt::sum(rt::softplus(w, 2.0, 3.0)) + rt::sum(rt::gelu(w, "tanh")) + rt::sum(rt::silu(w)) + rt::sum(rt::log_sigmoid(w)) +
+              rt::sum(rt::gelu(w));
+  loss.backward();
+  // torch (float64): softplus'(beta=2, thr=3), gelu_tanh', silu', logsigmoid', gelu' at w.
+  const double d[5][3] = {{0.11920292202211755, 0.7310585786300049, 1.0},
+                          {-0.08296408384578252, 0.8673699035346424, 1.0860992566236183},
+                          {0.07232948812851325, 0.7399611873026519, 1.0907842487848955},
+                          {0.7310585786300049, 0.37754066879814546, 0.11920292202211755},
+                          {-0.08331547058768635, 0.8674951246561629, 1.085231801078197}};
+  std::vector<double> want(3, 0.0);
+  for (const auto& row : d)
+    for (std::size_t i = 0; i < 3; ++i) want[i] += row[i];
+  for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(std::abs(w.grad().data[i] - want[i]) < 1e-14, i << ": " << w.grad().data[i]);
+  // dropout: the same seed gives the same mask; eval mode is the identity.
+  auto x = s.param({64}, std::vector<double>(64, 1.0));
+  const auto a = rt::dropout(x, 0.5, 42).value().data, b = rt::dropout(x, 0.5, 42).value().data;
+  BOOST_TEST(a == b, boost::test_tools::per_element());
+  for (double v : a) BOOST_TEST((v == 0 || v == 2));
+  BOOST_TEST(rt::dropout(x, 0.5, 42, false).value().data == x.value().data, boost::test_tools::per_element());
+  BOOST_CHECK_THROW(rt::dropout(x, 1.0, 1), spec::ShapeError);
+  BOOST_CHECK_THROW(rt::gelu(x, "erf"), spec::ShapeError);
+}

@@ -112,3 +112,29 @@ GValue GraphBuilder::batch_norm(const GValue& x, const GValue& weight, const GVa
 }
 
 }  // namespace vt::spec
+
+namespace vt::spec {
+
+// Attributes at their defaults are left out, so that printed graphs stay short.
+GValue GraphBuilder::softplus(const GValue& x, double beta, double threshold) {
+  AttrMap a;
+  if (beta != 1) a.set("beta", beta);
+  if (threshold != 20) a.set("threshold", threshold);
+  return apply("softplus", {x}, std::move(a));
+}
+
+GValue GraphBuilder::gelu(const GValue& x, std::string approximate) {
+  AttrMap a;
+  if (approximate != "none") a.set("approximate", std::move(approximate));
+  return apply("gelu", {x}, std::move(a));
+}
+
+GValue GraphBuilder::dropout(const GValue& x, double p, std::int64_t seed, bool training) {
+  AttrMap a;
+  a.set("p", p);
+  a.set("seed", seed);
+  if (!training) a.set("training", false);
+  return apply("dropout", {x}, std::move(a));
+}
+
+}  // namespace vt::spec

@@ -413,3 +413,116 @@ BOOST_AUTO_TEST_CASE(normalization_shape_rules_name_the_shapes) {
   const TensorType one{DType::f32, Shape{1, 3}};
   BOOST_TEST(message("batch_norm", {one, c3, c3, c3, c3}, train).find("more than one value per channel") != std::string::npos);
 }
+
+// ---- activations (values from torch 2.x in float64: F.softplus, F.gelu, F.silu, F.logsigmoid)
+namespace {
+const std::vector<double> kActX = {-30, -3, -0.5, 0, 0.5, 3, 25};
+AttrMap act_attrs(std::initializer_list<std::pair<const char*, AttrValue>> kv) {
+  AttrMap a;
+  for (const auto& [k, v] : kv) a.set(k, v);
+  return a;
+}
+// Forward and VJP (cotangent 1) of Op at kActX against torch's numbers, within a few ulp.
+template <class Op>
+void expect_torch(const std::vector<double>& y, const std::vector<double>& dx, AttrMap a = {}) {
+  const auto x = D({7}, kActX);
+  const auto got = fwd<Op>({x}, a);
+  const auto grad = vjp_of<Op>({x}, D({7}, std::vector<double>(7, 1.0)), a)[0].data;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    BOOST_TEST(std::abs(got[i] - y[i]) <= 4e-16 * std::abs(y[i]) + 1e-300, Op::name << " y at x = " << kActX[i] << ": " << got[i] << " vs torch " << y[i]);
+    // Gradients get 1e-13: torch's vectorized tanh/exp may differ from libm by
+    // an ulp, and gelu-tanh's 1 - t^2 cancels (t = -0.997 at x = -3: x170).
+    BOOST_TEST(std::abs(grad[i] - dx[i]) <= 1e-13 * std::abs(dx[i]) + 1e-300, Op::name << " dx at x = " << kActX[i] << ": " << grad[i] << " vs torch " << dx[i]);
+  }
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(softplus_matches_torch_including_threshold_and_beta) {
+  expect_torch<ops::Softplus>(
+      {9.357622968839737e-14, 0.04858735157374206, 0.4740769841801067, 0.6931471805599453, 0.9740769841801067, 3.048587351573742, 25.0},
+      {9.3576229688393e-14, 0.04742587317756679, 0.37754066879814546, 0.5, 0.6224593312018546, 0.9525741268224333, 1.0});
+  // beta = 2, threshold = 4: x = 3 has beta x = 6 > 4, so y = x and dx = g.
+  expect_torch<ops::Softplus>(
+      {4.37825538134826e-27, 0.0012378425688652247, 0.15663084375911143, 0.34657359027997264, 0.6566308437591114, 3.0, 25.0},
+      {8.75651076269652e-27, 0.0024726231566347748, 0.2689414213699951, 0.5, 0.7310585786300049, 1.0, 1.0},
+      act_attrs({{"beta", 2.0}, {"threshold", 4.0}}));
+  // At beta x == threshold exactly the log branch is taken (torch: x*beta > threshold).
+  const auto at = fwd<ops::Softplus>({D({1}, {2})}, act_attrs({{"beta", 2.0}, {"threshold", 4.0}}));
+  BOOST_TEST(std::abs(at[0] - 2.0090749639589047) <= 4e-16 * 2.0090749639589047);  // torch: F.softplus(2., 2, 4)
+  // Stable where log(1 + exp(x)) is not: no overflow at 1000 (threshold off), tiny values kept at -700.
+  BOOST_TEST(fwd<ops::Softplus>({D({1}, {1000})}, act_attrs({{"threshold", 1e6}}))[0] == 1000);
+  BOOST_TEST(fwd<ops::Softplus>({D({1}, {-700})})[0] == std::exp(-700.0));
+  BOOST_TEST(ops::act::log1p(1e-20) == 1e-20);
+  BOOST_TEST(ops::act::log1p(1e-10f) == std::log1p(1e-10f));
+}
+
+BOOST_AUTO_TEST_CASE(gelu_erf_and_tanh_forms_match_torch) {
+  const std::vector<double> erf_y = {-0.0, -0.00404969409489031, -0.15426876936299344, 0.0, 0.34573123063700656, 2.99595030590511, 25.0};
+  const std::vector<double> erf_d = {-4.420938404635643e-195, -0.01194564720418392, 0.13250487534383712, 0.5, 0.8674951246561629, 1.011945647204184, 1.0};
+  expect_torch<ops::Gelu>(erf_y, erf_d);
+  expect_torch<ops::Gelu>(erf_y, erf_d, act_attrs({{"approximate", std::string("none")}}));
+  expect_torch<ops::Gelu>(
+      {-0.0, -0.0036373920817729943, -0.15428599017485606, 0.0, 0.34571400982514394, 2.996362607918227, 25.0},
+      {0.0, -0.011584166630969648, 0.13263009646535764, 0.5, 0.8673699035346424, 1.0115841666309695, 1.0},
+      act_attrs({{"approximate", std::string("tanh")}}));
+}
+
+BOOST_AUTO_TEST_CASE(silu_and_log_sigmoid_match_torch) {
+  expect_torch<ops::Silu>(
+      {-2.8072868906517896e-12, -0.14227761953270035, -0.1887703343990727, 0.0, 0.3112296656009273, 2.8577223804672998, 24.9999999996528},
+      {-2.713710660963134e-12, -0.08810410601516962, 0.2600388126973482, 0.5, 0.7399611873026519, 1.0881041060151693, 1.000000000333312});
+  expect_torch<ops::LogSigmoid>(
+      {-30.000000000000092, -3.048587351573742, -0.9740769841801067, -0.6931471805599453, -0.4740769841801067, -0.04858735157374206,
+       -1.3887943864867583e-11},
+      {0.9999999999999064, 0.9525741268224333, 0.6224593312018545, 0.5, 0.37754066879814546, 0.04742587317756679, 1.3887943864771146e-11});
+  // Far out: no overflow, and the tiny values of log(sigmoid(x)) for large x survive.
+  BOOST_TEST(fwd<ops::LogSigmoid>({D({1}, {-1000})})[0] == -1000);
+  BOOST_TEST(fwd<ops::LogSigmoid>({D({1}, {700})})[0] == -std::exp(-700.0));
+  BOOST_TEST(ops::LogSigmoid::value(100.0f) == -std::exp(-100.0f));  // an f32 subnormal
+}
+
+BOOST_AUTO_TEST_CASE(dropout_mask_is_a_function_of_seed_and_index) {
+  // splitmix64 reference values (Vigna's splitmix64.c from state 0: first output).
+  BOOST_TEST(ops::Dropout::splitmix64(0) == 0xe220a8397b1dcdafULL);
+  const auto x = D({1000}, std::vector<double>(1000, 3.0));
+  const auto a = act_attrs({{"p", 0.25}, {"seed", std::int64_t{7}}});
+  const auto y = fwd<ops::Dropout>({x}, a);
+  const auto dx = vjp_of<ops::Dropout>({x}, D({1000}, std::vector<double>(1000, 1.0)), a)[0].data;
+  int kept = 0;
+  for (std::int64_t i = 0; i < 1000; ++i) {
+    const bool keep = ops::Dropout::uniform(7, i) >= 0.25;
+    kept += keep;
+    BOOST_TEST(y[static_cast<std::size_t>(i)] == (keep ? 4.0 : 0.0));  // 3 / (1 - 0.25)
+    BOOST_TEST(dx[static_cast<std::size_t>(i)] == (keep ? 4.0 / 3 : 0.0));
+  }
+  BOOST_TEST(kept > 700);
+  BOOST_TEST(kept < 800);
+  // Same seed, same mask; another seed, another mask.
+  BOOST_TEST(fwd<ops::Dropout>({x}, a) == y, boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Dropout>({x}, act_attrs({{"p", 0.25}, {"seed", std::int64_t{8}}})) != y);
+  // Identity in eval mode and at p = 0.
+  BOOST_TEST(fwd<ops::Dropout>({x}, act_attrs({{"p", 0.25}, {"training", false}})) == x.data, boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Dropout>({x}, act_attrs({{"p", 0.0}})) == x.data, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(bad_activation_attributes_are_errors_naming_op_and_value) {
+  const auto expect_error = [](std::string_view op, AttrMap a, DType t, const std::string& want) {
+    try {
+      infer_type(*find_op(op), std::vector<TensorType>{TensorType{t, Shape{2}}}, a);
+      BOOST_ERROR(std::string(op) << ": no error for bad attributes");
+    } catch (const ShapeError& e) {
+      const std::string msg = e.what();
+      BOOST_TEST((msg.find(std::string(op) + "(") != std::string::npos && msg.find(want) != std::string::npos), msg);
+    }
+  };
+  expect_error("dropout", act_attrs({{"p", 1.5}}), DType::f64, "'p' = 1.5");
+  expect_error("dropout", act_attrs({{"p", 1.0}}), DType::f64, "[0, 1)");
+  expect_error("dropout", act_attrs({{"p", -0.1}}), DType::f64, "'p' = -0.1");
+  expect_error("dropout", act_attrs({{"p", 0.99999999999}}), DType::f32, "rounds to 1 in f32");
+  expect_error("gelu", act_attrs({{"approximate", std::string("sigmoid")}}), DType::f32, "'approximate' = sigmoid");
+  expect_error("softplus", act_attrs({{"beta", 0.0}}), DType::f32, "'beta' = 0.0");
+  expect_error("softplus", act_attrs({{"beta", 1e-50}}), DType::f32, "nonzero");
+  AttrMap ok = act_attrs({{"p", 0.3}, {"seed", std::int64_t{1}}});
+  BOOST_TEST((infer_type(*find_op("dropout"), std::vector<TensorType>{TensorType{DType::f32, Shape{2}}}, ok) == TensorType{DType::f32, Shape{2}}));
+  BOOST_TEST(ok.get_float("p") == static_cast<double>(0.3f));  // rounded to the node's dtype
+}

@@ -140,6 +140,21 @@ BOOST_AUTO_TEST_CASE(normalization) {
 
 // ---- The check must be able to fail: planted bugs (spec/mutants.hpp). ----
 
+BOOST_AUTO_TEST_CASE(activations) {
+  expect_sound<ops::Softplus>({R({2, 3})});
+  expect_sound<ops::Softplus>({R({2, 3}, -4, 4)}, attrs({{"beta", 0.7}, {"threshold", 50.0}}));
+  // beta x away from the threshold switch at 1 (a convention, not a derivative).
+  Dense<double> sx = away_from_zero({2, 3});
+  for (double& v : sx.data) v = v > 0 ? v + 0.6 : v;  // beta x in [-4, -0.4] or [1.6, 5.2]
+  expect_sound<ops::Softplus>({sx}, attrs({{"beta", 2.0}, {"threshold", 1.0}}));
+  expect_sound<ops::Gelu>({R({2, 3}, -3, 3)});
+  expect_sound<ops::Gelu>({R({2, 3}, -3, 3)}, attrs({{"approximate", std::string("tanh")}}));
+  expect_sound<ops::Silu>({R({2, 3}, -4, 4)});
+  expect_sound<ops::LogSigmoid>({R({2, 3}, -4, 4)});
+  expect_sound<ops::Dropout>({R({4, 5})}, attrs({{"p", 0.3}, {"seed", std::int64_t{5}}}));
+  expect_sound<ops::Dropout>({R({4, 5})}, attrs({{"p", 0.3}, {"training", false}}));
+}
+
 BOOST_AUTO_TEST_CASE(planted_bugs_are_detected) {
   int detected = 0, planted = 0;
   auto expect_caught = [&](const GradcheckResult& r, const char* what) {

@@ -57,6 +57,12 @@ struct ScalarTraits<ref::Dual<S>> {
     const S t = Base::tanh(x.v);
     return {t, S((Base::constant(t, 1, 1) - t * t) * x.d)};
   }
+  // erf'(x) = 2/sqrt(pi) exp(-x^2).
+  static D erf(const D& x) {
+    const S two = Base::constant(x.v, 2, 1);
+    return {Base::erf(x.v), S(two / Base::sqrt(Base::pi(x.v)) * Base::exp(S(-(x.v * x.v))) * x.d)};
+  }
+  static D pi(const D& like) { return {Base::pi(like.v), Base::constant(like.v, 0, 1)}; }
   static std::int64_t to_index(const D& x, bool& ok) { return Base::to_index(x.v, ok); }
 };
 

@@ -68,6 +68,9 @@ class IntervalPrecision {
   unsigned saved_interval_, saved_float_;
 };
 
+// Enclosures of erf(x) (endpoints rounded outward) and of pi, at the current precision.
+Interval interval_erf(const Interval& x);
+Interval interval_pi();
 // The exact enclosure of a rational (a point interval when it is dyadic).
 Interval to_interval(const Rational& q);
 // "[lo, hi]" with 20 significant digits, for messages.
@@ -108,6 +111,10 @@ struct ScalarTraits<ref::Interval> {
     return I(I::Raw(boost::multiprecision::sqrt(x.raw())));
   }
   static I tanh(const I& x) { return I(I::Raw(boost::multiprecision::tanh(x.raw()))); }
+  // erf is increasing: [erf(lo) rounded down, erf(hi) rounded up] (MPFR's
+  // correctly rounded mpfr_erf; MPFI has no erf of its own).
+  static I erf(const I& x) { return ref::interval_erf(x); }
+  static I pi(const I&) { return ref::interval_pi(); }
   static std::int64_t to_index(const I& x, bool& ok) {
     using boost::multiprecision::lower;
     using boost::multiprecision::upper;

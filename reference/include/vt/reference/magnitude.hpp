@@ -16,13 +16,22 @@ namespace vt::ref {
 // softmax's backward y*(g - sum(g*y)) cancels to a tiny value out of terms
 // of size 1, and its float result may keep an error of size u, not u*|v|.
 struct Mag {
-  double v = 0, m = 0;
-  friend Mag operator+(Mag a, Mag b) { return {a.v + b.v, a.m + b.m}; }
-  friend Mag operator-(Mag a, Mag b) { return {a.v - b.v, a.m + b.m}; }
-  friend Mag operator*(Mag a, Mag b) { return {a.v * b.v, a.m * b.m}; }
+  // z: how much an absolute error of one smallest subnormal (eta) in each
+  // rounded intermediate can reach the value, to first order. Relative
+  // error bounds (m) miss underflow: an intermediate that rounds to a
+  // subnormal loses up to eta/2 absolute, and a later product with a large
+  // factor (g * sigmoid(-x) at x = 100 in f32) magnifies that loss.
+  // Sums of floats never underflow; products, quotients and functions may.
+  double v = 0, m = 0, z = 0;
+  friend Mag operator+(Mag a, Mag b) { return {a.v + b.v, a.m + b.m, a.z + b.z}; }
+  friend Mag operator-(Mag a, Mag b) { return {a.v - b.v, a.m + b.m, a.z + b.z}; }
+  friend Mag operator*(Mag a, Mag b) { return {a.v * b.v, a.m * b.m, a.z * std::abs(b.v) + b.z * std::abs(a.v) + 1}; }
   // First order: err(a/b) <= (err(a) + |a/b| err(b)) / |b|.
-  friend Mag operator/(Mag a, Mag b) { return {a.v / b.v, (a.m + std::abs(a.v / b.v) * b.m) / std::abs(b.v)}; }
-  friend Mag operator-(Mag a) { return {-a.v, a.m}; }
+  friend Mag operator/(Mag a, Mag b) {
+    const double q = a.v / b.v;
+    return {q, (a.m + std::abs(q) * b.m) / std::abs(b.v), (a.z + std::abs(q) * b.z) / std::abs(b.v) + 1};
+  }
+  friend Mag operator-(Mag a) { return {-a.v, a.m, a.z}; }
   Mag& operator+=(Mag b) { return *this = *this + b; }
   Mag& operator-=(Mag b) { return *this = *this - b; }
   Mag& operator*=(Mag b) { return *this = *this * b; }
@@ -35,7 +44,7 @@ struct Mag {
   friend bool operator!=(Mag a, Mag b) { return a.v != b.v; }
 };
 
-inline Mag exact_input(double v) { return {v, std::abs(v)}; }
+inline Mag exact_input(double v) { return {v, std::abs(v), 0}; }
 
 }  // namespace vt::ref
 
@@ -51,20 +60,30 @@ struct ScalarTraits<ref::Mag> {
   static bool prefer_second(const M& a, const M& b) { return b.v > a.v; }
   // A function value is one rounded term, plus its argument's error carried
   // through the derivative (first order): exp amplifies an absolute error
-  // of its argument by exp(x), log by 1/x, sqrt by 1/(2 sqrt x), tanh by 1-y^2.
+  // of its argument by exp(x), log by 1/x, sqrt by 1/(2 sqrt x), tanh by 1-y^2,
+  // erf by 2/sqrt(pi) exp(-x^2).
   static M exp(const M& x) {
     const double e = std::exp(x.v);
-    return {e, std::abs(e) * (1 + x.m)};
+    return {e, std::abs(e) * (1 + x.m), std::abs(e) * x.z + 1};
   }
-  static M log(const M& x) { return {std::log(x.v), std::abs(std::log(x.v)) + x.m / std::abs(x.v)}; }
+  static M log(const M& x) {
+    return {std::log(x.v), std::abs(std::log(x.v)) + x.m / std::abs(x.v), x.z / std::abs(x.v) + 1};
+  }
   static M sqrt(const M& x) {
     const double r = std::sqrt(x.v);
-    return {r, r > 0 ? r + x.m / (2 * r) : r};
+    return {r, r > 0 ? r + x.m / (2 * r) : r, r > 0 ? x.z / (2 * r) + 1 : 1};
   }
   static M tanh(const M& x) {
     const double y = std::tanh(x.v);
-    return {y, std::abs(y) + (1 - y * y) * x.m};
+    return {y, std::abs(y) + (1 - y * y) * x.m, (1 - y * y) * x.z + 1};
   }
+  // erf amplifies its argument's error by erf'(x) = 2/sqrt(pi) exp(-x^2) <= 1.13.
+  static M erf(const M& x) {
+    const double y = std::erf(x.v);
+    const double d = 1.1283791670955126 * std::exp(-x.v * x.v);
+    return {y, std::abs(y) + d * x.m, d * x.z + 1};
+  }
+  static M pi(const M&) { return ref::exact_input(3.14159265358979323846); }
   static std::int64_t to_index(const M& x, bool& ok) { return ScalarTraits<double>::to_index(x.v, ok); }
 };
 }  // namespace vt::spec

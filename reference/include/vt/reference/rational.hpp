@@ -1,7 +1,8 @@
 #pragma once
 // Exact rationals (GMP via Boost.Multiprecision) as a scalar of the op table.
 // Every finite float is a dyadic rational, so float inputs convert exactly;
-// arithmetic never rounds. Transcendental ops are refused (see generic_ops.hpp).
+// arithmetic never rounds. Transcendental ops (exp, log, sqrt, tanh, erf, pi)
+// are refused: the traits below declare none of them (see generic_ops.hpp).
 #include <boost/multiprecision/gmp.hpp>
 #include <cmath>
 #include <stdexcept>

@@ -305,6 +305,31 @@ TensorRef<S> batch_norm(const TensorRef<S>& x, const TensorRef<S>& weight, const
   a.set("eps", eps);
   return x.session().apply(spec::op_id<spec::ops::BatchNorm>, {x, weight, bias, running_mean, running_var}, std::move(a));
 }
+template <class S>
+TensorRef<S> softplus(const TensorRef<S>& x, double beta = 1, double threshold = 20) {
+  spec::AttrMap a;
+  if (beta != 1) a.set("beta", beta);
+  if (threshold != 20) a.set("threshold", threshold);
+  return unary(spec::op_id<spec::ops::Softplus>, x, std::move(a));
+}
+// approximate: "none" (erf form) or "tanh".
+template <class S>
+TensorRef<S> gelu(const TensorRef<S>& x, std::string approximate = "none") {
+  spec::AttrMap a;
+  if (approximate != "none") a.set("approximate", std::move(approximate));
+  return unary(spec::op_id<spec::ops::Gelu>, x, std::move(a));
+}
+template <class S> TensorRef<S> silu(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Silu>, x); }
+template <class S> TensorRef<S> log_sigmoid(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::LogSigmoid>, x); }
+// The mask is a function of (seed, element index): pass a new seed per step.
+template <class S>
+TensorRef<S> dropout(const TensorRef<S>& x, double p = 0.5, std::int64_t seed = 0, bool training = true) {
+  spec::AttrMap a;
+  a.set("p", p);
+  a.set("seed", seed);
+  if (!training) a.set("training", false);
+  return unary(spec::op_id<spec::ops::Dropout>, x, std::move(a));
+}
 
 // A Session that records the user's operations on its first run (until
 // backward or release), verifies them as a graph, and from then on runs that

@@ -78,6 +78,11 @@ class GraphBuilder {
   // statistics when training, else the running ones.
   GValue batch_norm(const GValue& x, const GValue& weight, const GValue& bias, const GValue& running_mean,
                     const GValue& running_var, bool training, double eps = 1e-5);
+  GValue softplus(const GValue& x, double beta = 1, double threshold = 20);
+  GValue gelu(const GValue& x, std::string approximate = "none");
+  GValue silu(const GValue& x) { return apply("silu", {x}); }
+  GValue log_sigmoid(const GValue& x) { return apply("log_sigmoid", {x}); }
+  GValue dropout(const GValue& x, double p = 0.5, std::int64_t seed = 0, bool training = true);
 
  private:
   GValue arg(std::string name, ArgKind kind, DType dtype, Shape shape);

@@ -30,6 +30,7 @@
 #include <tuple>
 #include <utility>
 
+#include "vt/spec/ops/activation.hpp"
 #include "vt/spec/ops/binary.hpp"
 #include "vt/spec/ops/clamp.hpp"
 #include "vt/spec/ops/constant.hpp"
@@ -60,7 +61,8 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
                       ops::MseLoss, ops::CrossEntropy,  //
                       ops::Conv2d, ops::MaxPool2d, ops::AvgPool2d,  //
                       ops::Flatten, ops::Concat, ops::Narrow, ops::GatherOp, ops::ScatterAdd, ops::Embedding,  //
-                      ops::LayerNorm, ops::BatchNorm>;
+                      ops::LayerNorm, ops::BatchNorm,  //
+                      ops::Softplus, ops::Gelu, ops::Silu, ops::LogSigmoid, ops::Dropout>;
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {

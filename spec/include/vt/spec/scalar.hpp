@@ -16,7 +16,7 @@ namespace vt::spec {
 
 template <class S>
 struct ScalarTraits {
-  // False for scalars without exp/log/sqrt/tanh (exact rationals): ops of the
+  // False for scalars without exp/log/sqrt/tanh/erf/pi (exact rationals): ops of the
   // transcendental fragment then refuse to run on them.
   static constexpr bool transcendental = true;
 
@@ -41,6 +41,11 @@ struct ScalarTraits {
   VT_HD static S log(const S& x) { using std::log; return log(x); }
   VT_HD static S sqrt(const S& x) { using std::sqrt; return sqrt(x); }
   VT_HD static S tanh(const S& x) { using std::tanh; return tanh(x); }
+  // erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt (gelu's exact form).
+  VT_HD static S erf(const S& x) { using std::erf; return erf(x); }
+  // pi in the scalar's precision (gelu's constants, erf's derivative): acos(-1),
+  // so that a multi-precision float gets pi to all of its digits, not a double's.
+  VT_HD static S pi(const S& like) { using std::acos; return acos(constant(like, -1, 1)); }
   // The integer held by an index-valued scalar; `ok` is false when x is not
   // an integer (a class index stored in a float or rational tensor).
   static std::int64_t to_index(const S& x, bool& ok) {
@@ -64,6 +69,8 @@ template <class S> VT_HD S exp(const S& x) { return ScalarTraits<S>::exp(x); }
 template <class S> VT_HD S log(const S& x) { return ScalarTraits<S>::log(x); }
 template <class S> VT_HD S sqrt(const S& x) { return ScalarTraits<S>::sqrt(x); }
 template <class S> VT_HD S tanh(const S& x) { return ScalarTraits<S>::tanh(x); }
+template <class S> VT_HD S erf(const S& x) { return ScalarTraits<S>::erf(x); }
+template <class S> VT_HD S pi(const S& like) { return ScalarTraits<S>::pi(like); }
 }  // namespace math
 
 }  // namespace vt::spec
