@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "vt/reference/rational.hpp"
 #include "vt/spec/generic_ops.hpp"
@@ -53,21 +55,15 @@ Dense<double> abs_terms(spec::OpId op, std::span<const Dense<double>* const> in,
   return out;
 }
 
-// Number of rounded terms per output of a Dot op: what the op declares
-// (`rounded_terms`), else the count of the older declarations below.
-double dot_terms(spec::OpId op, std::span<const Dense<double>* const> in, const Dense<double>& out, const spec::AttrMap& attrs) {
-  const double declared = spec::visit_op(op, [&]<class Op>() -> double {
+// Number of rounded terms per output of a Dot op, as the op declares it
+// (every Dot op must: see declares_op in op_decl.hpp).
+double dot_terms(spec::OpId op, std::span<const Dense<double>* const> in, const spec::AttrMap& attrs) {
+  return spec::visit_op(op, [&]<class Op>() -> double {
     if constexpr (requires { Op::template rounded_terms<double>(in, attrs); })
       return static_cast<double>(Op::template rounded_terms<double>(in, attrs));
     else
-      return -1;
+      throw std::logic_error(std::string(Op::name) + " has a Dot contract but declares no rounded_terms");
   });
-  if (declared >= 0) return declared;
-  const std::string_view name = spec::op_info(op).name;
-  if (name == "matmul") return static_cast<double>(in[0]->shape[in[0]->shape.rank() - 1]);
-  if (name == "linear") return static_cast<double>(in[1]->shape[1] + (in.size() == 3 ? 1 : 0));
-  const double per_out = out.numel() == 0 ? 0 : static_cast<double>(in[0]->numel() / out.numel());
-  return name == "mean" ? per_out + 1 : per_out;
 }
 
 struct Lane {
@@ -326,7 +322,7 @@ ContractBound contract_bound(spec::OpId op, std::span<const Dense<double>* const
       return b;
     case spec::ContractKind::Dot: {
       const Dense<double> terms = abs_terms(op, in, exact, attrs);
-      const double n = dot_terms(op, in, exact, attrs);
+      const double n = dot_terms(op, in, attrs);
       for (std::int64_t i = 0; i < exact.numel(); ++i)
         b.bound[static_cast<std::size_t>(i)] = (gamma(n, u) * terms[i] + n * eta) * slack(n);
       b.text = "gamma_n*sum|terms|, n=" + std::to_string(static_cast<long long>(n));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "vt/spec/mutants.hpp"
 #include "vt/spec/op_table.hpp"
 
 namespace vt::spec::testing {
@@ -34,6 +35,21 @@ Dense<double> run_forward(const std::vector<Dense<double>>& xs, AttrMap& attrs) 
   Dense<double> y = Dense<double>::full(out.shape, 0.0);
   Op::template forward<double>(in, attrs, y);
   return y;
+}
+
+// The VJP of Op at xs with cotangent g: every input's gradient (zeros for
+// inputs with none). It runs the rule checkers run (mutants::op_vjp), so a
+// planted bug shows here too.
+template <class Op>
+std::vector<Dense<double>> vjp_of(std::vector<Dense<double>> xs, const Dense<double>& g, AttrMap attrs = {}) {
+  const Dense<double> y = run_forward<Op>(xs, attrs);
+  std::vector<const Dense<double>*> in;
+  std::vector<Dense<double>> dx;
+  for (const auto& x : xs) in.push_back(&x), dx.push_back(Dense<double>::full(x.shape, 0.0));
+  std::vector<Dense<double>*> dxp;
+  for (auto& d : dx) dxp.push_back(&d);
+  mutants::op_vjp<Op, double>(in, y, g, attrs, dxp);
+  return dx;
 }
 
 struct GradcheckResult {

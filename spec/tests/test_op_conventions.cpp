@@ -17,18 +17,6 @@ Dense<double> D(Shape s, std::vector<double> v) {
   d.data = std::move(v);
   return d;
 }
-// VJP of `Op` at xs with cotangent g; returns the gradient of every input.
-template <class Op>
-std::vector<Dense<double>> vjp_of(std::vector<Dense<double>> xs, const Dense<double>& g, AttrMap a = {}) {
-  const Dense<double> y = run_forward<Op>(xs, a);
-  std::vector<const Dense<double>*> in;
-  std::vector<Dense<double>> dx;
-  for (const auto& x : xs) in.push_back(&x), dx.push_back(Dense<double>::full(x.shape, 0.0));
-  std::vector<Dense<double>*> dxp;
-  for (auto& d : dx) dxp.push_back(&d);
-  Op::template vjp<double>(in, y, g, a, dxp);
-  return dx;
-}
 template <class Op>
 std::vector<double> fwd(std::vector<Dense<double>> xs, AttrMap a = {}) {
   return run_forward<Op>(xs, a).data;

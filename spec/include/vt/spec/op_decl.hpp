@@ -56,10 +56,18 @@ concept OpDecl = requires(std::span<const TensorType> types, const AttrMap& attr
 
 // For op authors: `static_assert(declares_op<MyOp>())` names the problem
 // plainly when a declaration is incomplete.
+// A Dot contract's bound needs the number of rounded operations per output.
+template <class Op>
+concept DeclaresRoundedTerms = requires(Ins<double> in, const AttrMap& attrs) {
+  { Op::template rounded_terms<double>(in, attrs) } -> std::convertible_to<std::int64_t>;
+};
+
 template <class Op>
 constexpr bool declares_op() {
   static_assert(OpDecl<Op>, "op declaration incomplete: it needs name, math, min/max_arity, fragment, contract, attrs, "
                             "differentiable, infer, forward<S> and vjp<S> (see OpDecl in op_decl.hpp)");
+  static_assert(Op::contract.kind != ContractKind::Dot || DeclaresRoundedTerms<Op>,
+                "an op with a Dot contract must declare rounded_terms<S>(in, attrs): its rounded operations per output");
   return OpDecl<Op>;
 }
 

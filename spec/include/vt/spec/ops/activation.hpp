@@ -62,6 +62,11 @@ struct Softplus {
   static constexpr std::array<AttrSpec, 2> attrs{{{"beta", AttrKind::Float}, {"threshold", AttrKind::Float}}};
   static constexpr bool differentiable(int) { return true; }
 
+  // z = beta x (no product when beta = 1), as forward and VJP both decide the branch on it.
+  template <class S>
+  static S scaled(const S& x, double beta) {
+    return beta == 1 ? x : S(ScalarTraits<S>::from_double(x, beta) * x);
+  }
   static TensorType infer(std::span<const TensorType> in, const AttrMap& a) {
     rule::require_float(in[0], 0);
     const double beta = a.get_float_or("beta", 1), thr = a.get_float_or("threshold", 20);
@@ -74,13 +79,11 @@ struct Softplus {
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
     const double beta = a.get_float_or("beta", 1), thr = a.get_float_or("threshold", 20);
-    const bool unit = beta == 1;
     for (std::int64_t i = 0; i < x.numel(); ++i) {
       const S& xi = x[i];
-      const S b = ScalarTraits<S>::from_double(xi, beta);
-      const S z = unit ? xi : S(b * xi);
+      const S z = scaled(xi, beta);
       const S sp = act::softplus1(z);
-      y[i] = math::select(z > ScalarTraits<S>::from_double(xi, thr), xi, unit ? sp : S(sp / b));
+      y[i] = math::select(z > ScalarTraits<S>::from_double(xi, thr), xi, beta == 1 ? sp : S(sp / ScalarTraits<S>::from_double(xi, beta)));
     }
   }
   template <class S>
@@ -88,10 +91,9 @@ struct Softplus {
     if (!dx[0]) return;
     const Dense<S>& x = *in[0];
     const double beta = a.get_float_or("beta", 1), thr = a.get_float_or("threshold", 20);
-    const bool unit = beta == 1;
     for (std::int64_t i = 0; i < x.numel(); ++i) {
       const S& xi = x[i];
-      const S z = unit ? xi : S(ScalarTraits<S>::from_double(xi, beta) * xi);
+      const S z = scaled(xi, beta);
       (*dx[0])[i] += math::select(z > ScalarTraits<S>::from_double(xi, thr), g[i], S(g[i] * Sigmoid::value(z)));
     }
   }

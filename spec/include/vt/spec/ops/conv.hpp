@@ -22,6 +22,15 @@ struct Window2d {
   std::int64_t row(std::int64_t oh, std::int64_t i) const { return oh * sh - ph + i * dh; }
   std::int64_t col(std::int64_t ow, std::int64_t j) const { return ow * sw - pw + j * dw; }
   bool inside(std::int64_t r, std::int64_t c) const { return r >= 0 && r < H && c >= 0 && c < W; }
+  // Flat indices (row-major NCHW) of input element [n, c, r, q], output
+  // element [n, o, oh, ow] of O channels, and kernel tap [o, c, i, j] of Ck channels.
+  std::int64_t in_at(std::int64_t n, std::int64_t c, std::int64_t r, std::int64_t q) const { return ((n * C + c) * H + r) * W + q; }
+  std::int64_t out_at(std::int64_t n, std::int64_t o, std::int64_t O, std::int64_t oh, std::int64_t ow) const {
+    return ((n * O + o) * Ho + oh) * Wo + ow;
+  }
+  std::int64_t tap_at(std::int64_t o, std::int64_t c, std::int64_t Ck, std::int64_t i, std::int64_t j) const {
+    return ((o * Ck + c) * kh + i) * kw + j;
+  }
 };
 
 namespace window {
@@ -149,14 +158,14 @@ struct Conv2d {
       for (std::int64_t o = 0; o < O; ++o)
         for (std::int64_t oh = 0; oh < g.Ho; ++oh)
           for (std::int64_t ow = 0; ow < g.Wo; ++ow) {
-            const std::int64_t yi = ((n * O + o) * g.Ho + oh) * g.Wo + ow;
+            const std::int64_t yi = g.out_at(n, o, O, oh, ow);
             S acc = y[yi];  // arrives as zero
             for (std::int64_t c = 0; c < Cg; ++c)
               for (std::int64_t i = 0; i < g.kh; ++i)
                 for (std::int64_t j = 0; j < g.kw; ++j) {
                   const std::int64_t r = g.row(oh, i), q = g.col(ow, j);
                   if (!g.inside(r, q)) continue;
-                  acc += x[((n * g.C + (o / Og) * Cg + c) * g.H + r) * g.W + q] * w[((o * Cg + c) * g.kh + i) * g.kw + j];
+                  acc += x[g.in_at(n, (o / Og) * Cg + c, r, q)] * w[g.tap_at(o, c, Cg, i, j)];
                 }
             if (in.size() == 3) acc += (*in[2])[o];
             y[yi] = acc;
@@ -173,7 +182,7 @@ struct Conv2d {
     const Window2d g = geometry(x.shape, w.shape, a);
     const std::int64_t O = w.shape[0], groups = a.get_int_or("groups", 1), Cg = g.C / groups, Og = O / groups;
     const auto at = [&](std::int64_t n, std::int64_t o, std::int64_t oh, std::int64_t ow) -> const S& {
-      return gy[((n * O + o) * g.Ho + oh) * g.Wo + ow];
+      return gy[g.out_at(n, o, O, oh, ow)];
     };
     const std::int64_t pad_h = ignore_padding ? 0 : g.ph, pad_w = ignore_padding ? 0 : g.pw;
     if (dx[0])
@@ -187,8 +196,7 @@ struct Conv2d {
                     const std::int64_t r = oh * g.sh - pad_h + i * g.dh, q = ow * g.sw - pad_w + j * g.dw;
                     if (!g.inside(r, q)) continue;
                     const std::int64_t ti = flip_kernel ? g.kh - 1 - i : i, tj = flip_kernel ? g.kw - 1 - j : j;
-                    (*dx[0])[((n * g.C + (o / Og) * Cg + c) * g.H + r) * g.W + q] +=
-                        at(n, o, oh, ow) * w[((o * Cg + c) * g.kh + ti) * g.kw + tj];
+                    (*dx[0])[g.in_at(n, (o / Og) * Cg + c, r, q)] += at(n, o, oh, ow) * w[g.tap_at(o, c, Cg, ti, tj)];
                   }
     if (dx[1])
       for (std::int64_t o = 0; o < O; ++o)
@@ -200,9 +208,9 @@ struct Conv2d {
                 for (std::int64_t oh = 0; oh < g.Ho; ++oh)
                   for (std::int64_t ow = 0; ow < g.Wo; ++ow) {
                     const std::int64_t r = g.row(oh, i), q = g.col(ow, j);
-                    if (g.inside(r, q)) acc += at(n, o, oh, ow) * x[((n * g.C + (o / Og) * Cg + c) * g.H + r) * g.W + q];
+                    if (g.inside(r, q)) acc += at(n, o, oh, ow) * x[g.in_at(n, (o / Og) * Cg + c, r, q)];
                   }
-              (*dx[1])[((o * Cg + c) * g.kh + i) * g.kw + j] += acc;
+              (*dx[1])[g.tap_at(o, c, Cg, i, j)] += acc;
             }
     if (in.size() == 3 && dx[2])
       for (std::int64_t o = 0; o < O; ++o) {

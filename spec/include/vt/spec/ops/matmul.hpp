@@ -20,6 +20,11 @@ struct Matmul {
   static constexpr bool differentiable(int) { return true; }
 
   static Shape batch(const Shape& s) { return Shape(IntList(s.dims().begin(), s.dims().end() - 2)); }
+  // Rounded operations per output (the Dot contract's n): K products and sums.
+  template <class S>
+  static std::int64_t rounded_terms(Ins<S> in, const AttrMap&) {
+    return in[0]->shape[in[0]->shape.rank() - 1];
+  }
 
   static TensorType infer(std::span<const TensorType> in, const AttrMap&) {
     rule::require_float(in[0], 0);
@@ -97,6 +102,11 @@ struct Linear {
   static constexpr int min_arity = 2, max_arity = 3;
   static constexpr std::array<AttrSpec, 0> attrs{};
   static constexpr bool differentiable(int) { return true; }
+  // Rounded operations per output (the Dot contract's n): I products and sums, plus the bias.
+  template <class S>
+  static std::int64_t rounded_terms(Ins<S> in, const AttrMap&) {
+    return in[1]->shape[1] + (in.size() == 3 ? 1 : 0);
+  }
 
   static TensorType infer(std::span<const TensorType> in, const AttrMap&) {
     for (std::size_t i = 0; i < in.size(); ++i) {

@@ -24,6 +24,17 @@ struct AxesReduction {
     return TensorType{in[0].dtype,
                       rule::reduce_shape(in[0].shape, rule::reduced_axes(in[0].shape, a), a.get_bool_or("keepdim", false))};
   }
+  // Rounded operations per output (the Dot contract's n): the sum of the
+  // reduced elements, and mean's division.
+  template <class S>
+  static std::int64_t rounded_terms(Ins<S> in, const AttrMap& a) {
+    const Shape& s = in[0]->shape;
+    const std::vector<bool> axes = rule::reduced_axes(s, a);
+    std::int64_t n = 1;
+    for (std::size_t k = 0; k < axes.size(); ++k)
+      if (axes[k]) n *= s[k];
+    return Op::divides ? n + 1 : n;
+  }
   // Number of input elements that feed each output element.
   static long count(const Shape& in, const Shape& out) {
     return out.numel() == 0 ? 0 : static_cast<long>(in.numel() / out.numel());
@@ -34,6 +45,7 @@ struct AxesReduction {
 struct Sum : AxesReduction<Sum> {
   static constexpr std::string_view name = "sum", math = "y = sum_axes(x); dx += broadcast(g)";
   static constexpr ErrorContract contract = dot_contract;
+  static constexpr bool divides = false;
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
@@ -52,6 +64,7 @@ struct Sum : AxesReduction<Sum> {
 struct Mean : AxesReduction<Mean> {
   static constexpr std::string_view name = "mean", math = "y = sum_axes(x)/n; dx += broadcast(g)/n";
   static constexpr ErrorContract contract = dot_contract;
+  static constexpr bool divides = true;
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     Sum::forward(in, a, y);
