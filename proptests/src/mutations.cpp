@@ -1,6 +1,7 @@
 #include "mutations.hpp"
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -236,6 +237,8 @@ Broken bad_attr(const GraphData& g, Dial& d) {
   }
   if (op == "softplus") vs.push_back({[](AttrMap& a) { a.set("beta", 0.0); }, "nonzero"});
   if (op == "gelu") vs.push_back({[](AttrMap& a) { a.set("approximate", std::string("sigmoid")); }, "not one of none, tanh"});
+  if (op == "scaled_dot_product_attention")
+    vs.push_back({[](AttrMap& a) { a.set("scale", std::numeric_limits<double>::infinity()); }, "finite scale"});
   if (op == "dropout") {
     vs.push_back({[](AttrMap& a) { a.set("p", 1.0); }, "must lie in"});
     vs.push_back({[](AttrMap& a) { a.set("p", -0.25); }, "must lie in"});

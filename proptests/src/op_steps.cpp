@@ -624,6 +624,30 @@ void dropout(Ctx& c, Dial& d, std::string_view op) {
   c.apply(op, {x}, std::move(a), Range{std::min(r.lo, 0.0), std::max(r.hi, 0.0)});
 }
 
+// scaled_dot_product_attention: q is a value of rank >= 2; k and v are fresh
+// (or q itself: self-attention through one value) with q's batch axes; the
+// scale absent (1/sqrt(E)), dyadic, or not; causal now and then. y is a
+// convex combination of v's rows.
+void attention(Ctx& c, Dial& d, std::string_view op) {
+  if (c.max_rank() < 2) throw Skip{};
+  const auto q = c.operand(d, 2, c.max_rank(), Need::None);
+  const Shape s = c.shape_of(q);
+  const std::int64_t E = s[s.rank() - 1];
+  if (E == 0) throw Skip{};
+  const bool self = d.pick(4) == 0;
+  std::vector<std::int64_t> ks = s.dims(), vs = s.dims();
+  ks[ks.size() - 2] = vs[vs.size() - 2] = self ? s[s.rank() - 2] : c.dim(d);
+  if (!self) vs.back() = c.dim(d);
+  const std::size_t k = self ? q : c.fresh(d, Shape(ks), Need::None);
+  const std::size_t v = self ? q : c.fresh(d, Shape(vs), Need::None);
+  static constexpr double kScales[] = {0.5, 0.25, 0.3, 1};
+  AttrMap a;
+  if (d.pick(2) == 1) a.set("scale", kScales[d.pick(std::size(kScales))]);
+  if (d.pick(3) == 2) a.set("causal", true);
+  const Range r = c.range_of(v);
+  c.apply(op, {q, k, v}, std::move(a), Range{std::min(r.lo, 0.0), std::max(r.hi, 0.0)});
+}
+
 constexpr OpStep kSteps[] = {
     {"add", binary},        {"sub", binary},          {"mul", binary},         {"div", binary},
     {"maximum", binary},    {"minimum", binary},      {"neg", unary},          {"square", unary},
@@ -638,6 +662,7 @@ constexpr OpStep kSteps[] = {
     {"scatter_add", scatter_add}, {"embedding", embedding},
     {"layer_norm", layer_norm}, {"batch_norm", batch_norm},
     {"softplus", softplus}, {"gelu", gelu}, {"silu", unary}, {"log_sigmoid", unary}, {"dropout", dropout},
+    {"scaled_dot_product_attention", attention},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "vt/reference/rational.hpp"
 #include "vt/spec/generic_ops.hpp"
+#include "vt/spec/ops/attention.hpp"
 #include "vt/spec/ops/norm.hpp"
 #include "vt/spec/ops/softmax.hpp"
 
@@ -199,6 +200,66 @@ void norm_bound(ContractBound& out, const NormGroup& gr, const Dense<double>& x,
   (void)x;
 }
 
+// scaled_dot_product_attention, per query row of n visible keys, the float
+// computation being the spec's in any summation order:
+//   logits  s^_j = s_j + d_j,  |d_j| <= delta_j = gamma_{E+4} scale sum_e |q_e k_je| + (E+4) eta
+//           (E products and sums, the scale multiply, and scale's own two
+//           roundings when it is 1/sqrt(E));  delta = max_j delta_j;
+//   softmax of s^: within p_j e^{2 delta} of p_j = softmax(s)_j (a logit
+//           shift of at most delta moves every ratio by e^{+-delta}), and its
+//           own rounding is softmax's bound with |s-m| and the spread widened
+//           by 2 delta each:  e_j = p_j (e^{2 delta} - 1) + gamma_{..} p_j e^{2 delta} + (n+8) eta;
+//   y_c     = sum_j p^_j v_jc:  sum_j e_j |v_jc| + gamma_n sum_j (p_j + e_j) |v_jc| + n eta.
+void attention_bound(ContractBound& b, std::span<const Dense<double>* const> in, const spec::AttrMap& attrs, double u,
+                     double eta) {
+  using Op = spec::ops::ScaledDotProductAttention;
+  const Dense<double>&q = *in[0], &k = *in[1], &v = *in[2];
+  const Op::Dims d = Op::dims(q.shape, v.shape, attrs);
+  const double scale = attrs.has("scale") ? std::abs(attrs.get_float("scale")) : 1 / std::sqrt(static_cast<double>(d.E));
+  const double E = static_cast<double>(d.E);
+  std::vector<double> s, p, e;
+  for (std::int64_t z = 0; z < d.Z; ++z)
+    for (std::int64_t i = 0; i < d.L; ++i) {
+      const std::int64_t n = d.keys(i), qo = (z * d.L + i) * d.E;
+      s.assign(static_cast<std::size_t>(n), 0), p.assign(static_cast<std::size_t>(n), 0), e.assign(static_cast<std::size_t>(n), 0);
+      double delta = 0, m = -std::numeric_limits<double>::infinity();
+      for (std::int64_t j = 0; j < n; ++j) {
+        double dot = 0, mag = 0;
+        for (std::int64_t c = 0; c < d.E; ++c) {
+          const double a = q[qo + c], bk = k[(z * d.S + j) * d.E + c];
+          dot += a * bk, mag += std::abs(a * bk);
+        }
+        s[static_cast<std::size_t>(j)] = dot * scale;
+        m = std::max(m, dot * scale);
+        delta = std::max(delta, gamma(E + 4, u) * mag * scale + (E + 4) * eta);
+      }
+      double sum = 0, spread = 0;
+      for (std::int64_t j = 0; j < n; ++j) {
+        spread = std::max(spread, m - s[static_cast<std::size_t>(j)]);
+        sum += p[static_cast<std::size_t>(j)] = std::exp(s[static_cast<std::size_t>(j)] - m);
+      }
+      const double grow = std::exp(2 * delta), steps = static_cast<double>(n) + 8;
+      for (std::int64_t j = 0; j < n; ++j) {
+        double& pj = p[static_cast<std::size_t>(j)];
+        pj /= sum;
+        const double shift = m - s[static_cast<std::size_t>(j)];
+        e[static_cast<std::size_t>(j)] =
+            pj * (grow - 1) + gamma(std::ceil(shift + spread + 4 * delta) + steps, u) * pj * grow + steps * eta;
+      }
+      for (std::int64_t c = 0; c < d.Ev; ++c) {
+        double err = 0, mag = 0;
+        for (std::int64_t j = 0; j < n; ++j) {
+          const double vj = std::abs(v[(z * d.S + j) * d.Ev + c]);
+          err += e[static_cast<std::size_t>(j)] * vj;
+          mag += (p[static_cast<std::size_t>(j)] + e[static_cast<std::size_t>(j)]) * vj;
+        }
+        b.bound[static_cast<std::size_t>((z * d.L + i) * d.Ev + c)] =
+            err + gamma(static_cast<double>(n), u) * mag + static_cast<double>(n) * eta;
+      }
+    }
+  b.text = "derived logits gamma_{E+4}, softmax shift e^{2 delta}, gamma_n over keys";
+}
+
 ContractBound derived(std::string_view name, std::span<const Dense<double>* const> in, const Dense<double>& exact,
                       const spec::AttrMap& attrs, double u, double eta) {
   ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), ""};
@@ -259,6 +320,8 @@ ContractBound derived(std::string_view name, std::span<const Dense<double>* cons
       norm_bound(b, gr, x, at, n, in[1], in[2], wi, eps, u, eta);
     });
     b.text = training ? "derived normalization chain (batch stats)" : "derived normalization chain (running stats)";
+  } else if (name == "scaled_dot_product_attention") {
+    attention_bound(b, in, attrs, u, eta);
   } else if (name == "softplus" || name == "log_sigmoid" || name == "silu" || name == "gelu") {
     // Elementwise activations: a few ulp of y* for the rounded steps, plus
     // what an absolute error of an inner value becomes (first order):

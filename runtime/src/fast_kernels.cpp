@@ -1,5 +1,6 @@
 #include "vt/runtime/fast_kernels.hpp"
 
+#include "fast_attention.hpp"
 #include "fast_conv.hpp"
 #include "vt/runtime/blas.hpp"
 #include "vt/spec/mutation.hpp"
@@ -177,6 +178,7 @@ bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, De
   if (op == op_id<ops::Linear>) return linear_forward(in, y), true;
   if (op == op_id<ops::Matmul>) return matmul_forward(in, y);
   if (op == op_id<ops::Conv2d>) return conv2d_forward(in, attrs, y), true;
+  if (op == op_id<ops::ScaledDotProductAttention>) return attention_forward(in, attrs, y), true;
   if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;  // broadcasting: generic path
   return with_elementwise(op, [&]<class Op>() {
     if constexpr (is_binary<Op>) binary_forward<Op>(*in[0], *in[1], y);
@@ -189,6 +191,7 @@ bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>&
               spec::Grads<S> dx, std::span<const bool> overwrite) {
   if (op == op_id<ops::Linear>) return linear_vjp(in, g, dx, overwrite), true;
   if (op == op_id<ops::Conv2d>) return conv2d_vjp(in, g, attrs, dx, overwrite), true;
+  if (op == op_id<ops::ScaledDotProductAttention>) return attention_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::Matmul>) {
     std::int64_t Z, M, K, N;
     if (!matmul_plain(in, g.shape, Z, M, K, N)) return false;

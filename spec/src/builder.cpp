@@ -137,4 +137,12 @@ GValue GraphBuilder::dropout(const GValue& x, double p, std::int64_t seed, bool 
   return apply("dropout", {x}, std::move(a));
 }
 
+GValue GraphBuilder::scaled_dot_product_attention(const GValue& q, const GValue& k, const GValue& v,
+                                                  std::optional<double> scale, bool causal) {
+  AttrMap a;
+  if (scale) a.set("scale", *scale);
+  if (causal) a.set("causal", true);
+  return apply("scaled_dot_product_attention", {q, k, v}, std::move(a));
+}
+
 }  // namespace vt::spec

@@ -4,6 +4,7 @@
 // mistake throws ShapeError naming the node being built, and build() returns
 // a graph that verifies.
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -83,6 +84,9 @@ class GraphBuilder {
   GValue silu(const GValue& x) { return apply("silu", {x}); }
   GValue log_sigmoid(const GValue& x) { return apply("log_sigmoid", {x}); }
   GValue dropout(const GValue& x, double p = 0.5, std::int64_t seed = 0, bool training = true);
+  // softmax(q k^T * scale) v as one op (scale: 1/sqrt(E) when absent).
+  GValue scaled_dot_product_attention(const GValue& q, const GValue& k, const GValue& v, std::optional<double> scale = {},
+                                      bool causal = false);
 
  private:
   GValue arg(std::string name, ArgKind kind, DType dtype, Shape shape);

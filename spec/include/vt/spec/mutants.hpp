@@ -182,6 +182,12 @@ bool planted_vjp(OpId id, Ins<S> in, const Dense<S>& y, const Dense<S>& g, const
         return LayerNormDropsMeanTerm::vjp<S>(in, y, g, a, dx), true;
       }
       return false;
+    case Mutant::attention_drops_softmax_correction:
+      if constexpr (ScalarTraits<S>::transcendental) {
+        if (id != op_id<ops::ScaledDotProductAttention>) return false;
+        return ops::ScaledDotProductAttention::vjp<S>(in, y, g, a, dx, true), true;
+      }
+      return false;
     case Mutant::broadcast_no_reduce:
       if (id == op_id<ops::Add>) return detail::broadcast_without_reduction<S>(in, y, g, a, dx, false, &ops::Add::vjp<S>);
       if (id == op_id<ops::Sub>) return detail::broadcast_without_reduction<S>(in, y, g, a, dx, true, &ops::Sub::vjp<S>);

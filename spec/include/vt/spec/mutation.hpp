@@ -29,6 +29,7 @@ enum class Mutant : std::uint8_t {
   conv2d_flipped_kernel,   // conv2d's dx through the spatially flipped kernel
   conv2d_ignores_padding,  // conv2d's dx placed as if there were no padding
   layer_norm_drops_mean_term,  // layer_norm's VJP: dx misses the -mean(g*w) term
+  attention_drops_softmax_correction,  // scaled_dot_product_attention's VJP: dS = P*dP, missing -P*rowsum(P*dP)
 };
 
 inline constexpr std::array kAllMutants = {
@@ -36,7 +37,7 @@ inline constexpr std::array kAllMutants = {
     Mutant::mean_wrong_count,     Mutant::assign_not_accumulate, Mutant::relu_grad_below_zero,
     Mutant::softmax_no_subtraction, Mutant::fast_gemm_wrong_ld,  Mutant::compiled_skips_node,
     Mutant::fast_backward_drops_row, Mutant::conv2d_flipped_kernel, Mutant::conv2d_ignores_padding,
-    Mutant::layer_norm_drops_mean_term,
+    Mutant::layer_norm_drops_mean_term, Mutant::attention_drops_softmax_correction,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -55,6 +56,7 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::conv2d_flipped_kernel: return "conv2d_flipped_kernel";
     case Mutant::conv2d_ignores_padding: return "conv2d_ignores_padding";
     case Mutant::layer_norm_drops_mean_term: return "layer_norm_drops_mean_term";
+    case Mutant::attention_drops_softmax_correction: return "attention_drops_softmax_correction";
   }
   return "?";
 }

@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "vt/spec/ops/activation.hpp"
+#include "vt/spec/ops/attention.hpp"
 #include "vt/spec/ops/binary.hpp"
 #include "vt/spec/ops/clamp.hpp"
 #include "vt/spec/ops/constant.hpp"
@@ -62,7 +63,8 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
                       ops::Conv2d, ops::MaxPool2d, ops::AvgPool2d,  //
                       ops::Flatten, ops::Concat, ops::Narrow, ops::GatherOp, ops::ScatterAdd, ops::Embedding,  //
                       ops::LayerNorm, ops::BatchNorm,  //
-                      ops::Softplus, ops::Gelu, ops::Silu, ops::LogSigmoid, ops::Dropout>;
+                      ops::Softplus, ops::Gelu, ops::Silu, ops::LogSigmoid, ops::Dropout,  //
+                      ops::ScaledDotProductAttention>;
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {
