@@ -70,41 +70,28 @@ void linear_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx, std::span
   }
 }
 
-// matmul with equal batch shapes (no batch broadcasting): one GEMM per batch.
+// matmul, batch axes broadcast or not: one GEMM per output batch, at the
+// a and b batches it reads (ops::Matmul::plan). A broadcast operand's
+// gradient sums over the batches that read it: those GEMMs accumulate.
 template <class S>
-bool matmul_plain(spec::Ins<S> in, const spec::Shape& out, std::int64_t& batches, std::int64_t& M, std::int64_t& K,
-                  std::int64_t& N) {
-  const spec::Shape &a = in[0]->shape, &b = in[1]->shape;
-  if (a.rank() != b.rank()) return false;
-  for (std::size_t i = 0; i + 2 < a.rank(); ++i)
-    if (a[i] != b[i]) return false;
-  M = a[a.rank() - 2], K = a[a.rank() - 1], N = b[b.rank() - 1];
-  // No GEMM when any dimension is 0 (BLAS rejects zero leading dimensions;
-  // the result is then all zeros, as it arrives).
-  batches = M * N * K == 0 ? 0 : out.numel() / (M * N);
-  return true;
+void matmul_forward(spec::Ins<S> in, Dense<S>& y) {
+  const ops::Matmul::Plan p = ops::Matmul::plan(in[0]->shape, in[1]->shape, y.shape);
+  if (p.M * p.N * p.K == 0) return;  // y arrives zero (BLAS rejects zero leading dimensions)
+  for (std::size_t z = 0; z < p.za.size(); ++z)
+    gemm<S>(false, false, p.M, p.N, p.K, 1, in[0]->data.data() + p.za[z] * p.M * p.K, p.K,
+            in[1]->data.data() + p.zb[z] * p.K * p.N, p.N, 0, y.data.data() + static_cast<std::int64_t>(z) * p.M * p.N, p.N);
 }
 
 template <class S>
-bool matmul_forward(spec::Ins<S> in, Dense<S>& y) {
-  std::int64_t Z, M, K, N;
-  if (!matmul_plain(in, y.shape, Z, M, K, N)) return false;
-  for (std::int64_t z = 0; z < Z; ++z)
-    gemm<S>(false, false, M, N, K, 1, in[0]->data.data() + z * M * K, K, in[1]->data.data() + z * K * N, N, 0,
-            y.data.data() + z * M * N, N);
-  return true;
-}
-
-template <class S>
-bool matmul_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx) {
-  std::int64_t Z, M, K, N;
-  if (!matmul_plain(in, g.shape, Z, M, K, N)) return false;
-  for (std::int64_t z = 0; z < Z; ++z) {
-    const S* gz = g.data.data() + z * M * N;
-    if (dx[0]) gemm<S>(false, true, M, K, N, 1, gz, N, in[1]->data.data() + z * K * N, N, 1, dx[0]->data.data() + z * M * K, K);
-    if (dx[1]) gemm<S>(true, false, K, N, M, 1, in[0]->data.data() + z * M * K, K, gz, N, 1, dx[1]->data.data() + z * K * N, N);
+void matmul_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx) {
+  const ops::Matmul::Plan p = ops::Matmul::plan(in[0]->shape, in[1]->shape, g.shape);
+  if (p.M * p.N * p.K == 0) return;
+  for (std::size_t z = 0; z < p.za.size(); ++z) {
+    const S* gz = g.data.data() + static_cast<std::int64_t>(z) * p.M * p.N;
+    const S *a = in[0]->data.data() + p.za[z] * p.M * p.K, *b = in[1]->data.data() + p.zb[z] * p.K * p.N;
+    if (dx[0]) gemm<S>(false, true, p.M, p.K, p.N, 1, gz, p.N, b, p.N, 1, dx[0]->data.data() + p.za[z] * p.M * p.K, p.K);
+    if (dx[1]) gemm<S>(true, false, p.K, p.N, p.M, 1, a, p.K, gz, p.N, 1, dx[1]->data.data() + p.zb[z] * p.K * p.N, p.N);
   }
-  return true;
 }
 
 // Elementwise loops over raw pointers: the op table's scalar functions,
@@ -176,7 +163,7 @@ constexpr bool is_binary = Op::min_arity == 2;
 template <class S>
 bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {
   if (op == op_id<ops::Linear>) return linear_forward(in, y), true;
-  if (op == op_id<ops::Matmul>) return matmul_forward(in, y);
+  if (op == op_id<ops::Matmul>) return matmul_forward(in, y), true;
   if (op == op_id<ops::Conv2d>) return conv2d_forward(in, attrs, y), true;
   if (op == op_id<ops::ScaledDotProductAttention>) return attention_forward(in, attrs, y), true;
   if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;  // broadcasting: generic path
@@ -192,12 +179,7 @@ bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>&
   if (op == op_id<ops::Linear>) return linear_vjp(in, g, dx, overwrite), true;
   if (op == op_id<ops::Conv2d>) return conv2d_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::ScaledDotProductAttention>) return attention_vjp(in, g, attrs, dx, overwrite), true;
-  if (op == op_id<ops::Matmul>) {
-    std::int64_t Z, M, K, N;
-    if (!matmul_plain(in, g.shape, Z, M, K, N)) return false;
-    zero_stale(dx, overwrite);
-    return matmul_vjp(in, g, dx);
-  }
+  if (op == op_id<ops::Matmul>) return zero_stale(dx, overwrite), matmul_vjp(in, g, dx), true;
   if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;
   return with_elementwise(op, [&]<class Op>() {
     zero_stale(dx, overwrite);  // the loops accumulate

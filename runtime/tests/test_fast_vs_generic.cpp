@@ -112,4 +112,15 @@ BOOST_AUTO_TEST_CASE(gemm_kernels_agree_with_the_generic_code_within_the_dot_con
     for (auto& v : t.data) v += 0.25f;
     close(fm.dx[i], sm.dx[i], t, 6, "matmul dx");
   }
+  // Broadcast batches (bmm with broadcasting): [2,1,3,4] @ [3,4,5] -> [2,3,3,5];
+  // a's gradient sums over the 3 batches that read it, b's over 2 (x 3 rows each).
+  const auto A2 = R({2, 1, 3, 4}, rng), B2 = R({3, 4, 5}, rng), G2 = R({2, 3, 3, 5}, rng);
+  const Run fb = run<true>(spec::op_id<ops::Matmul>, {A2, B2}, G2), sb = run<false>(spec::op_id<ops::Matmul>, {A2, B2}, G2);
+  const Run tb = run<false>(spec::op_id<ops::Matmul>, {absd(A2), absd(B2)}, absd(G2));
+  close(fb.y, sb.y, tb.y, 4, "broadcast matmul y");
+  for (std::size_t i = 0; i < 2; ++i) {
+    Dense<float> t = tb.dx[i];
+    for (auto& v : t.data) v += 0.25f;
+    close(fb.dx[i], sb.dx[i], t, 16, "broadcast matmul dx");
+  }
 }
