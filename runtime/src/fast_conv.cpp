@@ -41,13 +41,27 @@ Scratch<S>& thread_scratch() {
   return s;
 }
 
+// The output columns ow in [lo, hi) whose tap j reads an input column inside
+// [0, W): col(ow, j) = ow*sw + (j*dw - pw). Outside it the tap is padding.
+struct ColRange {
+  std::int64_t lo, hi, base;  // base: col(0, j)
+};
+ColRange col_range(const Window2d& g, std::int64_t j) {
+  const std::int64_t base = g.col(0, j);
+  if (base > g.W - 1) return {0, 0, 0};  // (base 0: pointers stay inside the row)
+  const std::int64_t lo = std::min(g.Wo, base >= 0 ? 0 : (-base + g.sw - 1) / g.sw);
+  return {lo, std::max(lo, std::min(g.Wo, (g.W - 1 - base) / g.sw + 1)), base};
+}
+
 // col[k, n*P + p] = x[n, c0 + c, row, col] for k = (c, i, j), zero in the padding.
+// Bounds are settled per (i, j, oh) so the inner loop is a plain (strided) copy.
 template <class S>
 void im2col(const ConvPlan& p, const S* x, std::int64_t c0, S* col) {
   const Window2d& g = p.g;
   for (std::int64_t c = 0; c < p.Cg; ++c)
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {
+        const ColRange cr = col_range(g, j);
         S* out = col + ((c * g.kh + i) * g.kw + j) * p.NP;
         for (std::int64_t n = 0; n < g.N; ++n) {
           const S* plane = x + (n * g.C + c0 + c) * g.H * g.W;
@@ -58,33 +72,38 @@ void im2col(const ConvPlan& p, const S* x, std::int64_t c0, S* col) {
               std::fill(dst, dst + g.Wo, S(0));
               continue;
             }
-            for (std::int64_t ow = 0; ow < g.Wo; ++ow) {
-              const std::int64_t q = g.col(ow, j);
-              dst[ow] = q >= 0 && q < g.W ? plane[r * g.W + q] : S(0);
-            }
+            std::fill(dst, dst + cr.lo, S(0));
+            const S* src = plane + r * g.W + cr.base + cr.lo * g.sw;  // input column of ow = lo
+            if (g.sw == 1) std::copy(src, src + (cr.hi - cr.lo), dst + cr.lo);
+            else
+              for (std::int64_t k = 0; k < cr.hi - cr.lo; ++k) dst[cr.lo + k] = src[k * g.sw];
+            std::fill(dst + cr.hi, dst + g.Wo, S(0));
           }
         }
       }
 }
 
-// dx[n, c0 + c, row, col] += dcol[k, n*P + p] (the adjoint of im2col).
+// dx[n, c0 + c, row, col] += dcol[k, n*P + p] (the adjoint of im2col; padding
+// taps are dropped).
 template <class S>
 void col2im(const ConvPlan& p, const S* dcol, std::int64_t c0, S* dx) {
   const Window2d& g = p.g;
   for (std::int64_t c = 0; c < p.Cg; ++c)
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {
+        const ColRange cr = col_range(g, j);
         const S* in = dcol + ((c * g.kh + i) * g.kw + j) * p.NP;
         for (std::int64_t n = 0; n < g.N; ++n) {
           S* plane = dx + (n * g.C + c0 + c) * g.H * g.W;
           for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
             const std::int64_t r = g.row(oh, i);
             if (r < 0 || r >= g.H) continue;
-            const S* src = in + n * p.P + oh * g.Wo;
-            for (std::int64_t ow = 0; ow < g.Wo; ++ow) {
-              const std::int64_t q = g.col(ow, j);
-              if (q >= 0 && q < g.W) plane[r * g.W + q] += src[ow];
-            }
+            const S* src = in + n * p.P + oh * g.Wo + cr.lo;
+            S* dst = plane + r * g.W + cr.base + cr.lo * g.sw;  // input column of ow = lo
+            if (g.sw == 1)
+              for (std::int64_t k = 0; k < cr.hi - cr.lo; ++k) dst[k] += src[k];
+            else
+              for (std::int64_t k = 0; k < cr.hi - cr.lo; ++k) dst[k * g.sw] += src[k];
           }
         }
       }
