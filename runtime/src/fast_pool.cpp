@@ -1,6 +1,7 @@
 #include "fast_pool.hpp"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "vt/spec/ops/conv.hpp"
@@ -87,11 +88,16 @@ struct ArgMax {
       for (std::int64_t j = 0; j < nj; ++j) scan(x, first + i * g.dh * g.W + j * g.dw, best);
     return best;
   }
+  // A whole window as a tournament of consecutive runs: "the first NaN, else
+  // the first maximum" of a run is that of its halves' winners, so this picks
+  // the scan's tap with a shorter dependency chain.
   template <std::size_t T, class S>
   std::int64_t whole(const S* x, std::int64_t first) const {
-    std::int64_t best = first;
-    for (std::size_t t = 1; t < T; ++t) scan(x, first + offsets[t], best);
-    return best;
+    std::array<std::int64_t, T> best;
+    for (std::size_t t = 0; t < T; ++t) best[t] = first + offsets[t];
+    for (std::size_t step = 1; step < T; step *= 2)
+      for (std::size_t t = 0; t + step < T; t += 2 * step) scan(x, best[t + step], best[t]);
+    return best[0];
   }
 };
 

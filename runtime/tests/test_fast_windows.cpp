@@ -265,3 +265,36 @@ void check_convs() {
 
 BOOST_AUTO_TEST_CASE(conv2d_kernel_agrees_with_the_generic_code_within_the_dot_contract_f32) { check_convs<float>(); }
 BOOST_AUTO_TEST_CASE(conv2d_kernel_agrees_with_the_generic_code_within_the_dot_contract_f64) { check_convs<double>(); }
+
+BOOST_AUTO_TEST_CASE(conv2d_backward_rebuilds_columns_when_the_input_changed_in_place) {
+  // The kernel keeps the forward's columns for the weight gradient, keyed by
+  // a copy of the input: an input rewritten in place after the forward must
+  // give the gradient of the new input, bitwise as a fresh call does.
+  std::mt19937 rng(11);
+  Dense<float> x = random<float>({2, 3, 6, 6}, rng, false);
+  const Dense<float> w = random<float>({4, 3, 3, 3}, rng, false);
+  const AttrMap a = ops::Conv2dOptions{.padding = {1}}.attrs();
+  const auto out = out_type(spec::op_id<ops::Conv2d>, {{spec::DType::f32, x.shape}, {spec::DType::f32, w.shape}}, a);
+  const Dense<float> g = random<float>(out.shape, rng, false);
+  auto dw_of = [&](bool forward_first, const Dense<float>& before) {
+    Dense<float> y = Dense<float>::full(out.shape, 0.f), dw = Dense<float>::full(w.shape, 0.f);
+    const std::vector<const Dense<float>*> fin{&before, &w}, in{&x, &w};
+    if (forward_first) BOOST_REQUIRE(rt::fast_forward<float>(spec::op_id<ops::Conv2d>, fin, a, y));
+    const std::vector<Dense<float>*> dx{nullptr, &dw};
+    BOOST_REQUIRE(rt::fast_vjp<float>(spec::op_id<ops::Conv2d>, in, y, g, a, dx));
+    return dw.data;
+  };
+  const std::vector<float> fresh_before = dw_of(false, x);
+  Dense<float> old = x;
+  x.data[7] += 1.f;  // rewritten in place: same buffer, new bits
+  const std::vector<float> fresh = dw_of(false, x);
+  BOOST_TEST(fresh != fresh_before);
+  // forward on the old values (cached), then the same buffer rewritten
+  Dense<float>& buffer = old;
+  Dense<float> y = Dense<float>::full(out.shape, 0.f), dw = Dense<float>::full(w.shape, 0.f);
+  BOOST_REQUIRE(rt::fast_forward<float>(spec::op_id<ops::Conv2d>, std::vector<const Dense<float>*>{&buffer, &w}, a, y));
+  buffer.data[7] += 1.f;
+  BOOST_REQUIRE(rt::fast_vjp<float>(spec::op_id<ops::Conv2d>, std::vector<const Dense<float>*>{&buffer, &w}, y, g, a,
+                                    std::vector<Dense<float>*>{nullptr, &dw}));
+  BOOST_TEST(dw.data == fresh, boost::test_tools::per_element());
+}
