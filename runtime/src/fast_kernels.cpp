@@ -2,6 +2,7 @@
 
 #include "fast_attention.hpp"
 #include "fast_conv.hpp"
+#include "fast_pool.hpp"
 #include "vt/runtime/blas.hpp"
 #include "vt/spec/mutation.hpp"
 
@@ -158,6 +159,21 @@ bool with_elementwise(spec::OpId op, F&& f) {
 template <class Op>
 constexpr bool is_binary = Op::min_arity == 2;
 
+// reshape and flatten keep the row-major order: a plain copy, dx += g (a
+// stale dx gets 0 + g in one pass: bitwise the generic result, -0 included).
+bool is_view(spec::OpId op) { return op == op_id<ops::Reshape> || op == op_id<ops::Flatten>; }
+template <class S>
+void view_vjp(const Dense<S>& g, spec::Grads<S> dx, std::span<const bool> overwrite) {
+  if (!dx[0]) return;
+  S* d = dx[0]->data.data();
+  const S* gp = g.data.data();
+  const std::int64_t n = g.numel();
+  if (overwrites(overwrite, 0))
+    for (std::int64_t i = 0; i < n; ++i) d[i] = S(0) + gp[i];
+  else
+    for (std::int64_t i = 0; i < n; ++i) d[i] += gp[i];
+}
+
 }  // namespace
 
 template <class S>
@@ -166,6 +182,9 @@ bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, De
   if (op == op_id<ops::Matmul>) return matmul_forward(in, y), true;
   if (op == op_id<ops::Conv2d>) return conv2d_forward(in, attrs, y), true;
   if (op == op_id<ops::ScaledDotProductAttention>) return attention_forward(in, attrs, y), true;
+  if (op == op_id<ops::MaxPool2d>) return max_pool2d_forward(in, attrs, y), true;
+  if (op == op_id<ops::AvgPool2d>) return avg_pool2d_forward(in, attrs, y), true;
+  if (is_view(op)) return std::copy(in[0]->data.begin(), in[0]->data.end(), y.data.begin()), true;
   if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;  // broadcasting: generic path
   return with_elementwise(op, [&]<class Op>() {
     if constexpr (is_binary<Op>) binary_forward<Op>(*in[0], *in[1], y);
@@ -179,10 +198,15 @@ bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>&
   if (op == op_id<ops::Linear>) return linear_vjp(in, g, dx, overwrite), true;
   if (op == op_id<ops::Conv2d>) return conv2d_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::ScaledDotProductAttention>) return attention_vjp(in, g, attrs, dx, overwrite), true;
+  if (op == op_id<ops::MaxPool2d>) return max_pool2d_vjp(in, g, attrs, dx, overwrite), true;
+  if (op == op_id<ops::AvgPool2d>) return avg_pool2d_vjp(in, g, attrs, dx, overwrite), true;
+  if (is_view(op)) return view_vjp(g, dx, overwrite), true;
   if (op == op_id<ops::Matmul>) return zero_stale(dx, overwrite), matmul_vjp(in, g, dx), true;
   if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;
   return with_elementwise(op, [&]<class Op>() {
-    zero_stale(dx, overwrite);  // the loops accumulate
+    // The loops accumulate (a stale dx is zeroed first: GCC 12 vectorizes
+    // `d += select(...)` but not `d = 0 + select(...)`).
+    zero_stale(dx, overwrite);
     if constexpr (is_binary<Op>) binary_vjp<Op>(*in[0], *in[1], y, g, dx);
     else if (dx[0]) unary_vjp<Op>(*in[0], y, g, *dx[0]);
   });
