@@ -2,6 +2,8 @@
 
 #include "fast_attention.hpp"
 #include "fast_conv.hpp"
+#include "fast_layout.hpp"
+#include "fast_norm.hpp"
 #include "fast_pool.hpp"
 #include "vt/runtime/blas.hpp"
 #include "vt/spec/mutation.hpp"
@@ -13,13 +15,6 @@ using spec::op_id;
 namespace ops = spec::ops;
 
 namespace {
-
-template <class S>
-bool same_shapes(spec::Ins<S> in) {
-  for (const auto* x : in)
-    if (x->shape != in[0]->shape) return false;
-  return true;
-}
 
 // linear: y[R,O] = x[R,I] W[O,I]^T + b[O]  (one GEMM, bias preloaded as beta = 1)
 template <class S>
@@ -111,25 +106,56 @@ void unary_vjp(const Dense<S>& x, const Dense<S>& y, const Dense<S>& g, Dense<S>
   const std::int64_t n = x.numel();
   for (std::int64_t i = 0; i < n; ++i) dp[i] += Op::grad(xp[i], yp[i], gp[i]);
 }
+// Binary loops where each operand is y's shape or a broadcast of y's
+// trailing axes (a bias [E] against [B, T, E]): y is walked in periods of
+// the smaller operand's size, the full operand advancing with y and the
+// broadcast one restarting each period. A broadcast operand's gradient
+// gathers its contributions in y's order, as the generic rule does, so the
+// results are bitwise the generic ones.
 template <class Op, class S>
 void binary_forward(const Dense<S>& a, const Dense<S>& b, Dense<S>& y) {
-  const S *ap = a.data.data(), *bp = b.data.data();
+  const std::int64_t n = y.numel(), na = a.numel(), nb = b.numel(), period = std::min(na, nb);
   S* yp = y.data.data();
-  const std::int64_t n = y.numel();
-  for (std::int64_t i = 0; i < n; ++i) yp[i] = Op::value(ap[i], bp[i]);
+  for (std::int64_t o = 0; o < n; o += period) {
+    const S *ap = a.data.data() + (na == n ? o : 0), *bp = b.data.data() + (nb == n ? o : 0);
+    for (std::int64_t j = 0; j < period; ++j) yp[o + j] = Op::value(ap[j], bp[j]);
+  }
 }
 template <class Op, class S>
 void binary_vjp(const Dense<S>& a, const Dense<S>& b, const Dense<S>& y, const Dense<S>& g, spec::Grads<S> dx) {
-  const S *ap = a.data.data(), *bp = b.data.data(), *yp = y.data.data(), *gp = g.data.data();
-  const std::int64_t n = y.numel();
-  if (dx[0]) {
-    S* d = dx[0]->data.data();
-    for (std::int64_t i = 0; i < n; ++i) d[i] += Op::grad_a(ap[i], bp[i], yp[i], gp[i]);
+  const std::int64_t n = y.numel(), na = a.numel(), nb = b.numel(), period = std::min(na, nb);
+  for (std::int64_t o = 0; o < n; o += period) {
+    const S *ap = a.data.data() + (na == n ? o : 0), *bp = b.data.data() + (nb == n ? o : 0);
+    const S *yp = y.data.data() + o, *gp = g.data.data() + o;
+    if (dx[0]) {
+      S* d = dx[0]->data.data() + (na == n ? o : 0);
+      for (std::int64_t j = 0; j < period; ++j) d[j] += Op::grad_a(ap[j], bp[j], yp[j], gp[j]);
+    }
+    if (dx[1]) {
+      S* d = dx[1]->data.data() + (nb == n ? o : 0);
+      for (std::int64_t j = 0; j < period; ++j) d[j] += Op::grad_b(ap[j], bp[j], yp[j], gp[j]);
+    }
   }
-  if (dx[1]) {
-    S* d = dx[1]->data.data();
-    for (std::int64_t i = 0; i < n; ++i) d[i] += Op::grad_b(ap[i], bp[i], yp[i], gp[i]);
-  }
+}
+
+// Whether s is y's shape, or y's trailing axes with leading 1s allowed.
+bool trailing_of(const spec::Shape& s, const spec::Shape& y) {
+  std::size_t lead = 0;
+  while (lead < s.rank() && s[lead] == 1) ++lead;
+  if (s.rank() - lead > y.rank()) return false;
+  for (std::size_t k = lead; k < s.rank(); ++k)
+    if (s[k] != y[y.rank() - (s.rank() - k)]) return false;
+  return true;
+}
+
+// Operands the elementwise loops take: unary on y's shape; binary with one
+// operand of y's shape and the other of y's shape or its trailing axes.
+template <class S>
+bool loop_shapes(spec::Ins<S> in, const spec::Shape& y) {
+  if (in.size() == 1) return in[0]->shape == y;
+  if (in.size() != 2) return false;
+  const bool a_full = in[0]->shape == y, b_full = in[1]->shape == y;
+  return (a_full && trailing_of(in[1]->shape, y)) || (b_full && trailing_of(in[0]->shape, y));
 }
 
 // Calls f.template operator()<Op>() when `op` is one of the elementwise ops
@@ -182,10 +208,12 @@ bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, De
   if (op == op_id<ops::Matmul>) return matmul_forward(in, y), true;
   if (op == op_id<ops::Conv2d>) return conv2d_forward(in, attrs, y), true;
   if (op == op_id<ops::ScaledDotProductAttention>) return attention_forward(in, attrs, y), true;
+  if (op == op_id<ops::LayerNorm>) return layer_norm_forward(in, attrs, y), true;
   if (op == op_id<ops::MaxPool2d>) return max_pool2d_forward(in, attrs, y), true;
   if (op == op_id<ops::AvgPool2d>) return avg_pool2d_forward(in, attrs, y), true;
   if (is_view(op)) return std::copy(in[0]->data.begin(), in[0]->data.end(), y.data.begin()), true;
-  if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;  // broadcasting: generic path
+  if (!in.empty() && permute_forward(op, *in[0], attrs, y)) return true;
+  if (!loop_shapes(in, y.shape)) return false;  // other broadcasts: the generic path
   return with_elementwise(op, [&]<class Op>() {
     if constexpr (is_binary<Op>) binary_forward<Op>(*in[0], *in[1], y);
     else unary_forward<Op>(*in[0], y);
@@ -198,11 +226,13 @@ bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>&
   if (op == op_id<ops::Linear>) return linear_vjp(in, g, dx, overwrite), true;
   if (op == op_id<ops::Conv2d>) return conv2d_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::ScaledDotProductAttention>) return attention_vjp(in, g, attrs, dx, overwrite), true;
+  if (op == op_id<ops::LayerNorm>) return layer_norm_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::MaxPool2d>) return max_pool2d_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::AvgPool2d>) return avg_pool2d_vjp(in, g, attrs, dx, overwrite), true;
   if (is_view(op)) return view_vjp(g, dx, overwrite), true;
   if (op == op_id<ops::Matmul>) return zero_stale(dx, overwrite), matmul_vjp(in, g, dx), true;
-  if (!same_shapes(in) || (!in.empty() && in[0]->shape != y.shape)) return false;
+  if (!in.empty() && permute_vjp(op, *in[0], g, attrs, dx[0], overwrites(overwrite, 0))) return true;
+  if (!loop_shapes(in, y.shape)) return false;
   return with_elementwise(op, [&]<class Op>() {
     // The loops accumulate (a stale dx is zeroed first: GCC 12 vectorizes
     // `d += select(...)` but not `d = 0 + select(...)`).

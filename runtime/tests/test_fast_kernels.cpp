@@ -79,7 +79,8 @@ BOOST_AUTO_TEST_CASE(fast_and_generic_paths_agree_closely_and_decline_broadcasts
   for (std::size_t i = 0; i < h_fast.size(); ++i) relu_of_fast_h[i] = h_fast[i] <= 0 ? 0 : h_fast[i];
   BOOST_TEST(fast.values.at("a") == relu_of_fast_h, boost::test_tools::per_element());
 
-  // A broadcasting add is declined by the fast path: bitwise equal to generic.
+  // A bias-like broadcast add (trailing axes) runs the fast loop, in the
+  // generic rule's order: bitwise equal to generic.
   spec::GraphBuilder b("bcast");
   auto x = b.input("x", spec::DType::f32, {3, 4});
   auto c = b.param("c", spec::DType::f32, {4});

@@ -124,3 +124,92 @@ BOOST_AUTO_TEST_CASE(gemm_kernels_agree_with_the_generic_code_within_the_dot_con
     close(fb.dx[i], sb.dx[i], t, 16, "broadcast matmul dx");
   }
 }
+
+namespace {
+// y and every input's gradient (accumulated onto 0.25, or written over NaN
+// when `stale`) from the fast kernel or the generic rule.
+template <bool Fast>
+Run run_with(spec::OpId op, const std::vector<Dense<float>>& xs, const Dense<float>& g, spec::AttrMap attrs, bool stale) {
+  std::vector<spec::TensorType> types;
+  std::vector<const Dense<float>*> in;
+  for (const auto& x : xs) types.push_back({spec::DType::f32, x.shape}), in.push_back(&x);
+  Run r{Dense<float>::full(spec::infer_type(spec::op_info(op), types, attrs).shape, 0.f), {}};
+  for (const auto& x : xs) r.dx.push_back(Dense<float>::full(x.shape, Fast && stale ? std::nanf("") : stale ? 0.f : 0.25f));
+  std::vector<Dense<float>*> dp;
+  for (auto& d : r.dx) dp.push_back(&d);
+  const bool overwrite[] = {stale, stale, stale};
+  if constexpr (Fast) {
+    BOOST_REQUIRE(rt::fast_forward<float>(op, in, attrs, r.y));
+    BOOST_REQUIRE(rt::fast_vjp<float>(op, in, r.y, g, attrs, dp, std::span<const bool>(overwrite, xs.size())));
+  } else {
+    spec::generic_forward<float>(op, in, attrs, r.y);
+    spec::generic_vjp<float>(op, in, r.y, g, attrs, dp);
+  }
+  return r;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(trailing_broadcasts_and_permutes_equal_the_generic_code_bitwise) {
+  std::mt19937 rng(3);
+  int checked = 0;
+  for (const char* name : {"add", "sub", "mul", "div", "maximum", "minimum"}) {
+    const spec::OpId op = spec::find_op(name)->id;
+    const spec::Shape full{2, 3, 4};
+    for (const spec::Shape& part : {spec::Shape{4}, spec::Shape{1, 4}, spec::Shape{3, 4}, spec::Shape{}, spec::Shape{1, 1, 4}})
+      for (const bool swap : {false, true}) {
+        std::vector<Dense<float>> xs{R(full, rng, 0.25f, 2), R(part, rng, 0.25f, 2)};
+        if (swap) std::swap(xs[0], xs[1]);
+        const Dense<float> g = R(full, rng);
+        const Run f = run_with<true>(op, xs, g, {}, false), s = run_with<false>(op, xs, g, {}, false);
+        BOOST_TEST(f.y.data == s.y.data, name << " forward");
+        for (std::size_t i = 0; i < 2; ++i) BOOST_TEST(f.dx[i].data == s.dx[i].data, name << " dx" << i << " of " << spec::to_string(xs[i].shape));
+        ++checked;
+      }
+  }
+  // A broadcast the loops do not take (a column against rows) goes to the generic path.
+  {
+    const Dense<float> a = R({3, 4}, rng), b = R({3, 1}, rng), y0 = Dense<float>::full(spec::Shape{3, 4}, 0.f);
+    Dense<float> y = y0;
+    const std::vector<const Dense<float>*> in{&a, &b};
+    BOOST_TEST(!rt::fast_forward<float>(spec::op_id<ops::Add>, in, {}, y));
+  }
+  for (const spec::IntList& perm : {spec::IntList{0, 2, 1, 3}, spec::IntList{3, 1, 0, 2}, spec::IntList{0, 1, 2, 3}})
+    for (const bool stale : {false, true}) {
+      spec::AttrMap a;
+      a.set("perm", perm);
+      const std::vector<Dense<float>> xs{R({2, 3, 4, 5}, rng)};
+      const std::vector<spec::TensorType> t{{spec::DType::f32, xs[0].shape}};
+      const auto out = spec::infer_type(spec::op_info(spec::op_id<ops::Permute>), t, a).shape;
+      const Dense<float> g = R(out, rng);
+      const Run f = run_with<true>(spec::op_id<ops::Permute>, xs, g, a, stale), s = run_with<false>(spec::op_id<ops::Permute>, xs, g, a, stale);
+      BOOST_TEST(f.y.data == s.y.data);
+      BOOST_TEST(f.dx[0].data == s.dx[0].data);
+      ++checked;
+    }
+  {
+    const std::vector<Dense<float>> xs{R({4, 3, 2}, rng)};
+    const Dense<float> g = R({4, 2, 3}, rng);
+    const Run f = run_with<true>(spec::op_id<ops::Transpose>, xs, g, {}, false), s = run_with<false>(spec::op_id<ops::Transpose>, xs, g, {}, false);
+    BOOST_TEST(f.y.data == s.y.data);
+    BOOST_TEST(f.dx[0].data == s.dx[0].data);
+  }
+  BOOST_TEST(checked == 6 * 5 * 2 + 6);
+}
+
+BOOST_AUTO_TEST_CASE(layer_norm_kernel_equals_the_generic_code_bitwise) {
+  std::mt19937 rng(4);
+  for (const spec::IntList& norm : {spec::IntList{5}, spec::IntList{3, 5}, spec::IntList{1}})
+    for (int affine = 0; affine < 3; ++affine)
+      for (const bool stale : {false, true}) {
+        spec::AttrMap a;
+        a.set("normalized_shape", norm);
+        if (affine == 1) a.set("eps", 0.25);
+        std::vector<Dense<float>> xs{R({2, 3, norm.size() == 2 ? 3 : 1, norm.back()}, rng)};
+        if (norm.size() == 2) xs[0] = R({4, 3, 5}, rng);
+        for (int i = 0; i < affine; ++i) xs.push_back(R(spec::Shape(norm), rng));
+        const Dense<float> g = R(xs[0].shape, rng);
+        const Run f = run_with<true>(spec::op_id<ops::LayerNorm>, xs, g, a, stale), s = run_with<false>(spec::op_id<ops::LayerNorm>, xs, g, a, stale);
+        BOOST_TEST(f.y.data == s.y.data);
+        for (std::size_t i = 0; i < xs.size(); ++i) BOOST_TEST(f.dx[i].data == s.dx[i].data, "d" << i << " affine " << affine << " stale " << stale);
+      }
+}

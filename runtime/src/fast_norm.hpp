@@ -1,0 +1,19 @@
+#pragma once
+// FastKernel for layer_norm: the spec's arithmetic (ops/norm.hpp), operation
+// for operation and in the same order, on raw pointers to each contiguous
+// group, with the backward's per-element terms computed once instead of
+// recomputed; so its results are bitwise the generic ones.
+#include "vt/spec/dense.hpp"
+#include "vt/spec/op_table.hpp"
+
+namespace vt::rt {
+
+template <class S>
+void layer_norm_forward(spec::Ins<S> in, const spec::AttrMap& attrs, spec::Dense<S>& y);
+
+// overwrite[i]: dx[i] is stale and stands for zeros (written whole here).
+template <class S>
+void layer_norm_vjp(spec::Ins<S> in, const spec::Dense<S>& g, const spec::AttrMap& attrs, spec::Grads<S> dx,
+                    std::span<const bool> overwrite);
+
+}  // namespace vt::rt
