@@ -196,20 +196,30 @@ BOOST_AUTO_TEST_CASE(trailing_broadcasts_and_permutes_equal_the_generic_code_bit
   BOOST_TEST(checked == 6 * 5 * 2 + 6);
 }
 
-BOOST_AUTO_TEST_CASE(layer_norm_kernel_equals_the_generic_code_bitwise) {
+// layer_norm's kernel sums each group in 16 interleaved partial sums (the
+// generic rule in one chain), so the two differ by rounding only: a few ulp
+// here (groups of <= 15, values in [-2, 2]), against O(1) for a wrong step.
+BOOST_AUTO_TEST_CASE(layer_norm_kernel_agrees_with_the_generic_code) {
   std::mt19937 rng(4);
-  for (const spec::IntList& norm : {spec::IntList{5}, spec::IntList{3, 5}, spec::IntList{1}})
+  const auto near = [](const Dense<float>& a, const Dense<float>& b) {
+    double worst = 0;
+    for (std::int64_t i = 0; i < a.numel(); ++i) worst = std::max(worst, std::abs(double(a[i]) - double(b[i])) / (1 + std::abs(double(b[i]))));
+    return worst;
+  };
+  for (const spec::IntList& norm : {spec::IntList{5}, spec::IntList{3, 5}, spec::IntList{1}, spec::IntList{37}})
     for (int affine = 0; affine < 3; ++affine)
       for (const bool stale : {false, true}) {
         spec::AttrMap a;
         a.set("normalized_shape", norm);
         if (affine == 1) a.set("eps", 0.25);
-        std::vector<Dense<float>> xs{R({2, 3, norm.size() == 2 ? 3 : 1, norm.back()}, rng)};
-        if (norm.size() == 2) xs[0] = R({4, 3, 5}, rng);
+        spec::IntList shape{2, 3};
+        shape.insert(shape.end(), norm.begin(), norm.end());
+        std::vector<Dense<float>> xs{R(spec::Shape(shape), rng)};
         for (int i = 0; i < affine; ++i) xs.push_back(R(spec::Shape(norm), rng));
         const Dense<float> g = R(xs[0].shape, rng);
         const Run f = run_with<true>(spec::op_id<ops::LayerNorm>, xs, g, a, stale), s = run_with<false>(spec::op_id<ops::LayerNorm>, xs, g, a, stale);
-        BOOST_TEST(f.y.data == s.y.data);
-        for (std::size_t i = 0; i < xs.size(); ++i) BOOST_TEST(f.dx[i].data == s.dx[i].data, "d" << i << " affine " << affine << " stale " << stale);
+        BOOST_TEST(near(f.y, s.y) < 1e-5, "y affine " << affine);
+        for (std::size_t i = 0; i < xs.size(); ++i) BOOST_TEST(near(f.dx[i], s.dx[i]) < 1e-5, "d" << i << " affine " << affine << " stale " << stale);
+        if (norm.size() == 1 && norm[0] == 1) BOOST_TEST(f.y.data == s.y.data);  // groups of one: exactly b (or 0)
       }
 }
