@@ -331,6 +331,17 @@ TensorRef<S> dropout(const TensorRef<S>& x, double p = 0.5, std::int64_t seed = 
   return unary(spec::op_id<spec::ops::Dropout>, x, std::move(a));
 }
 
+// softmax(q k^T * scale) v (torch.nn.functional.scaled_dot_product_attention):
+// scale 1/sqrt(E) when absent; causal masks keys after each query (top-left aligned).
+template <class S>
+TensorRef<S> scaled_dot_product_attention(const TensorRef<S>& q, const TensorRef<S>& k, const TensorRef<S>& v,
+                                          std::optional<double> scale = {}, bool causal = false) {
+  spec::AttrMap a;
+  if (scale) a.set("scale", *scale);
+  if (causal) a.set("causal", true);
+  return q.session().apply(spec::op_id<spec::ops::ScaledDotProductAttention>, {q, k, v}, std::move(a));
+}
+
 // A Session that records the user's operations on its first run (until
 // backward or release), verifies them as a graph, and from then on runs that
 // program in place: the same user code, no per-step recording or allocation.
