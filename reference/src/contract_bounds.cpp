@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "vt/reference/rational.hpp"
 #include "vt/spec/generic_ops.hpp"
@@ -260,104 +261,161 @@ void attention_bound(ContractBound& b, std::span<const Dense<double>* const> in,
   b.text = "derived logits gamma_{E+4}, softmax shift e^{2 delta}, gamma_n over keys";
 }
 
-ContractBound derived(std::string_view name, std::span<const Dense<double>* const> in, const Dense<double>& exact,
-                      const spec::AttrMap& attrs, double u, double eta) {
-  ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), ""};
+// Each op with a Derived contract has an overload derived_bound(Tag<Op>, ...)
+// that fills the bound of its float computation (the text stated beside
+// each); an op that declares a Derived contract without one does not
+// compile (derived() below), so no op is matched by name.
+using In = std::span<const Dense<double>* const>;
+template <class Op>
+using Tag = std::type_identity<Op>;
+
+void derived_bound(Tag<spec::ops::MseLoss>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) {
   const Dense<double>& x = *in[0];
-  if (name == "mse_loss") {
-    const double N = static_cast<double>(x.numel());
-    b.bound[0] = gamma(N + 4, u) * std::abs(exact[0]) + (N + 4) * eta;
-    b.text = "derived gamma_{N+4}*y, N=" + std::to_string(x.numel());
-  } else if (name == "softmax" || name == "log_softmax") {
-    const std::size_t axis = spec::normalize_axis(attrs.get_int_or("axis", -1), x.shape.rank());
-    const std::int64_t n = x.shape[axis];
-    spec::ops::for_each_lane(x.shape, axis, [&](auto at) {
-      if (n == 0) return;
-      const Lane l = lane_stats(x, at, n);
-      const double steps = static_cast<double>(n) + 8;
-      for (std::int64_t k = 0; k < n; ++k) {
-        const double dx = std::abs(x[at(k)] - l.m), y = exact[at(k)];
-        b.bound[static_cast<std::size_t>(at(k))] =
-            (name == "softmax" ? (y == 0 ? 0.0 : gamma(std::ceil(dx + l.spread) + steps, u) * std::abs(y))
-                               : gamma(steps, u) + u * (dx + 4 * std::abs(x[at(k)] - l.m - y) + std::abs(y) + l.spread)) +
-            steps * eta;
-      }
-    });
-    b.text = name == "softmax" ? "derived gamma_{|x-m|+r+n+8}*y" : "derived gamma_{n+8}+u(..)";
-  } else if (name == "cross_entropy") {
-    const std::int64_t N = x.shape[0], C = x.shape[1];
-    double per_row = 0, loss_sum = 0;
-    for (std::int64_t r = 0; r < N; ++r) {
-      const auto at = [r, C](std::int64_t k) { return r * C + k; };
-      const Lane l = lane_stats(x, at, C);
-      const double loss = l.m + l.log_sum - x[at(static_cast<std::int64_t>((*in[1])[r]))];
-      per_row += u * (4 * std::abs(l.log_sum) + std::abs(l.m + l.log_sum) + std::abs(loss) + l.spread) +
-                 gamma(static_cast<double>(C) + 5, u);
-      loss_sum += std::abs(loss);
+  (void)attrs;
+  const double N = static_cast<double>(x.numel());
+  b.bound[0] = gamma(N + 4, u) * std::abs(exact[0]) + (N + 4) * eta;
+  b.text = "derived gamma_{N+4}*y, N=" + std::to_string(x.numel());
+}
+
+// softmax and log_softmax: per lane of n, gamma_{|x-m|+r+n+8} y for softmax
+// (exp's argument error grows with |x - m|), gamma_{n+8} + u(..) absolute for log_softmax.
+void softmax_bound(ContractBound& b, bool log, In in, const Dense<double>& exact, const spec::AttrMap& attrs, double u, double eta) {
+  const std::string_view name = log ? "log_softmax" : "softmax";
+  const Dense<double>& x = *in[0];
+  const std::size_t axis = spec::normalize_axis(attrs.get_int_or("axis", -1), x.shape.rank());
+  const std::int64_t n = x.shape[axis];
+  spec::ops::for_each_lane(x.shape, axis, [&](auto at) {
+    if (n == 0) return;
+    const Lane l = lane_stats(x, at, n);
+    const double steps = static_cast<double>(n) + 8;
+    for (std::int64_t k = 0; k < n; ++k) {
+      const double dx = std::abs(x[at(k)] - l.m), y = exact[at(k)];
+      b.bound[static_cast<std::size_t>(at(k))] =
+          (name == "softmax" ? (y == 0 ? 0.0 : gamma(std::ceil(dx + l.spread) + steps, u) * std::abs(y))
+                             : gamma(steps, u) + u * (dx + 4 * std::abs(x[at(k)] - l.m - y) + std::abs(y) + l.spread)) +
+          steps * eta;
     }
-    b.bound[0] = N == 0 ? 0
-                        : (per_row + gamma(static_cast<double>(N) + 1, u) * loss_sum) / static_cast<double>(N) +
-                              static_cast<double>(N + C + 8) * eta;
-    b.text = "derived logsumexp rows, mean";
-  } else if (name == "layer_norm") {
-    const double eps = spec::ops::norm::eps_of(attrs);
-    const std::int64_t n = spec::ops::LayerNorm::group(attrs);
-    const Dense<double>* w = in.size() > 1 ? in[1] : nullptr;
-    const Dense<double>* bias = in.size() > 2 ? in[2] : nullptr;
-    const auto wi = [](std::int64_t k) { return k; };
-    for (std::int64_t o = 0; o * n < x.numel(); ++o) {
-      const auto at = [o, n](std::int64_t k) { return o * n + k; };
-      norm_bound(b, norm_group(x, at, n, eps, nullptr, nullptr, u, eta), x, at, n, w, bias, wi, eps, u, eta);
-    }
-    b.text = "derived normalization chain (mean, var, sqrt, divide, affine)";
-  } else if (name == "batch_norm") {
-    const double eps = spec::ops::norm::eps_of(attrs);
-    const bool training = attrs.get_bool_or("training", false);
-    spec::ops::BatchNorm::channels(x.shape, [&](auto at, std::int64_t n, std::int64_t c) {
-      const auto wi = [c](std::int64_t) { return c; };
-      const Rational rm = ref::exact((*in[3])[c]), rv = ref::exact((*in[4])[c]);
-      const NormGroup gr = training ? norm_group(x, at, n, eps, nullptr, nullptr, u, eta) : norm_group(x, at, n, eps, &rm, &rv, u, eta);
-      norm_bound(b, gr, x, at, n, in[1], in[2], wi, eps, u, eta);
-    });
-    b.text = training ? "derived normalization chain (batch stats)" : "derived normalization chain (running stats)";
-  } else if (name == "scaled_dot_product_attention") {
-    attention_bound(b, in, attrs, u, eta);
-  } else if (name == "softplus" || name == "log_sigmoid" || name == "silu" || name == "gelu") {
-    // Elementwise activations: a few ulp of y* for the rounded steps, plus
-    // what an absolute error of an inner value becomes (first order):
-    //   softplus:    z = beta x rounded (u|z|) moves y by u|x| sigmoid(z); exp
-    //                (rel 4u), Goldberg's log1p (rel 6u), + and /beta: 12 ulp.
-    //                Where fl(z) and z may straddle threshold (|z - thr| <= 2u|z|),
-    //                add the convention's jump log1p(e^-thr)/|beta|.
-    //   log_sigmoid: the same with beta = 1 (no product): 12 ulp.
-    //   silu:        sigmoid's 5 ulp (rel 10u) and one product: 11 ulp, plus
-    //                |x| eta for a sigmoid that underflows to a subnormal.
-    //   gelu:        (1 + erf) or (1 + tanh) within 5u absolute (erf/tanh
-    //                rounding, their arguments' rounding, the sum), times x/2:
-    //                2 ulp + 3u|x|, stated with margin as 2 ulp + 6u|x|.
-    const double beta = attrs.get_float_or("beta", 1), thr = attrs.get_float_or("threshold", 20);
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      const double xi = x[i], ulp = ulp_of(exact[i], u == 0x1p-24 ? spec::DType::f32 : spec::DType::f64);
-      double v = 0;
-      if (name == "softplus") {
-        const double z = beta * xi;
-        v = 12 * ulp + 2 * u * std::abs(xi) / (1 + std::exp(-z));
-        if (std::abs(z - thr) <= 2 * u * std::abs(z) + eta) v += std::log1p(std::exp(-thr)) / std::abs(beta);
-        v += 4 * eta * std::max(0.0, 1 / std::abs(beta) - 1);  // a subnormal exp(z), divided by beta
-      } else if (name == "log_sigmoid") {
-        v = 12 * ulp;
-      } else if (name == "silu") {
-        v = 11 * ulp + std::abs(xi) * eta;
-      } else {
-        v = 2 * ulp + 6 * u * std::abs(xi);
-      }
-      b.bound[static_cast<std::size_t>(i)] = v + 4 * eta;
-    }
-    b.text = name == "softplus" ? "derived 12 ulp + 2u|x|sigmoid(beta x)"
-             : name == "gelu"   ? "derived 2 ulp + 6u|x|"
-             : name == "silu"   ? "derived 11 ulp + |x| eta"
-                                : "derived 12 ulp";
+  });
+  b.text = name == "softmax" ? "derived gamma_{|x-m|+r+n+8}*y" : "derived gamma_{n+8}+u(..)";
+}
+
+void derived_bound(Tag<spec::ops::Softmax>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) { softmax_bound(b, false, in, exact, attrs, u, eta); }
+void derived_bound(Tag<spec::ops::LogSoftmax>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) { softmax_bound(b, true, in, exact, attrs, u, eta); }
+
+void derived_bound(Tag<spec::ops::CrossEntropy>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) {
+  const Dense<double>& x = *in[0];
+  (void)exact, (void)attrs;
+  const std::int64_t N = x.shape[0], C = x.shape[1];
+  double per_row = 0, loss_sum = 0;
+  for (std::int64_t r = 0; r < N; ++r) {
+    const auto at = [r, C](std::int64_t k) { return r * C + k; };
+    const Lane l = lane_stats(x, at, C);
+    const double loss = l.m + l.log_sum - x[at(static_cast<std::int64_t>((*in[1])[r]))];
+    per_row += u * (4 * std::abs(l.log_sum) + std::abs(l.m + l.log_sum) + std::abs(loss) + l.spread) +
+               gamma(static_cast<double>(C) + 5, u);
+    loss_sum += std::abs(loss);
   }
+  b.bound[0] = N == 0 ? 0
+                      : (per_row + gamma(static_cast<double>(N) + 1, u) * loss_sum) / static_cast<double>(N) +
+                            static_cast<double>(N + C + 8) * eta;
+  b.text = "derived logsumexp rows, mean";
+}
+
+void derived_bound(Tag<spec::ops::LayerNorm>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) {
+  const Dense<double>& x = *in[0];
+  (void)exact;
+  const double eps = spec::ops::norm::eps_of(attrs);
+  const std::int64_t n = spec::ops::LayerNorm::group(attrs);
+  const Dense<double>* w = in.size() > 1 ? in[1] : nullptr;
+  const Dense<double>* bias = in.size() > 2 ? in[2] : nullptr;
+  const auto wi = [](std::int64_t k) { return k; };
+  for (std::int64_t o = 0; o * n < x.numel(); ++o) {
+    const auto at = [o, n](std::int64_t k) { return o * n + k; };
+    norm_bound(b, norm_group(x, at, n, eps, nullptr, nullptr, u, eta), x, at, n, w, bias, wi, eps, u, eta);
+  }
+  b.text = "derived normalization chain (mean, var, sqrt, divide, affine)";
+}
+
+void derived_bound(Tag<spec::ops::BatchNorm>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) {
+  const Dense<double>& x = *in[0];
+  (void)exact;
+  const double eps = spec::ops::norm::eps_of(attrs);
+  const bool training = attrs.get_bool_or("training", false);
+  spec::ops::BatchNorm::channels(x.shape, [&](auto at, std::int64_t n, std::int64_t c) {
+    const auto wi = [c](std::int64_t) { return c; };
+    const Rational rm = ref::exact((*in[3])[c]), rv = ref::exact((*in[4])[c]);
+    const NormGroup gr = training ? norm_group(x, at, n, eps, nullptr, nullptr, u, eta) : norm_group(x, at, n, eps, &rm, &rv, u, eta);
+    norm_bound(b, gr, x, at, n, in[1], in[2], wi, eps, u, eta);
+  });
+  b.text = training ? "derived normalization chain (batch stats)" : "derived normalization chain (running stats)";
+}
+
+void derived_bound(Tag<spec::ops::ScaledDotProductAttention>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) {
+  (void)exact;
+  attention_bound(b, in, attrs, u, eta);
+}
+
+// The elementwise activations (softplus, log_sigmoid, silu, gelu).
+void activation_bound(ContractBound& b, std::string_view name, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                      double u, double eta) {
+  const Dense<double>& x = *in[0];
+  // Elementwise activations: a few ulp of y* for the rounded steps, plus
+  // what an absolute error of an inner value becomes (first order):
+  //   softplus:    z = beta x rounded (u|z|) moves y by u|x| sigmoid(z); exp
+  //                (rel 4u), Goldberg's log1p (rel 6u), + and /beta: 12 ulp.
+  //                Where fl(z) and z may straddle threshold (|z - thr| <= 2u|z|),
+  //                add the convention's jump log1p(e^-thr)/|beta|.
+  //   log_sigmoid: the same with beta = 1 (no product): 12 ulp.
+  //   silu:        sigmoid's 5 ulp (rel 10u) and one product: 11 ulp, plus
+  //                |x| eta for a sigmoid that underflows to a subnormal.
+  //   gelu:        (1 + erf) or (1 + tanh) within 5u absolute (erf/tanh
+  //                rounding, their arguments' rounding, the sum), times x/2:
+  //                2 ulp + 3u|x|, stated with margin as 2 ulp + 6u|x|.
+  const double beta = attrs.get_float_or("beta", 1), thr = attrs.get_float_or("threshold", 20);
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const double xi = x[i], ulp = ulp_of(exact[i], u == 0x1p-24 ? spec::DType::f32 : spec::DType::f64);
+    double v = 0;
+    if (name == "softplus") {
+      const double z = beta * xi;
+      v = 12 * ulp + 2 * u * std::abs(xi) / (1 + std::exp(-z));
+      if (std::abs(z - thr) <= 2 * u * std::abs(z) + eta) v += std::log1p(std::exp(-thr)) / std::abs(beta);
+      v += 4 * eta * std::max(0.0, 1 / std::abs(beta) - 1);  // a subnormal exp(z), divided by beta
+    } else if (name == "log_sigmoid") {
+      v = 12 * ulp;
+    } else if (name == "silu") {
+      v = 11 * ulp + std::abs(xi) * eta;
+    } else {
+      v = 2 * ulp + 6 * u * std::abs(xi);
+    }
+    b.bound[static_cast<std::size_t>(i)] = v + 4 * eta;
+  }
+  b.text = name == "softplus" ? "derived 12 ulp + 2u|x|sigmoid(beta x)"
+           : name == "gelu"   ? "derived 2 ulp + 6u|x|"
+           : name == "silu"   ? "derived 11 ulp + |x| eta"
+                              : "derived 12 ulp";
+}
+void derived_bound(Tag<spec::ops::Softplus>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) { activation_bound(b, "softplus", in, exact, attrs, u, eta); }
+void derived_bound(Tag<spec::ops::LogSigmoid>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) { activation_bound(b, "log_sigmoid", in, exact, attrs, u, eta); }
+void derived_bound(Tag<spec::ops::Silu>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) { activation_bound(b, "silu", in, exact, attrs, u, eta); }
+void derived_bound(Tag<spec::ops::Gelu>, ContractBound& b, In in, const Dense<double>& exact, const spec::AttrMap& attrs,
+                   double u, double eta) { activation_bound(b, "gelu", in, exact, attrs, u, eta); }
+
+ContractBound derived(spec::OpId op, In in, const Dense<double>& exact, const spec::AttrMap& attrs, double u, double eta) {
+  ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), ""};
+  spec::visit_op(op, [&]<class Op>() {
+    if constexpr (Op::contract.kind == spec::ContractKind::Derived) derived_bound(Tag<Op>{}, b, in, exact, attrs, u, eta);
+    else throw std::logic_error(std::string(Op::name) + " has no Derived contract");
+  });
   return b;
 }
 
@@ -373,7 +431,6 @@ std::string ulp_text(double k) {
 ContractBound contract_bound(spec::OpId op, std::span<const Dense<double>* const> in, const Dense<double>& exact,
                              const spec::AttrMap& attrs, spec::DType dtype) {
   const spec::ErrorContract c = spec::op_info(op).contract;
-  const std::string_view name = spec::op_info(op).name;
   const double u = unit_roundoff(dtype), eta = smallest_subnormal(dtype);
   ContractBound b{std::vector<double>(static_cast<std::size_t>(exact.numel()), 0.0), "exact"};
   switch (c.kind) {
@@ -392,7 +449,7 @@ ContractBound contract_bound(spec::OpId op, std::span<const Dense<double>* const
       return b;
     }
     case spec::ContractKind::Derived: {
-      ContractBound d = derived(name, in, exact, attrs, u, eta);
+      ContractBound d = derived(op, in, exact, attrs, u, eta);
       const double terms = in.empty() ? 1 : static_cast<double>(in[0]->numel());
       for (auto& v : d.bound) v *= slack(terms);
       return d;
