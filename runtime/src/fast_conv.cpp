@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "im2col.hpp"
 #include "vt/runtime/blas.hpp"
 
 namespace vt::rt {
@@ -48,80 +49,6 @@ Scratch<S>& thread_scratch() {
   return s;
 }
 
-// The output columns ow in [lo, hi) whose tap j reads an input column inside
-// [0, W): col(ow, j) = ow*sw + (j*dw - pw). Outside it the tap is padding.
-struct ColRange {
-  std::int64_t lo, hi, base;  // base: col(0, j)
-};
-ColRange col_range(const Window2d& g, std::int64_t j) {
-  const std::int64_t base = g.col(0, j);
-  if (base > g.W - 1) return {0, 0, 0};  // (base 0: pointers stay inside the row)
-  const std::int64_t lo = std::min(g.Wo, base >= 0 ? 0 : (-base + g.sw - 1) / g.sw);
-  return {lo, std::max(lo, std::min(g.Wo, (g.W - 1 - base) / g.sw + 1)), base};
-}
-
-// The rows of im2col/col2im are short (Wo elements): GCC would turn their
-// copy and fill loops into memmove/memset calls, whose call overhead then
-// dominates. Keep them inline.
-#if defined(__GNUC__) && !defined(__clang__)
-#define VT_INLINE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
-#else
-#define VT_INLINE_LOOPS
-#endif
-
-// One image's columns for one group: col[k, p] = plane[c, row, col] for
-// k = (c, i, j), zero in the padding; plane is the image's first channel of
-// the group. Bounds are settled per (i, j, oh) so the inner loop is a plain
-// (strided) copy.
-template <class S>
-VT_INLINE_LOOPS void im2col(const ConvPlan& p, const S* plane, S* col) {
-  const Window2d& g = p.g;
-  for (std::int64_t c = 0; c < p.Cg; ++c, plane += g.H * g.W)
-    for (std::int64_t i = 0; i < g.kh; ++i)
-      for (std::int64_t j = 0; j < g.kw; ++j) {
-        const ColRange cr = col_range(g, j);
-        S* out = col + ((c * g.kh + i) * g.kw + j) * p.P;
-        for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
-          const std::int64_t r = g.row(oh, i);
-          S* dst = out + oh * g.Wo;
-          if (r < 0 || r >= g.H) {
-            for (std::int64_t ow = 0; ow < g.Wo; ++ow) dst[ow] = S(0);
-            continue;
-          }
-          for (std::int64_t ow = 0; ow < cr.lo; ++ow) dst[ow] = S(0);
-          const S* src = plane + r * g.W + cr.base + cr.lo * g.sw;  // input column of ow = lo
-          if (g.sw == 1)
-            for (std::int64_t k = 0; k < cr.hi - cr.lo; ++k) dst[cr.lo + k] = src[k];
-          else
-            for (std::int64_t k = 0; k < cr.hi - cr.lo; ++k) dst[cr.lo + k] = src[k * g.sw];
-          for (std::int64_t ow = cr.hi; ow < g.Wo; ++ow) dst[ow] = S(0);
-        }
-      }
-}
-
-// plane[c, row, col] += dcol[k, p] (the adjoint of im2col; padding taps are
-// dropped).
-template <class S>
-VT_INLINE_LOOPS void col2im(const ConvPlan& p, const S* dcol, S* plane) {
-  const Window2d& g = p.g;
-  for (std::int64_t c = 0; c < p.Cg; ++c, plane += g.H * g.W)
-    for (std::int64_t i = 0; i < g.kh; ++i)
-      for (std::int64_t j = 0; j < g.kw; ++j) {
-        const ColRange cr = col_range(g, j);
-        const S* in = dcol + ((c * g.kh + i) * g.kw + j) * p.P;
-        for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
-          const std::int64_t r = g.row(oh, i);
-          if (r < 0 || r >= g.H) continue;
-          const S* src = in + oh * g.Wo + cr.lo;
-          S* dst = plane + r * g.W + cr.base + cr.lo * g.sw;  // input column of ow = lo
-          if (g.sw == 1)
-            for (std::int64_t k = 0; k < cr.hi - cr.lo; ++k) dst[k] += src[k];
-          else
-            for (std::int64_t k = 0; k < cr.hi - cr.lo; ++k) dst[k * g.sw] += src[k];
-        }
-      }
-}
-
 // The cache key: the geometry the columns were built under.
 std::array<std::int64_t, 13> key_of(const ConvPlan& p) {
   const Window2d& g = p.g;
@@ -152,7 +79,7 @@ void conv2d_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {
   for (std::int64_t n = 0; n < g.N; ++n)
     for (std::int64_t gi = 0; gi < p.groups; ++gi) {
       S* c = block(p, col, n, gi);
-      im2col(p, in[0]->data.data() + (n * g.C + gi * p.Cg) * g.H * g.W, c);
+      im2col(p.g, p.Cg, in[0]->data.data() + (n * g.C + gi * p.Cg) * g.H * g.W, c);
       S* out = y.data.data() + (n * p.O + gi * p.Og) * p.P;
       gemm<S>(false, false, p.Og, p.P, p.K, 1, in[1]->data.data() + gi * p.Og * p.K, p.K, c, p.P, 0, out, p.P);
       if (in.size() == 3)
@@ -194,13 +121,13 @@ void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, 
       if (dx[0]) xplane = dx[0]->data.data() + (n * w.C + gi * p.Cg) * w.H * w.W;
       if (dx[1]) {
         const S* col = cached ? block(p, s.col.data(), n, gi) : own;
-        if (!cached) im2col(p, x.data.data() + (n * w.C + gi * p.Cg) * w.H * w.W, own);
+        if (!cached) im2col(p.g, p.Cg, x.data.data() + (n * w.C + gi * p.Cg) * w.H * w.W, own);
         const S beta = n == 0 && stale(1) ? 0 : 1;
         gemm<S>(false, true, p.Og, p.K, p.P, 1, gn, p.P, col, p.P, beta, dx[1]->data.data() + gi * p.Og * p.K, p.K);
       }
       if (dx[0]) {
         gemm<S>(true, false, p.K, p.P, p.Og, 1, wg, p.K, gn, p.P, 0, dcol, p.P);
-        col2im(p, dcol, xplane);
+        col2im(p.g, p.Cg, dcol, xplane);
       }
       if (in.size() == 3 && dx[2])
         for (std::int64_t o = 0; o < p.Og; ++o) {

@@ -238,6 +238,12 @@ void check_convs() {
       {{2, 3, 6, 6}, {3, 1, 5, 5}, {.stride = {3}, .padding = {2}, .groups = 3}, true},
       {{3, 16, 8, 8}, {32, 16, 3, 3}, {.padding = {1}}, true},  // the example CNN's second layer
       {{5, 4, 6, 5}, {6, 2, 2, 3}, {.stride = {1, 2}, .groups = 2}, true},
+      // stride 1, output as wide as the input: im2col's shifted-plane path
+      {{2, 3, 7, 7}, {4, 3, 3, 3}, {.padding = {2}, .dilation = {2}}, true},
+      {{2, 3, 6, 5}, {4, 3, 3, 3}, {.padding = {0, 1}}, false},
+      {{1, 2, 4, 5}, {2, 2, 1, 3}, {.padding = {0, 1}}, true},
+      {{2, 2, 3, 4}, {3, 2, 5, 5}, {.padding = {3, 2}}, true},  // padding wider than half the kernel
+      {{2, 16, 6, 6}, {8, 8, 3, 3}, {.padding = {1}, .groups = 2}, true},
   };
   for (const auto& c : cases)
     for (const bool stale : {false, true}) {
