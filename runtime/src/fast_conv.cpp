@@ -49,6 +49,18 @@ Scratch<S>& thread_scratch() {
   return s;
 }
 
+// x[0] + ... + x[n-1] in 8 interleaved partial sums, which vectorize (the
+// contract allows any order of the sum).
+template <class S>
+S sum(const S* x, std::int64_t n) {
+  S part[8] = {};
+  std::int64_t q = 0;
+  for (; q + 8 <= n; q += 8)
+    for (int k = 0; k < 8; ++k) part[k] += x[q + k];
+  for (; q < n; ++q) part[0] += x[q];
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
 // The cache key: the geometry the columns were built under.
 std::array<std::int64_t, 13> key_of(const ConvPlan& p) {
   const Window2d& g = p.g;
@@ -142,11 +154,7 @@ void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, 
         col2im(p.g, p.Cg, dcol, xplane);
       }
       if (in.size() == 3 && dx[2])
-        for (std::int64_t o = 0; o < p.Og; ++o) {
-          S acc = 0;
-          for (std::int64_t q = 0; q < p.P; ++q) acc += gn[o * p.P + q];
-          (*dx[2])[gi * p.Og + o] += acc;
-        }
+        for (std::int64_t o = 0; o < p.Og; ++o) (*dx[2])[gi * p.Og + o] += sum(gn + o * p.P, p.P);
     }
   if (transposed) {
     S* dw = dx[1]->data.data();
