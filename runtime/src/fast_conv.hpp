@@ -1,10 +1,10 @@
 #pragma once
-// FastKernel for conv2d: im2col + one OpenBLAS GEMM per group over the whole
-// batch (columns are (image, output position) pairs), so a batch of small
-// images makes one large product instead of N small ones. Backward: dW by one
-// GEMM against the same columns, dx by a GEMM into column space and col2im.
-// Column buffers are per-thread scratch, reused across calls (no allocation
-// per step once they have grown).
+// FastKernel for conv2d: per image and group, im2col into a [K, P] block and
+// one OpenBLAS GEMM whose result lands straight in the NCHW output. Backward
+// runs per image on the cotangent's own layout: dW accumulates one GEMM per
+// image against the forward's columns (kept, keyed by a copy of the input),
+// dx is a GEMM into column space and col2im. Buffers are per-thread scratch,
+// reused across calls (no allocation per step once they have grown).
 #include "vt/spec/dense.hpp"
 #include "vt/spec/op_table.hpp"
 

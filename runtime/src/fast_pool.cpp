@@ -4,6 +4,7 @@
 #include <array>
 #include <vector>
 
+#include "fast_pool2x2.hpp"
 #include "vt/spec/ops/conv.hpp"
 
 namespace vt::rt {
@@ -113,6 +114,7 @@ void max_pool2d_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y
   const Window2d g = spec::ops::MaxPool2d::geometry(in[0]->shape, attrs);
   const S* x = in[0]->data.data();
   S* yp = y.data.data();
+  if (is_pool2x2(g)) return max_pool2x2_forward(g, x, yp);
   const ArgMax argmax(g);
   each_window(g, [&](std::int64_t o, std::int64_t first, std::int64_t ni, std::int64_t nj) {
     yp[o] = x[argmax(x, first, ni, nj)];
@@ -123,10 +125,11 @@ template <class S>
 void max_pool2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, spec::Grads<S> dx,
                     std::span<const bool> overwrite) {
   if (!dx[0]) return;
-  zero_if_stale(*dx[0], overwrite);
   const Window2d w = spec::ops::MaxPool2d::geometry(in[0]->shape, attrs);
   const S *x = in[0]->data.data(), *gp = g.data.data();
   S* d = dx[0]->data.data();
+  if (is_pool2x2(w)) return max_pool2x2_vjp(w, x, gp, d, !overwrite.empty() && overwrite[0]);
+  zero_if_stale(*dx[0], overwrite);
   const ArgMax argmax(w);
   each_window(w, [&](std::int64_t o, std::int64_t first, std::int64_t ni, std::int64_t nj) {
     d[argmax(x, first, ni, nj)] += gp[o];

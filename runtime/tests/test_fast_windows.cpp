@@ -116,7 +116,9 @@ struct PoolCase {
   AttrMap attrs;
 };
 // Odd sizes, N = 1, stride 2, padding, dilation, overlapping windows (stride
-// below the kernel: taps shared between windows, so dx's order matters).
+// below the kernel: taps shared between windows, so dx's order matters). The
+// 2x2 stride 2 cases take max_pool2d's non-overlapping path, with odd H or W
+// leaving rows or columns no window covers.
 std::vector<PoolCase> pool_cases() {
   return {
       {{2, 3, 4, 4}, pool({2})},
@@ -127,6 +129,9 @@ std::vector<PoolCase> pool_cases() {
       {{1, 3, 5, 5}, pool({2}, {1}, {1}, {2})},
       {{1, 1, 4, 4}, pool({4})},
       {{2, 1, 8, 3}, pool({3, 1}, {1, 2}, {1, 0})},
+      {{1, 4, 8, 8}, pool({2}, {2})},
+      {{3, 2, 7, 10}, pool({2})},
+      {{2, 3, 6, 17}, pool({2})},
   };
 }
 
@@ -149,7 +154,7 @@ void check_pools() {
           BOOST_TEST(same_bits<S>(f.dx[0], s.dx[0]), what << " dx");
           ++checked;
         }
-  BOOST_TEST(checked == 8 * 2 * 2 * 2);
+  BOOST_TEST(checked == static_cast<int>(pool_cases().size()) * 2 * 2 * 2);
 }
 
 }  // namespace
@@ -231,6 +236,14 @@ void check_convs() {
       {{3, 1, 8, 8}, {16, 1, 3, 3}, {.padding = {1}}, true},
       {{1, 2, 4, 5}, {2, 2, 1, 3}, {.stride = {1, 3}, .padding = {0, 2}, .dilation = {1, 2}}, true},
       {{2, 3, 6, 6}, {3, 1, 5, 5}, {.stride = {3}, .padding = {2}, .groups = 3}, true},
+      {{3, 16, 8, 8}, {32, 16, 3, 3}, {.padding = {1}}, true},  // the example CNN's second layer
+      {{5, 4, 6, 5}, {6, 2, 2, 3}, {.stride = {1, 2}, .groups = 2}, true},
+      // stride 1, output as wide as the input: im2col's shifted-plane path
+      {{2, 3, 7, 7}, {4, 3, 3, 3}, {.padding = {2}, .dilation = {2}}, true},
+      {{2, 3, 6, 5}, {4, 3, 3, 3}, {.padding = {0, 1}}, false},
+      {{1, 2, 4, 5}, {2, 2, 1, 3}, {.padding = {0, 1}}, true},
+      {{2, 2, 3, 4}, {3, 2, 5, 5}, {.padding = {3, 2}}, true},  // padding wider than half the kernel
+      {{2, 16, 6, 6}, {8, 8, 3, 3}, {.padding = {1}, .groups = 2}, true},
   };
   for (const auto& c : cases)
     for (const bool stale : {false, true}) {
@@ -269,32 +282,35 @@ BOOST_AUTO_TEST_CASE(conv2d_kernel_agrees_with_the_generic_code_within_the_dot_c
 BOOST_AUTO_TEST_CASE(conv2d_backward_rebuilds_columns_when_the_input_changed_in_place) {
   // The kernel keeps the forward's columns for the weight gradient, keyed by
   // a copy of the input: an input rewritten in place after the forward must
-  // give the gradient of the new input, bitwise as a fresh call does.
-  std::mt19937 rng(11);
-  Dense<float> x = random<float>({2, 3, 6, 6}, rng, false);
-  const Dense<float> w = random<float>({4, 3, 3, 3}, rng, false);
-  const AttrMap a = ops::Conv2dOptions{.padding = {1}}.attrs();
-  const auto out = out_type(spec::op_id<ops::Conv2d>, {{spec::DType::f32, x.shape}, {spec::DType::f32, w.shape}}, a);
-  const Dense<float> g = random<float>(out.shape, rng, false);
-  auto dw_of = [&](bool forward_first, const Dense<float>& before) {
+  // give the gradient of the new input, bitwise as a fresh call does. With
+  // one group and with several (columns kept per image and group).
+  for (const std::int64_t groups : {1, 3}) {
+    std::mt19937 rng(11);
+    Dense<float> x = random<float>({2, 3, 6, 6}, rng, false);
+    const Dense<float> w = random<float>({6, 3 / groups, 3, 3}, rng, false);
+    const AttrMap a = ops::Conv2dOptions{.padding = {1}, .groups = groups}.attrs();
+    const auto out = out_type(spec::op_id<ops::Conv2d>, {{spec::DType::f32, x.shape}, {spec::DType::f32, w.shape}}, a);
+    const Dense<float> g = random<float>(out.shape, rng, false);
+    auto dw_of = [&](bool forward_first, const Dense<float>& before) {
+      Dense<float> y = Dense<float>::full(out.shape, 0.f), dw = Dense<float>::full(w.shape, 0.f);
+      const std::vector<const Dense<float>*> fin{&before, &w}, in{&x, &w};
+      if (forward_first) BOOST_REQUIRE(rt::fast_forward<float>(spec::op_id<ops::Conv2d>, fin, a, y));
+      const std::vector<Dense<float>*> dx{nullptr, &dw};
+      BOOST_REQUIRE(rt::fast_vjp<float>(spec::op_id<ops::Conv2d>, in, y, g, a, dx));
+      return dw.data;
+    };
+    const std::vector<float> fresh_before = dw_of(false, x);
+    Dense<float> old = x;
+    x.data[7] += 1.f;  // rewritten in place: same buffer, new bits
+    const std::vector<float> fresh = dw_of(false, x);
+    BOOST_TEST(fresh != fresh_before);
+    // forward on the old values (cached), then the same buffer rewritten
+    Dense<float>& buffer = old;
     Dense<float> y = Dense<float>::full(out.shape, 0.f), dw = Dense<float>::full(w.shape, 0.f);
-    const std::vector<const Dense<float>*> fin{&before, &w}, in{&x, &w};
-    if (forward_first) BOOST_REQUIRE(rt::fast_forward<float>(spec::op_id<ops::Conv2d>, fin, a, y));
-    const std::vector<Dense<float>*> dx{nullptr, &dw};
-    BOOST_REQUIRE(rt::fast_vjp<float>(spec::op_id<ops::Conv2d>, in, y, g, a, dx));
-    return dw.data;
-  };
-  const std::vector<float> fresh_before = dw_of(false, x);
-  Dense<float> old = x;
-  x.data[7] += 1.f;  // rewritten in place: same buffer, new bits
-  const std::vector<float> fresh = dw_of(false, x);
-  BOOST_TEST(fresh != fresh_before);
-  // forward on the old values (cached), then the same buffer rewritten
-  Dense<float>& buffer = old;
-  Dense<float> y = Dense<float>::full(out.shape, 0.f), dw = Dense<float>::full(w.shape, 0.f);
-  BOOST_REQUIRE(rt::fast_forward<float>(spec::op_id<ops::Conv2d>, std::vector<const Dense<float>*>{&buffer, &w}, a, y));
-  buffer.data[7] += 1.f;
-  BOOST_REQUIRE(rt::fast_vjp<float>(spec::op_id<ops::Conv2d>, std::vector<const Dense<float>*>{&buffer, &w}, y, g, a,
-                                    std::vector<Dense<float>*>{nullptr, &dw}));
-  BOOST_TEST(dw.data == fresh, boost::test_tools::per_element());
+    BOOST_REQUIRE(rt::fast_forward<float>(spec::op_id<ops::Conv2d>, std::vector<const Dense<float>*>{&buffer, &w}, a, y));
+    buffer.data[7] += 1.f;
+    BOOST_REQUIRE(rt::fast_vjp<float>(spec::op_id<ops::Conv2d>, std::vector<const Dense<float>*>{&buffer, &w}, y, g, a,
+                                      std::vector<Dense<float>*>{nullptr, &dw}));
+    BOOST_TEST(dw.data == fresh, boost::test_tools::per_element());
+  }
 }
