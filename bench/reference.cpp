@@ -156,7 +156,8 @@ spec::AttrMap attrs(std::initializer_list<std::pair<const char*, spec::AttrValue
   return a;
 }
 
-// Small shapes per op: elementwise [4, 4], broadcast [4, 4] x [4], matmul 4x4x4.
+// Small shapes per op: elementwise [4, 4], broadcast [4, 4] x [4], matmul
+// 4x4x4, images [1, 2, 4, 4], attention over 3 tokens of width 4.
 Case case_for(std::string_view name) {
   using spec::IntList;
   if (name == "log" || name == "sqrt") return {{{4, 4}}, {}, true};
@@ -177,6 +178,9 @@ Case case_for(std::string_view name) {
   if (name == "embedding") return {{{4, 4}, {4}}, {}, false, 4};
   if (name == "layer_norm") return {{{4, 4}, {4}, {4}}, attrs({{"normalized_shape", IntList{4}}})};
   if (name == "batch_norm") return {{{4, 4}, {4}, {4}, {4}, {4}}, attrs({{"training", true}})};
+  if (name == "conv2d") return {{{1, 2, 4, 4}, {3, 2, 3, 3}, {3}}, attrs({{"padding", IntList{1}}})};
+  if (name == "max_pool2d" || name == "avg_pool2d") return {{{1, 2, 4, 4}}, attrs({{"kernel_size", IntList{2}}})};
+  if (name == "scaled_dot_product_attention") return {{{2, 3, 4}, {2, 3, 4}, {2, 3, 2}}, {}};
   const spec::OpInfo& op = *spec::find_op(name);
   if (op.min_arity == 2) return {{{4, 4}, {4}}, {}};
   return {{{4, 4}}, {}};
@@ -184,7 +188,7 @@ Case case_for(std::string_view name) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
   const MlpResult mlp = bench_mlp();
   nlohmann::json out{{"ref.mlp_exact_ms", mlp.best_ms},
@@ -202,8 +206,12 @@ int main(int argc, char** argv) {
     const double rate = spec::visit_op(info.id, [&]<class Op>() { return checks_per_second<Op>(case_for(Op::name), 0.15); });
     out["soundness." + std::string(info.name) + ".checks_per_s"] = rate;
     if (!json)
-      fmt::print("  {:<14} {:>10.0f}  ({})\n", info.name, rate,
+      fmt::print("  {:<28} {:>10.0f}  ({})\n", info.name, rate,
                  info.fragment == spec::Fragment::Rational ? "exact" : "intervals + finite differences");
   }
   if (json) fmt::print("{}\n", out.dump(2));
+}
+catch (const std::exception& e) {
+  fmt::print(stderr, "bench_reference: {}\n", e.what());
+  return 1;
 }
