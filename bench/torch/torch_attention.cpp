@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "../timing.hpp"
+#include "one_thread.hpp"
 
 namespace {
 
@@ -46,7 +47,7 @@ struct Block : torch::nn::Module {
 
 int main(int argc, char** argv) {
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
-  torch::set_num_threads(1);
+  vt::bench::run_on_one_thread(argv);
   torch::manual_seed(42);
   const int64_t batch = 32, seq = 64, vocab = 16;
   auto model = std::make_shared<Block>(vocab, seq, 128, 4, 256);

@@ -7,10 +7,11 @@
 #include <cstring>
 
 #include "../timing.hpp"
+#include "one_thread.hpp"
 
 int main(int argc, char** argv) {
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
-  torch::set_num_threads(1);
+  vt::bench::run_on_one_thread(argv);
   torch::manual_seed(42);
   const int64_t batch = 64;
   torch::nn::Sequential model(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 16, 3).padding(1)), torch::nn::ReLU(),

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "../timing.hpp"
+#include "one_thread.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -16,7 +17,7 @@ using vt::bench::time_ms;
 
 int main(int argc, char** argv) {
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
-  torch::set_num_threads(1);
+  vt::bench::run_on_one_thread(argv);
   torch::manual_seed(42);
   std::vector<std::pair<std::string, double>> out;
   for (int64_t B : {1, 16, 128}) {

@@ -1,8 +1,9 @@
 #pragma once
 // FastKernel for scaled_dot_product_attention: per batch, the logits by one
 // GEMM, a row softmax in place (the causal tail zeroed), and y by a second
-// GEMM. The backward recomputes P (nothing is kept between the sweeps, as in
-// the generic rule) and makes dP, dv, dq and dk as four more GEMMs. Scratch
+// GEMM. The backward makes dP, dv, dq and dk as four more GEMMs; it reuses
+// the forward's P when its q and k are bitwise the forward's (checked against
+// saved copies), else recomputes it, as the generic rule always does. Scratch
 // buffers are per thread and reused across calls.
 #include "vt/spec/dense.hpp"
 #include "vt/spec/op_table.hpp"

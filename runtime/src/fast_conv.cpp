@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "im2col.hpp"
+#include "kernel_scratch.hpp"
 #include "vt/runtime/blas.hpp"
 
 namespace vt::rt {
@@ -28,12 +29,7 @@ ConvPlan plan(const spec::Shape& x, const spec::Shape& w, const spec::AttrMap& a
   return p;
 }
 
-// Per-thread scratch of at least n elements.
-template <class S>
-S* scratch(std::vector<S>& buf, std::int64_t n) {
-  if (static_cast<std::int64_t>(buf.size()) < n) buf.resize(static_cast<std::size_t>(n));
-  return buf.data();
-}
+using detail::grown;
 // col holds the columns of `seen` (a copy of the input they came from) under
 // geometry `key`, when `valid`: backward reuses the forward's columns after
 // checking that the input is bitwise the same, instead of building them again.
@@ -53,12 +49,7 @@ Scratch<S>& thread_scratch() {
 // contract allows any order of the sum).
 template <class S>
 S sum(const S* x, std::int64_t n) {
-  S part[8] = {};
-  std::int64_t q = 0;
-  for (; q + 8 <= n; q += 8)
-    for (int k = 0; k < 8; ++k) part[k] += x[q + k];
-  for (; q < n; ++q) part[0] += x[q];
-  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+  return detail::partial_sums<8, S>(n, [x](std::int64_t k) { return x[k]; });
 }
 
 // The cache key: the geometry the columns were built under.
@@ -85,7 +76,7 @@ void conv2d_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {
   const ConvPlan p = plan(in[0]->shape, in[1]->shape, attrs);
   if (y.numel() == 0) return;
   Scratch<S>& s = thread_scratch<S>();
-  S* col = scratch(s.col, p.g.N * p.groups * p.K * p.P);
+  S* col = grown(s.col, p.g.N * p.groups * p.K * p.P);
   s.valid = false;
   const Window2d& g = p.g;
   for (std::int64_t n = 0; n < g.N; ++n)
@@ -125,11 +116,11 @@ void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, 
   // The forward's columns serve dW when they came from exactly this input.
   const bool cached = s.valid && s.key == key_of(p) && s.seen.size() == x.data.size() &&
                       std::memcmp(s.seen.data(), x.data.data(), x.data.size() * sizeof(S)) == 0;
-  S* own = dx[1] && !cached ? scratch(s.one, p.K * p.P) : nullptr;
-  S* dcol = dx[0] ? scratch(s.dcol, p.K * p.P) : nullptr;
+  S* own = dx[1] && !cached ? grown(s.one, p.K * p.P) : nullptr;
+  S* dcol = dx[0] ? grown(s.dcol, p.K * p.P) : nullptr;
   const bool transposed = dx[1] && p.K >= 64;
-  S* dwt = transposed ? scratch(s.dwt, p.groups * p.K * p.Og) : nullptr;  // per group [K, Og]
-  S* gt = transposed ? scratch(s.gt, p.P * p.Og) : nullptr;                // g_n^T: [P, Og]
+  S* dwt = transposed ? grown(s.dwt, p.groups * p.K * p.Og) : nullptr;  // per group [K, Og]
+  S* gt = transposed ? grown(s.gt, p.P * p.Og) : nullptr;                // g_n^T: [P, Og]
   const Window2d& w = p.g;
   for (std::int64_t n = 0; n < w.N; ++n)
     for (std::int64_t gi = 0; gi < p.groups; ++gi) {

@@ -213,6 +213,7 @@ bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, De
   if (op == op_id<ops::AvgPool2d>) return avg_pool2d_forward(in, attrs, y), true;
   if (is_view(op)) return std::copy(in[0]->data.begin(), in[0]->data.end(), y.data.begin()), true;
   if (!in.empty() && permute_forward(op, *in[0], attrs, y)) return true;
+  if (embedding_forward(op, in, y)) return true;
   if (!loop_shapes(in, y.shape)) return false;  // other broadcasts: the generic path
   return with_elementwise(op, [&]<class Op>() {
     if constexpr (is_binary<Op>) binary_forward<Op>(*in[0], *in[1], y);
@@ -232,6 +233,7 @@ bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>&
   if (is_view(op)) return view_vjp(g, dx, overwrite), true;
   if (op == op_id<ops::Matmul>) return zero_stale(dx, overwrite), matmul_vjp(in, g, dx), true;
   if (!in.empty() && permute_vjp(op, *in[0], g, attrs, dx[0], overwrites(overwrite, 0))) return true;
+  if (embedding_vjp(op, in, g, dx[0], overwrites(overwrite, 0))) return true;
   if (!loop_shapes(in, y.shape)) return false;
   return with_elementwise(op, [&]<class Op>() {
     // The loops accumulate (a stale dx is zeroed first: GCC 12 vectorizes

@@ -44,6 +44,14 @@ bool perm_of(spec::OpId op, const spec::Shape& s, const spec::AttrMap& a, std::v
   return false;
 }
 
+// The weight rows the indices pick, checked as the op checks them (the same
+// DomainError, raised before anything is written).
+template <class S>
+std::vector<std::int64_t> embedding_rows(const spec::Dense<S>& w, const spec::Dense<S>& indices) {
+  return ops::idx::checked_indices(ops::Embedding::name, "indices", indices, w.shape[0],
+                                   "the " + std::to_string(w.shape[0]) + " rows of weight");
+}
+
 }  // namespace
 
 template <class S>
@@ -73,6 +81,36 @@ bool permute_vjp(spec::OpId op, const spec::Dense<S>& x, const spec::Dense<S>& g
   return true;
 }
 
+template <class S>
+bool embedding_forward(spec::OpId op, spec::Ins<S> in, spec::Dense<S>& y) {
+  if (op != spec::op_id<ops::Embedding>) return false;
+  const spec::Dense<S>& w = *in[0];
+  const std::int64_t D = w.shape[1];
+  const auto rows = embedding_rows(w, *in[1]);
+  for (std::size_t p = 0; p < rows.size(); ++p)
+    std::copy(w.data.begin() + rows[p] * D, w.data.begin() + (rows[p] + 1) * D, y.data.begin() + static_cast<std::int64_t>(p) * D);
+  return true;
+}
+
+template <class S>
+bool embedding_vjp(spec::OpId op, spec::Ins<S> in, const spec::Dense<S>& g, spec::Dense<S>* dw, bool overwrite) {
+  if (op != spec::op_id<ops::Embedding>) return false;
+  if (!dw) return true;
+  const std::int64_t D = in[0]->shape[1];
+  const auto rows = embedding_rows(*in[0], *in[1]);
+  if (overwrite) std::fill(dw->data.begin(), dw->data.end(), S(0));
+  for (std::size_t p = 0; p < rows.size(); ++p) {
+    S* d = dw->data.data() + rows[p] * D;
+    const S* gp = g.data.data() + static_cast<std::int64_t>(p) * D;
+    for (std::int64_t j = 0; j < D; ++j) d[j] += gp[j];
+  }
+  return true;
+}
+
+template bool embedding_forward<float>(spec::OpId, spec::Ins<float>, spec::Dense<float>&);
+template bool embedding_forward<double>(spec::OpId, spec::Ins<double>, spec::Dense<double>&);
+template bool embedding_vjp<float>(spec::OpId, spec::Ins<float>, const spec::Dense<float>&, spec::Dense<float>*, bool);
+template bool embedding_vjp<double>(spec::OpId, spec::Ins<double>, const spec::Dense<double>&, spec::Dense<double>*, bool);
 template bool permute_forward<float>(spec::OpId, const spec::Dense<float>&, const spec::AttrMap&, spec::Dense<float>&);
 template bool permute_forward<double>(spec::OpId, const spec::Dense<double>&, const spec::AttrMap&, spec::Dense<double>&);
 template bool permute_vjp<float>(spec::OpId, const spec::Dense<float>&, const spec::Dense<float>&, const spec::AttrMap&,

@@ -1,9 +1,10 @@
 #pragma once
-// FastKernels for permute and transpose: a strided copy walked with an
-// odometer (no index vector per call, unlike the generic gather), copying
-// whole rows when the last axis stays last. The backward is the inverse
-// copy, added into dx (each dx element receives exactly one g element, so
-// the result is bitwise the generic one).
+// FastKernels for permute, transpose and embedding: what the generic rules
+// do through an index vector per call (a gather: 2 MB of int64 offsets for a
+// [2048, 128] value), done with no index vector. permute/transpose are a
+// strided copy walked with an odometer, whole rows at a time when the last
+// axis stays last; the backward is the inverse copy added into dx (each dx
+// element receives exactly one g element). Results are bitwise the generic ones.
 #include "vt/spec/dense.hpp"
 #include "vt/spec/op_table.hpp"
 
@@ -16,5 +17,13 @@ bool permute_forward(spec::OpId op, const spec::Dense<S>& x, const spec::AttrMap
 template <class S>
 bool permute_vjp(spec::OpId op, const spec::Dense<S>& x, const spec::Dense<S>& g, const spec::AttrMap& attrs, spec::Dense<S>* dx,
                  bool overwrite);
+
+// embedding as row copies (backward: row additions in the generic order),
+// indices checked as the op checks them. False when `op` is not embedding.
+template <class S>
+bool embedding_forward(spec::OpId op, spec::Ins<S> in, spec::Dense<S>& y);
+// overwrite: dw is stale (zeroed first: rows may repeat).
+template <class S>
+bool embedding_vjp(spec::OpId op, spec::Ins<S> in, const spec::Dense<S>& g, spec::Dense<S>* dw, bool overwrite);
 
 }  // namespace vt::rt

@@ -1,8 +1,10 @@
 #include "fast_norm.hpp"
 
+#include "kernel_scratch.hpp"
+
 #include <algorithm>
-#include <array>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace vt::rt {
@@ -10,25 +12,12 @@ namespace vt::rt {
 using spec::Dense;
 using LayerNorm = spec::ops::LayerNorm;
 
-namespace {
-
-// sum_k f(k) for k < n in 16 interleaved partial sums, then added pairwise:
-// a float sum in strict order is one dependent chain (4 cycles an add); 16
-// chains vectorize. Any order meets the contracts (gamma_{n+1} sum|terms|).
+// Group sums in 16 partial sums: a float sum in strict order is one dependent
+// chain (4 cycles an add); 16 chains vectorize.
 template <class S, class F>
 S lanes_sum(std::int64_t n, F&& f) {
-  constexpr int L = 16;
-  std::array<S, L> acc{};
-  std::int64_t k = 0;
-  for (; k + L <= n; k += L)
-    for (int j = 0; j < L; ++j) acc[static_cast<std::size_t>(j)] += f(k + j);
-  for (; k < n; ++k) acc[0] += f(k);
-  for (int w = L / 2; w > 0; w /= 2)
-    for (int j = 0; j < w; ++j) acc[static_cast<std::size_t>(j)] += acc[static_cast<std::size_t>(j + w)];
-  return acc[0];
+  return detail::partial_sums<16, S>(n, std::forward<F>(f));
 }
-
-}  // namespace
 
 template <class S>
 void layer_norm_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {

@@ -77,3 +77,40 @@ BOOST_AUTO_TEST_CASE(fused_attention_matches_the_generic_rule) {
       }
     }
 }
+
+// The backward reuses the forward's probabilities only for bitwise the same
+// q and k: an input rewritten in place between the sweeps is recomputed, and
+// two attention nodes (forward, forward, then their backwards in reverse)
+// each find their own.
+BOOST_AUTO_TEST_CASE(saved_probabilities_are_reused_only_for_the_same_inputs) {
+  std::mt19937 rng(11);
+  const auto op = spec::op_id<Op>;
+  const spec::AttrMap a;
+  const spec::Shape qs{3, 6, 4}, vs{3, 6, 5};
+  struct Node {
+    Dense<double> q, k, v, y;
+  };
+  std::vector<Node> nodes;
+  for (int n = 0; n < 2; ++n) {
+    Node nd{R(qs, rng), R(qs, rng), R(vs, rng), Dense<double>::full(vs, 0.0)};
+    nodes.push_back(std::move(nd));
+  }
+  for (auto& nd : nodes) {
+    const std::vector<const Dense<double>*> in{&nd.q, &nd.k, &nd.v};
+    BOOST_REQUIRE(rt::fast_forward<double>(op, in, a, nd.y));
+  }
+  nodes[0].k.data[7] += 0.5;  // rewritten in place after its forward
+  for (int n = 1; n >= 0; --n) {
+    Node& nd = nodes[static_cast<std::size_t>(n)];
+    const std::vector<const Dense<double>*> in{&nd.q, &nd.k, &nd.v};
+    const Dense<double> g = R(vs, rng);
+    std::vector<Dense<double>> df, dg;
+    for (const auto* x : in) df.push_back(Dense<double>::full(x->shape, 0.0)), dg.push_back(Dense<double>::full(x->shape, 0.0));
+    std::vector<Dense<double>*> pf{&df[0], &df[1], &df[2]}, pg{&dg[0], &dg[1], &dg[2]};
+    Dense<double> y = Dense<double>::full(vs, 0.0);
+    spec::generic_forward<double>(op, in, a, y);
+    spec::generic_vjp<double>(op, in, y, g, a, pg);
+    BOOST_REQUIRE(rt::fast_vjp<double>(op, in, nd.y, g, a, pf));
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(worst(df[i], dg[i]) < 1e-13, "node " << n << " d" << "qkv"[i]);
+  }
+}

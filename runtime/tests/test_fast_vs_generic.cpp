@@ -223,3 +223,37 @@ BOOST_AUTO_TEST_CASE(layer_norm_kernel_agrees_with_the_generic_code) {
         if (norm.size() == 1 && norm[0] == 1) BOOST_TEST(f.y.data == s.y.data);  // groups of one: exactly b (or 0)
       }
 }
+
+BOOST_AUTO_TEST_CASE(embedding_kernel_equals_the_generic_code_bitwise) {
+  std::mt19937 rng(5);
+  const Dense<float> w = R({5, 3}, rng);
+  Dense<float> idx = Dense<float>::full(spec::Shape{2, 4}, 0.f);
+  idx.data = {4, 0, 4, 2, 1, 4, 0, 3};  // repeats: row 4's gradient sums three rows of g
+  const Dense<float> g = R({2, 4, 3}, rng);
+  for (const bool stale : {false, true}) {
+    const auto op = spec::op_id<ops::Embedding>;
+    std::vector<spec::TensorType> types{{spec::DType::f32, w.shape}, {spec::DType::i64, idx.shape}};
+    spec::AttrMap none;
+    const spec::Shape out = spec::infer_type(spec::op_info(op), types, none).shape;
+    const std::vector<const Dense<float>*> in{&w, &idx};
+    Dense<float> yf = Dense<float>::full(out, 0.f), yg = yf;
+    BOOST_REQUIRE(rt::fast_forward<float>(op, in, none, yf));
+    spec::generic_forward<float>(op, in, none, yg);
+    BOOST_TEST(yf.data == yg.data);
+    Dense<float> df = Dense<float>::full(w.shape, stale ? std::nanf("") : 0.25f), dg = Dense<float>::full(w.shape, stale ? 0.f : 0.25f);
+    std::vector<Dense<float>*> pf{&df, nullptr}, pg{&dg, nullptr};
+    const bool flags[] = {stale, false};
+    BOOST_REQUIRE(rt::fast_vjp<float>(op, in, yf, g, none, pf, flags));
+    spec::generic_vjp<float>(op, in, yg, g, none, pg);
+    BOOST_TEST(df.data == dg.data);
+  }
+  // An index out of range: the op's own DomainError, nothing written.
+  Dense<float> bad = idx;
+  bad.data[5] = 5;
+  const std::vector<const Dense<float>*> in{&w, &bad};
+  Dense<float> y = Dense<float>::full(spec::Shape{2, 4, 3}, 7.f);
+  BOOST_CHECK_EXCEPTION(rt::fast_forward<float>(spec::op_id<ops::Embedding>, in, {}, y), spec::DomainError, [](const spec::DomainError& e) {
+    return std::string(e.what()).find("embedding: indices[1, 1] = 5 is out of range [0, 5)") != std::string::npos;
+  });
+  BOOST_TEST(y.data == std::vector<float>(24, 7.f));
+}
