@@ -29,27 +29,28 @@ struct Run {
   std::vector<Dense<float>> dx;
 };
 
+// y and every input's gradient (accumulated onto 0.25, or written over NaN
+// when `stale`) from the fast kernel or the generic rule.
 template <bool Fast>
-Run run(spec::OpId op, const std::vector<Dense<float>>& xs, const Dense<float>& g) {
+Run run(spec::OpId op, const std::vector<Dense<float>>& xs, const Dense<float>& g, spec::AttrMap attrs = {}, bool stale = false) {
   std::vector<spec::TensorType> types;
   std::vector<const Dense<float>*> in;
   for (const auto& x : xs) types.push_back({spec::DType::f32, x.shape}), in.push_back(&x);
-  spec::AttrMap attrs;
-  const auto out = spec::infer_type(spec::op_info(op), types, attrs);
-  Run r{Dense<float>::full(out.shape, 0.f), {}};
-  for (const auto& x : xs) r.dx.push_back(Dense<float>::full(x.shape, 0.25f));  // accumulate onto nonzero
+  Run r{Dense<float>::full(spec::infer_type(spec::op_info(op), types, attrs).shape, 0.f), {}};
+  for (const auto& x : xs) r.dx.push_back(Dense<float>::full(x.shape, Fast && stale ? std::nanf("") : stale ? 0.f : 0.25f));
   std::vector<Dense<float>*> dp;
   for (auto& d : r.dx) dp.push_back(&d);
-  const Dense<float>& gg = g.numel() == r.y.numel() ? g : Dense<float>::full(out.shape, 1.f);
+  const bool overwrite[] = {stale, stale, stale};
   if constexpr (Fast) {
     BOOST_REQUIRE(rt::fast_forward<float>(op, in, attrs, r.y));
-    BOOST_REQUIRE(rt::fast_vjp<float>(op, in, r.y, gg, attrs, dp));
+    BOOST_REQUIRE(rt::fast_vjp<float>(op, in, r.y, g, attrs, dp, std::span<const bool>(overwrite, xs.size())));
   } else {
     spec::generic_forward<float>(op, in, attrs, r.y);
-    spec::generic_vjp<float>(op, in, r.y, gg, attrs, dp);
+    spec::generic_vjp<float>(op, in, r.y, g, attrs, dp);
   }
   return r;
 }
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(elementwise_fast_loops_equal_the_generic_code_bitwise) {
@@ -125,29 +126,6 @@ BOOST_AUTO_TEST_CASE(gemm_kernels_agree_with_the_generic_code_within_the_dot_con
   }
 }
 
-namespace {
-// y and every input's gradient (accumulated onto 0.25, or written over NaN
-// when `stale`) from the fast kernel or the generic rule.
-template <bool Fast>
-Run run_with(spec::OpId op, const std::vector<Dense<float>>& xs, const Dense<float>& g, spec::AttrMap attrs, bool stale) {
-  std::vector<spec::TensorType> types;
-  std::vector<const Dense<float>*> in;
-  for (const auto& x : xs) types.push_back({spec::DType::f32, x.shape}), in.push_back(&x);
-  Run r{Dense<float>::full(spec::infer_type(spec::op_info(op), types, attrs).shape, 0.f), {}};
-  for (const auto& x : xs) r.dx.push_back(Dense<float>::full(x.shape, Fast && stale ? std::nanf("") : stale ? 0.f : 0.25f));
-  std::vector<Dense<float>*> dp;
-  for (auto& d : r.dx) dp.push_back(&d);
-  const bool overwrite[] = {stale, stale, stale};
-  if constexpr (Fast) {
-    BOOST_REQUIRE(rt::fast_forward<float>(op, in, attrs, r.y));
-    BOOST_REQUIRE(rt::fast_vjp<float>(op, in, r.y, g, attrs, dp, std::span<const bool>(overwrite, xs.size())));
-  } else {
-    spec::generic_forward<float>(op, in, attrs, r.y);
-    spec::generic_vjp<float>(op, in, r.y, g, attrs, dp);
-  }
-  return r;
-}
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(trailing_broadcasts_and_permutes_equal_the_generic_code_bitwise) {
   std::mt19937 rng(3);
@@ -160,7 +138,7 @@ BOOST_AUTO_TEST_CASE(trailing_broadcasts_and_permutes_equal_the_generic_code_bit
         std::vector<Dense<float>> xs{R(full, rng, 0.25f, 2), R(part, rng, 0.25f, 2)};
         if (swap) std::swap(xs[0], xs[1]);
         const Dense<float> g = R(full, rng);
-        const Run f = run_with<true>(op, xs, g, {}, false), s = run_with<false>(op, xs, g, {}, false);
+        const Run f = run<true>(op, xs, g, {}, false), s = run<false>(op, xs, g, {}, false);
         BOOST_TEST(f.y.data == s.y.data, name << " forward");
         for (std::size_t i = 0; i < 2; ++i) BOOST_TEST(f.dx[i].data == s.dx[i].data, name << " dx" << i << " of " << spec::to_string(xs[i].shape));
         ++checked;
@@ -181,7 +159,7 @@ BOOST_AUTO_TEST_CASE(trailing_broadcasts_and_permutes_equal_the_generic_code_bit
       const std::vector<spec::TensorType> t{{spec::DType::f32, xs[0].shape}};
       const auto out = spec::infer_type(spec::op_info(spec::op_id<ops::Permute>), t, a).shape;
       const Dense<float> g = R(out, rng);
-      const Run f = run_with<true>(spec::op_id<ops::Permute>, xs, g, a, stale), s = run_with<false>(spec::op_id<ops::Permute>, xs, g, a, stale);
+      const Run f = run<true>(spec::op_id<ops::Permute>, xs, g, a, stale), s = run<false>(spec::op_id<ops::Permute>, xs, g, a, stale);
       BOOST_TEST(f.y.data == s.y.data);
       BOOST_TEST(f.dx[0].data == s.dx[0].data);
       ++checked;
@@ -189,7 +167,7 @@ BOOST_AUTO_TEST_CASE(trailing_broadcasts_and_permutes_equal_the_generic_code_bit
   {
     const std::vector<Dense<float>> xs{R({4, 3, 2}, rng)};
     const Dense<float> g = R({4, 2, 3}, rng);
-    const Run f = run_with<true>(spec::op_id<ops::Transpose>, xs, g, {}, false), s = run_with<false>(spec::op_id<ops::Transpose>, xs, g, {}, false);
+    const Run f = run<true>(spec::op_id<ops::Transpose>, xs, g, {}, false), s = run<false>(spec::op_id<ops::Transpose>, xs, g, {}, false);
     BOOST_TEST(f.y.data == s.y.data);
     BOOST_TEST(f.dx[0].data == s.dx[0].data);
   }
@@ -217,7 +195,7 @@ BOOST_AUTO_TEST_CASE(layer_norm_kernel_agrees_with_the_generic_code) {
         std::vector<Dense<float>> xs{R(spec::Shape(shape), rng)};
         for (int i = 0; i < affine; ++i) xs.push_back(R(spec::Shape(norm), rng));
         const Dense<float> g = R(xs[0].shape, rng);
-        const Run f = run_with<true>(spec::op_id<ops::LayerNorm>, xs, g, a, stale), s = run_with<false>(spec::op_id<ops::LayerNorm>, xs, g, a, stale);
+        const Run f = run<true>(spec::op_id<ops::LayerNorm>, xs, g, a, stale), s = run<false>(spec::op_id<ops::LayerNorm>, xs, g, a, stale);
         BOOST_TEST(near(f.y, s.y) < 1e-5, "y affine " << affine);
         for (std::size_t i = 0; i < xs.size(); ++i) BOOST_TEST(near(f.dx[i], s.dx[i]) < 1e-5, "d" << i << " affine " << affine << " stale " << stale);
         if (norm.size() == 1 && norm[0] == 1) BOOST_TEST(f.y.data == s.y.data);  // groups of one: exactly b (or 0)
