@@ -209,6 +209,7 @@ bool fast_forward(spec::OpId op, spec::Ins<S> in, const spec::AttrMap& attrs, De
   if (op == op_id<ops::Conv2d>) return conv2d_forward(in, attrs, y), true;
   if (op == op_id<ops::ScaledDotProductAttention>) return attention_forward(in, attrs, y), true;
   if (op == op_id<ops::LayerNorm>) return layer_norm_forward(in, attrs, y), true;
+  if (op == op_id<ops::BatchNorm>) return batch_norm_forward(in, attrs, y), true;
   if (op == op_id<ops::MaxPool2d>) return max_pool2d_forward(in, attrs, y), true;
   if (op == op_id<ops::AvgPool2d>) return avg_pool2d_forward(in, attrs, y), true;
   if (is_view(op)) return std::copy(in[0]->data.begin(), in[0]->data.end(), y.data.begin()), true;
@@ -228,6 +229,7 @@ bool fast_vjp(spec::OpId op, spec::Ins<S> in, const Dense<S>& y, const Dense<S>&
   if (op == op_id<ops::Conv2d>) return conv2d_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::ScaledDotProductAttention>) return attention_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::LayerNorm>) return layer_norm_vjp(in, g, attrs, dx, overwrite), true;
+  if (op == op_id<ops::BatchNorm>) return batch_norm_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::MaxPool2d>) return max_pool2d_vjp(in, g, attrs, dx, overwrite), true;
   if (op == op_id<ops::AvgPool2d>) return avg_pool2d_vjp(in, g, attrs, dx, overwrite), true;
   if (is_view(op)) return view_vjp(g, dx, overwrite), true;

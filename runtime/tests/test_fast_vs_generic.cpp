@@ -40,7 +40,7 @@ Run run(spec::OpId op, const std::vector<Dense<float>>& xs, const Dense<float>& 
   for (const auto& x : xs) r.dx.push_back(Dense<float>::full(x.shape, Fast && stale ? std::nanf("") : stale ? 0.f : 0.25f));
   std::vector<Dense<float>*> dp;
   for (auto& d : r.dx) dp.push_back(&d);
-  const bool overwrite[] = {stale, stale, stale};
+  const bool overwrite[] = {stale, stale, stale, stale, stale, stale, stale, stale};
   if constexpr (Fast) {
     BOOST_REQUIRE(rt::fast_forward<float>(op, in, attrs, r.y));
     BOOST_REQUIRE(rt::fast_vjp<float>(op, in, r.y, g, attrs, dp, std::span<const bool>(overwrite, xs.size())));
@@ -234,4 +234,28 @@ BOOST_AUTO_TEST_CASE(embedding_kernel_equals_the_generic_code_bitwise) {
     return std::string(e.what()).find("embedding: indices[1, 1] = 5 is out of range [0, 5)") != std::string::npos;
   });
   BOOST_TEST(y.data == std::vector<float>(24, 7.f));
+}
+
+// batch_norm's kernel gathers each channel into contiguous scratch and sums in
+// partial sums: rounding-level differences from the generic rule only.
+BOOST_AUTO_TEST_CASE(batch_norm_kernel_agrees_with_the_generic_code) {
+  std::mt19937 rng(6);
+  const auto near = [](const Dense<float>& a, const Dense<float>& b) {
+    double worst = 0;
+    for (std::int64_t i = 0; i < a.numel(); ++i) worst = std::max(worst, std::abs(double(a[i]) - double(b[i])) / (1 + std::abs(double(b[i]))));
+    return worst;
+  };
+  for (const spec::Shape& shape : {spec::Shape{2, 3, 4, 5}, spec::Shape{5, 3}, spec::Shape{1, 2, 7}, spec::Shape{4, 3, 1, 1}})
+    for (const bool training : {true, false})
+      for (const bool stale : {false, true}) {
+        spec::AttrMap a;
+        a.set("training", training);
+        const std::int64_t C = shape[1];
+        std::vector<Dense<float>> xs{R(shape, rng), R({C}, rng), R({C}, rng), R({C}, rng), R({C}, rng, 0.25f, 2)};
+        const Dense<float> g = R(shape, rng);
+        const Run f = run<true>(spec::op_id<ops::BatchNorm>, xs, g, a, stale), s = run<false>(spec::op_id<ops::BatchNorm>, xs, g, a, stale);
+        BOOST_TEST(near(f.y, s.y) < 1e-5, "y " << spec::to_string(shape) << " training " << training);
+        for (std::size_t i = 0; i < 3; ++i)
+          BOOST_TEST(near(f.dx[i], s.dx[i]) < 1e-5, "d" << i << " " << spec::to_string(shape) << " training " << training << " stale " << stale);
+      }
 }
