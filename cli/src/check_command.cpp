@@ -61,9 +61,11 @@ int report_mutants(const CheckOptions& o) {
     std::cout << j.dump(2) << "\n";
     return all ? 0 : 1;
   }
-  fmt::print("{:<26} {:<9} {:>8}  {}\n", "planted bug", "detected", "time s", "first failing property");
+  std::size_t width = std::string_view("planted bug").size();
+  for (const auto& m : outcomes) width = std::max(width, spec::mutation::to_string(m.mutant).size());
+  fmt::print("{:<{}} {:<9} {:>8}  {}\n", "planted bug", width, "detected", "time s", "first failing property");
   for (const auto& m : outcomes)
-    fmt::print("{:<26} {:<9} {:>8.2f}  {}\n", spec::mutation::to_string(m.mutant), m.detected ? "yes" : "NO", m.seconds, m.property);
+    fmt::print("{:<{}} {:<9} {:>8.2f}  {}\n", spec::mutation::to_string(m.mutant), width, m.detected ? "yes" : "NO", m.seconds, m.property);
   fmt::print("{} of {} planted bugs detected\n", detected, outcomes.size());
   return all ? 0 : 1;
 }

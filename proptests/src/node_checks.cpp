@@ -52,10 +52,17 @@ bool at_kink(std::string_view op, const std::vector<RDense>& xs, const spec::Att
       for (std::size_t j = i + 1; j < xs[0].data.size(); ++j)
         if (xs[0].data[i] == xs[0].data[j]) return true;
   }
-  if (op == "softplus") {  // beta x exactly at the threshold switch
+  if (op == "softplus") {
+    // beta x at the threshold switch, or so near it that the finite-difference
+    // cross-check (step 2^-100 max(1, |x|), tangents |v| <= 2, ref/soundness.hpp)
+    // straddles the switch, where softplus jumps by log1p(e^-threshold) / beta:
+    // within 2^-90 max(1, |beta x|) of it (x = 1e-310 against threshold 0).
     const Rational beta(a.get_float_or("beta", 1)), thr(a.get_float_or("threshold", 20));
-    for (const Rational& x : xs[0].data)
-      if (beta * x == thr) return true;
+    const Rational two_90(boost::multiprecision::mpz_int(1) << 90);
+    for (const Rational& x : xs[0].data) {
+      const Rational z = beta * x, near = boost::multiprecision::abs(z) > 1 ? Rational(boost::multiprecision::abs(z)) : Rational(1);
+      if (boost::multiprecision::abs(z - thr) * two_90 <= near) return true;
+    }
   }
   return false;
 }
