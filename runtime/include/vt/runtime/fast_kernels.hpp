@@ -1,11 +1,15 @@
 #pragma once
 // FastKernels: runtime-only implementations of op-table entries, never new
 // definitions. Each must meet its op's error contract against the exact
-// reference (tested through the audit), and the runtime can switch them off to
-// compare with the generic path. They take the hot ops (linear and matmul
-// through OpenBLAS GEMM, elementwise loops the compiler vectorizes, mse_loss)
-// and decline (return false) anything else, e.g. broadcasting shapes, which
-// then run through the op table's generic code.
+// reference (tested through the audit and the property suites), and the
+// runtime can switch them off to compare with the generic path. They take
+// the hot ops -- linear and matmul (batch-broadcast too) through OpenBLAS
+// GEMM, conv2d (im2col + GEMM), scaled_dot_product_attention (fused),
+// max/avg pooling, layer_norm and batch_norm, embedding, the layout ops
+// (reshape, flatten, permute, transpose) and elementwise loops (equal shapes
+// or trailing-axis broadcasts) -- and decline (return false) anything else,
+// e.g. other broadcasts, which then run through the op table's generic code.
+// Each has a test against the generic rule (runtime/tests/test_fast_*.cpp).
 #include "vt/spec/dense.hpp"
 #include "vt/spec/op_table.hpp"
 
