@@ -27,10 +27,7 @@ double step_ms(bool fused) {
   const spec::GraphData g = rt::build_tiny_transformer(s);
   rt::Program<float> p(g);
   rt::Rng rng(42, 0);
-  const auto params = rt::init_transformer_params<float>(g, rng);
-  std::size_t k = 0;
-  for (const spec::Arg& a : g.args)
-    if (a.kind == spec::ArgKind::Param) p.set(a.name, params[k++].data);
+  p.set_params(rt::init_transformer_params<float>(g, rng));
   const rt::SequenceBatch b = rt::make_sort_batch(rng, s.batch, s.seq, s.vocab);
   p.set("tokens", std::vector<float>(b.tokens.begin(), b.tokens.end()));
   p.set("targets", std::vector<float>(b.targets.begin(), b.targets.end()));

@@ -27,10 +27,7 @@ int main(int argc, char** argv) {
                                             {.batch = kBatch, .features = kPixels, .classes = kClasses, .dtype = spec::DType::f32});
   rt::Program<float> p(g);
   rt::Rng rng(42, 0);
-  const auto params = rt::init_params<float>(g, rng);
-  std::size_t k = 0;
-  for (const spec::Arg& a : g.args)
-    if (a.kind == spec::ArgKind::Param) p.set(a.name, params[k++].data);
+  p.set_params(rt::init_params<float>(g, rng));
   std::vector<float> x(static_cast<std::size_t>(kBatch * kPixels));
   for (float& v : x) v = static_cast<float>(rng.uniform(0, 1));
   spec::Dense<float>& y = p.arg("y");  // i64 class indices, held as floats

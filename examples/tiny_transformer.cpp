@@ -100,13 +100,8 @@ int main(int argc, char** argv) try {
   const spec::GraphData g = rt::build_tiny_transformer(shape);
   rt::Program<float> p(g);
   rt::Rng init(static_cast<std::uint64_t>(f.seed), 1);
-  std::vector<std::string> names;
-  {
-    const auto params = rt::init_transformer_params<float>(g, init);
-    std::size_t k = 0;
-    for (const spec::Arg& a : g.args)
-      if (a.kind == spec::ArgKind::Param) p.set(a.name, params[k++].data), names.push_back(a.name);
-  }
+  p.set_params(rt::init_transformer_params<float>(g, init));
+  const std::vector<std::string>& names = p.param_names();
   rt::OptimOptions adam = rt::OptimOptions::defaults(rt::OptimKind::Adam);
   adam.lr = 3e-3;
   rt::Optimizer<float> opt(rt::OptimKind::Adam, names.size(), adam);

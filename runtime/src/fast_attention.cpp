@@ -101,13 +101,9 @@ void attention_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y)
 template <class S>
 void attention_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, spec::Grads<S> dx,
                    std::span<const bool> overwrite) {
-  const auto stale = [&](std::size_t i) { return i < overwrite.size() && overwrite[i]; };
+  const auto stale = [&](std::size_t i) { return detail::overwrites(overwrite, i); };
   const Op::Dims d = Op::dims(in[0]->shape, in[2]->shape, attrs);
-  if (g.numel() == 0 || d.S == 0) {
-    for (std::size_t i = 0; i < dx.size(); ++i)
-      if (dx[i] && stale(i)) std::fill(dx[i]->data.begin(), dx[i]->data.end(), S(0));
-    return;
-  }
+  if (g.numel() == 0 || d.S == 0) return detail::zero_stale(dx, overwrite);
   const S scale = Op::scale_of(S(0), attrs, d.E);
   Scratch<S>& s = thread_scratch<S>();
   const auto key = key_of(d, static_cast<double>(scale));

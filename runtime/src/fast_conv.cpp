@@ -103,14 +103,12 @@ void conv2d_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {
 template <class S>
 void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, spec::Grads<S> dx,
                 std::span<const bool> overwrite) {
-  const auto stale = [&](std::size_t i) { return i < overwrite.size() && overwrite[i]; };
+  const auto stale = [&](std::size_t i) { return detail::overwrites(overwrite, i); };
+  const ConvPlan p = plan(in[0]->shape, in[1]->shape, attrs);
+  if (g.numel() == 0 || p.K == 0) return detail::zero_stale(dx, overwrite);
+  // dW is written whole by its first product (beta 0 when stale); the rest accumulate.
   for (std::size_t i = 0; i < dx.size(); ++i)
     if (dx[i] && stale(i) && i != 1) std::fill(dx[i]->data.begin(), dx[i]->data.end(), S(0));
-  const ConvPlan p = plan(in[0]->shape, in[1]->shape, attrs);
-  if (g.numel() == 0 || p.K == 0) {
-    if (dx[1] && stale(1)) std::fill(dx[1]->data.begin(), dx[1]->data.end(), S(0));
-    return;
-  }
   Scratch<S>& s = thread_scratch<S>();
   const Dense<S>& x = *in[0];
   // The forward's columns serve dW when they came from exactly this input.

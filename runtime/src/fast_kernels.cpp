@@ -4,6 +4,7 @@
 #include "fast_conv.hpp"
 #include "fast_layout.hpp"
 #include "fast_norm.hpp"
+#include "kernel_scratch.hpp"
 #include "fast_pool.hpp"
 #include "vt/runtime/blas.hpp"
 #include "vt/spec/mutation.hpp"
@@ -38,13 +39,8 @@ void linear_forward(spec::Ins<S> in, Dense<S>& y) {
   gemm<S>(false, true, R, O, I, 1, x.data.data(), I, W.data.data(), I, beta, y.data.data(), O);
 }
 
-bool overwrites(std::span<const bool> overwrite, std::size_t i) { return i < overwrite.size() && overwrite[i]; }
-
-template <class S>
-void zero_stale(spec::Grads<S> dx, std::span<const bool> overwrite) {
-  for (std::size_t i = 0; i < dx.size(); ++i)
-    if (dx[i] && overwrites(overwrite, i)) std::fill(dx[i]->data.begin(), dx[i]->data.end(), S(0));
-}
+using detail::overwrites;
+using detail::zero_stale;
 
 // dx[R,I] += g[R,O] W[O,I];  dW[O,I] += g^T x;  db[O] += column sums of g
 // (a stale buffer is written whole instead: GEMM beta = 0, sums assigned)

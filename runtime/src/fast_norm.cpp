@@ -12,6 +12,7 @@ namespace {
 
 using spec::Dense;
 using detail::grown;
+using detail::zero_stale;
 using spec::ops::BatchNorm;
 using spec::ops::LayerNorm;
 
@@ -120,11 +121,6 @@ void group_vjp(const S* x, const S* g, std::int64_t n, S eps, const Affine<S>& a
   const S mg = lanes_sum<S>(n, [gp](std::int64_t k) { return gp[k]; }) / nn;
   const S mgz = lanes_sum<S>(n, [gp, z](std::int64_t k) { return S(gp[k] * z[k]); }) / nn;
   for (std::int64_t k = 0; k < n; ++k) dx[k] = gp[k] - mg - z[k] * mgz;
-}
-
-void zero_stale(auto dx, std::span<const bool> overwrite) {
-  for (std::size_t i = 0; i < dx.size(); ++i)
-    if (dx[i] && i < overwrite.size() && overwrite[i]) std::fill(dx[i]->data.begin(), dx[i]->data.end(), 0);
 }
 
 // Calls f(group, c) for each batch_norm channel c of x [N, C, ...].

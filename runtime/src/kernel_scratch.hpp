@@ -1,9 +1,12 @@
 #pragma once
 // Small helpers the FastKernels share: per-thread scratch buffers that only
-// grow, and sums in interleaved partial sums (which vectorize; the contracts
-// bound a sum of n terms in any order, gamma_{n-1} sum|terms|).
+// grow, sums in interleaved partial sums (which vectorize; the contracts
+// bound a sum of n terms in any order, gamma_{n-1} sum|terms|), and the
+// stale-gradient convention of fast_vjp (fast_kernels.hpp).
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace vt::rt::detail {
@@ -27,6 +30,16 @@ S partial_sums(std::int64_t n, F&& f) {
   for (int w = L / 2; w > 0; w /= 2)
     for (int j = 0; j < w; ++j) acc[static_cast<std::size_t>(j)] += acc[static_cast<std::size_t>(j + w)];
   return acc[0];
+}
+
+// overwrite[i]: gradient buffer i is stale and stands for zeros.
+inline bool overwrites(std::span<const bool> overwrite, std::size_t i) { return i < overwrite.size() && overwrite[i]; }
+
+// Makes every stale gradient buffer real zeros (for kernels that accumulate).
+template <class Grads>
+void zero_stale(Grads dx, std::span<const bool> overwrite) {
+  for (std::size_t i = 0; i < dx.size(); ++i)
+    if (dx[i] && overwrites(overwrite, i)) std::fill(dx[i]->data.begin(), dx[i]->data.end(), 0);
 }
 
 }  // namespace vt::rt::detail

@@ -49,18 +49,16 @@ BOOST_AUTO_TEST_CASE(fused_and_primitive_attention_models_agree) {
   rt::Rng init(3, 1), data(3, 2);
   const auto params = rt::init_transformer_params<double>(fused, init);
   const rt::SequenceBatch batch = rt::make_sort_batch(data, s.batch, s.seq, s.vocab);
-  std::vector<std::string> names;
   for (rt::Program<double>* p : {&pf, &pp}) {
-    std::size_t k = 0;
-    names.clear();
-    for (const spec::Arg& a : fused.args)
-      if (a.kind == spec::ArgKind::Param) p->set(a.name, params[k++].data), names.push_back(a.name);
+    p->set_params(params);
     p->set("tokens", std::vector<double>(batch.tokens.begin(), batch.tokens.end()));
     p->set("targets", std::vector<double>(batch.targets.begin(), batch.targets.end()));
     p->forward();
     p->backward();
   }
   BOOST_TEST(std::abs(pf.output(0)[0] - pp.output(0)[0]) <= 1e-13 * std::abs(pp.output(0)[0]));
+  const std::vector<std::string>& names = pf.param_names();
+  BOOST_TEST(names == pp.param_names());
   // Against the largest gradient of all: attn.k.bias's gradient is 0 in
   // exact arithmetic (a key bias shifts whole softmax rows) and rounding
   // noise of ~1e-19 in both models, so its own size is no scale.

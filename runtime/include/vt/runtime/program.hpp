@@ -23,7 +23,9 @@ class Program {
     lowered_ = spec::lower(g, tape_, {}, g.name);
     for (std::size_t a = 0; a < g.args.size(); ++a) {
       arg_slot_[g.args[a].name] = lowered_.arg_slots[a];
-      if (g.args[a].kind == spec::ArgKind::Param) params_.push_back(lowered_.arg_slots[a]);
+      if (g.args[a].kind != spec::ArgKind::Param) continue;
+      params_.push_back(lowered_.arg_slots[a]);
+      param_names_.push_back(g.args[a].name);
     }
     for (std::size_t n = 0; n < g.nodes.size(); ++n) value_slot_[g.nodes[n].name] = lowered_.value_slots[g.args.size() + n];
     for (const auto& [name, slot] : arg_slot_) value_slot_[name] = slot;
@@ -35,6 +37,15 @@ class Program {
     if (static_cast<std::int64_t>(values.size()) != leaf.numel())
       throw spec::ShapeError("%" + arg + " has " + std::to_string(leaf.numel()) + " elements, got " + std::to_string(values.size()));
     std::copy(values.begin(), values.end(), leaf.data.begin());
+  }
+  // The parameters' names, in the graph's argument order.
+  const std::vector<std::string>& param_names() const { return param_names_; }
+  // Sets every parameter, in that order (as init_params returns them).
+  void set_params(const std::vector<spec::Dense<S>>& values) {
+    if (values.size() != param_names_.size())
+      throw spec::UsageError("set_params: " + std::to_string(values.size()) + " values for " + std::to_string(param_names_.size()) +
+                             " parameters");
+    for (std::size_t i = 0; i < values.size(); ++i) set(param_names_[i], values[i].data);
   }
   spec::Dense<S>& arg(const std::string& name) { return tape_.leaf_value(slot_of(arg_slot_, name)); }
   const spec::Dense<S>& value(const std::string& name) const { return tape_.value(slot_of(value_slot_, name)); }
@@ -74,6 +85,7 @@ class Program {
   spec::LoweredGraph lowered_;
   std::map<std::string, spec::Slot> arg_slot_, value_slot_;
   std::vector<spec::Slot> params_;
+  std::vector<std::string> param_names_;
 };
 
 }  // namespace vt::rt
