@@ -1,5 +1,5 @@
 // Attention block benchmark (one thread, float32): a training step of the
-// tiny Transformer of runtime/transformer.hpp at a working size -- batch 32,
+// tiny Transformer of train/transformer.hpp at a working size -- batch 32,
 // 64 tokens, width 128, 4 heads of 32, MLP 256, vocabulary 16: embedding +
 // positions, pre-norm self-attention block with its MLP, per-token
 // classifier, cross_entropy (mean), SGD lr 0.01; random tokens.
@@ -15,20 +15,20 @@
 #include "timing.hpp"
 #include "vt/runtime/blas.hpp"
 #include "vt/runtime/program.hpp"
-#include "vt/runtime/transformer.hpp"
+#include "vt/train/transformer.hpp"
 
 using namespace vt;
 
 namespace {
 
 double step_ms(bool fused) {
-  rt::TransformerShape s{.batch = 32, .seq = 64, .vocab = 16, .width = 128, .heads = 4, .hidden = 256};
+  train::TransformerShape s{.batch = 32, .seq = 64, .vocab = 16, .width = 128, .heads = 4, .hidden = 256};
   s.fused_attention = fused;
-  const spec::GraphData g = rt::build_tiny_transformer(s);
+  const spec::GraphData g = train::build_tiny_transformer(s);
   rt::Program<float> p(g);
-  rt::Rng rng(42, 0);
-  p.set_params(rt::init_transformer_params<float>(g, rng));
-  const rt::SequenceBatch b = rt::make_sort_batch(rng, s.batch, s.seq, s.vocab);
+  train::Rng rng(42, 0);
+  p.set_params(train::init_transformer_params<float>(g, rng));
+  const train::SequenceBatch b = train::make_sort_batch(rng, s.batch, s.seq, s.vocab);
   p.set("tokens", std::vector<float>(b.tokens.begin(), b.tokens.end()));
   p.set("targets", std::vector<float>(b.targets.begin(), b.targets.end()));
   return bench::time_ms([&] {

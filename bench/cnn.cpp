@@ -13,9 +13,9 @@
 
 #include "timing.hpp"
 #include "vt/runtime/blas.hpp"
-#include "vt/runtime/model.hpp"
+#include "vt/train/model.hpp"
 #include "vt/runtime/program.hpp"
-#include "vt/runtime/rng.hpp"
+#include "vt/train/rng.hpp"
 
 using namespace vt;
 
@@ -23,11 +23,11 @@ int main(int argc, char** argv) {
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
   rt::set_blas_threads(1);
   constexpr std::int64_t kBatch = 64, kPixels = 64, kClasses = 10;
-  const spec::GraphData g = rt::build_model(rt::ModelSpec::parse("cnn:16-32-10"),
+  const spec::GraphData g = train::build_model(train::ModelSpec::parse("cnn:16-32-10"),
                                             {.batch = kBatch, .features = kPixels, .classes = kClasses, .dtype = spec::DType::f32});
   rt::Program<float> p(g);
-  rt::Rng rng(42, 0);
-  p.set_params(rt::init_params<float>(g, rng));
+  train::Rng rng(42, 0);
+  p.set_params(train::init_params<float>(g, rng));
   std::vector<float> x(static_cast<std::size_t>(kBatch * kPixels));
   for (float& v : x) v = static_cast<float>(rng.uniform(0, 1));
   spec::Dense<float>& y = p.arg("y");  // i64 class indices, held as floats

@@ -64,7 +64,7 @@ endfunction()
 #
 # Called from <name>/CMakeLists.txt. Creates target vt_<name> (alias
 # vt::<name>, export name <name>): a STATIC library when <name>/src/*.cpp
-# exist (plus <name>/src/*.cu when the CUDA flag is given and CUDA is on),
+# exist, in src/ or a folder below it (plus <name>/src/**/*.cu when the CUDA flag is given and CUDA is on),
 # otherwise an INTERFACE (header-only) library. Public headers live in
 # <name>/include/ and are installed to <prefix>/include/.
 # ---------------------------------------------------------------------------
@@ -78,9 +78,9 @@ function(vt_add_module)
   endif()
   set(tgt vt_${VT_NAME})
 
-  file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp")
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp")
   if(VT_CUDA AND VT_CUDA_ENABLED)
-    file(GLOB cu_sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cu")
+    file(GLOB_RECURSE cu_sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cu")
     list(APPEND sources ${cu_sources})
   endif()
   list(SORT sources)
@@ -132,6 +132,8 @@ endfunction()
 # LIBS and Boost::unit_test_framework (BOOST_TEST_DYN_LINK; each file defines
 # its own BOOST_TEST_MODULE), and registered as CTest test <module>_<stem>
 # with WORKING_DIRECTORY = source root and ENVIRONMENT VT_SOURCE_DIR=<root>.
+# The source root is on the include path: test-support headers are included
+# as "<module>/tests/support.hpp".
 #
 # Labels: "unit" by default. If the file's first line is
 #   // labels: property slow
@@ -157,6 +159,9 @@ function(vt_add_tests module)
     target_link_libraries(${name} PRIVATE
       vt::${module} ${VT_LIBS} Boost::unit_test_framework)
     target_compile_definitions(${name} PRIVATE BOOST_TEST_DYN_LINK)
+    # Test-support headers are included by their path from the source root
+    # ("runtime/tests/support.hpp"), so a module's tests can share a lower one's.
+    target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}")
     set_target_properties(${name} PROPERTIES
       RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
     vt_apply_project_flags(${name})

@@ -18,9 +18,9 @@
 #include <string>
 
 #include "vt/contracts/runtime_contracts.hpp"
-#include "vt/runtime/optim.hpp"
+#include "vt/train/optim.hpp"
 #include "vt/runtime/program.hpp"
-#include "vt/runtime/transformer.hpp"
+#include "vt/train/transformer.hpp"
 #include "vt/spec/text_format.hpp"
 
 using namespace vt;
@@ -51,7 +51,7 @@ Flags parse(int argc, char** argv) {
 }
 
 template <class S>
-void set_batch(rt::Program<S>& p, const rt::SequenceBatch& b) {
+void set_batch(rt::Program<S>& p, const train::SequenceBatch& b) {
   p.set("tokens", std::vector<S>(b.tokens.begin(), b.tokens.end()));
   p.set("targets", std::vector<S>(b.targets.begin(), b.targets.end()));
 }
@@ -61,10 +61,10 @@ struct Accuracy {
 };
 
 // Argmax per position of the logits output against the targets.
-Accuracy evaluate(rt::Program<float>& p, const rt::TransformerShape& s, const rt::SequenceBatch& data, std::int64_t rows) {
+Accuracy evaluate(rt::Program<float>& p, const train::TransformerShape& s, const train::SequenceBatch& data, std::int64_t rows) {
   std::int64_t right_tokens = 0, right_rows = 0;
   for (std::int64_t r0 = 0; r0 + s.batch <= rows; r0 += s.batch) {
-    rt::SequenceBatch part;
+    train::SequenceBatch part;
     part.tokens.assign(data.tokens.begin() + r0 * s.seq, data.tokens.begin() + (r0 + s.batch) * s.seq);
     part.targets.assign(data.targets.begin() + r0 * s.seq, data.targets.begin() + (r0 + s.batch) * s.seq);
     set_batch(p, part);
@@ -91,31 +91,31 @@ Accuracy evaluate(rt::Program<float>& p, const rt::TransformerShape& s, const rt
 
 int main(int argc, char** argv) try {
   const Flags f = parse(argc, argv);
-  rt::TransformerShape shape;
+  train::TransformerShape shape;
   if (f.print_graph > 0) {
     shape.batch = f.print_graph;
-    fmt::print("{}", spec::print_vtg(rt::build_tiny_transformer(shape)));
+    fmt::print("{}", spec::print_vtg(train::build_tiny_transformer(shape)));
     return 0;
   }
-  const spec::GraphData g = rt::build_tiny_transformer(shape);
+  const spec::GraphData g = train::build_tiny_transformer(shape);
   rt::Program<float> p(g);
-  rt::Rng init(static_cast<std::uint64_t>(f.seed), 1);
-  p.set_params(rt::init_transformer_params<float>(g, init));
+  train::Rng init(static_cast<std::uint64_t>(f.seed), 1);
+  p.set_params(train::init_transformer_params<float>(g, init));
   const std::vector<std::string>& names = p.param_names();
-  rt::OptimOptions adam = rt::OptimOptions::defaults(rt::OptimKind::Adam);
+  train::OptimOptions adam = train::OptimOptions::defaults(train::OptimKind::Adam);
   adam.lr = 3e-3;
-  rt::Optimizer<float> opt(rt::OptimKind::Adam, names.size(), adam);
-  rt::Rng data(static_cast<std::uint64_t>(f.seed), 2);
+  train::Optimizer<float> opt(train::OptimKind::Adam, names.size(), adam);
+  train::Rng data(static_cast<std::uint64_t>(f.seed), 2);
   fmt::print("tiny transformer: sort {} digits; batch {}, width {}, {} heads, MLP {}; Adam lr {}\n", shape.seq, shape.batch,
              shape.width, shape.heads, shape.hidden, adam.lr);
   const auto t0 = std::chrono::steady_clock::now();
   double avg = 0;
   for (long step = 1; step <= f.steps; ++step) {
-    set_batch(p, rt::make_sort_batch(data, shape.batch, shape.seq, shape.vocab));
+    set_batch(p, train::make_sort_batch(data, shape.batch, shape.seq, shape.vocab));
     p.zero_grad();
     p.forward();
     p.backward();
-    std::vector<rt::ParamView<float>> views;
+    std::vector<train::ParamView<float>> views;
     for (const auto& n : names) views.push_back({&p.arg(n), p.grad(n)});
     opt.step(views);
     avg = step == 1 ? p.output(0)[0] : 0.98 * avg + 0.02 * p.output(0)[0];
@@ -123,15 +123,15 @@ int main(int argc, char** argv) try {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   constexpr std::int64_t kHeldOut = 2048;
-  rt::Rng held(static_cast<std::uint64_t>(f.seed) + 1000, 3);
-  const Accuracy acc = evaluate(p, shape, rt::make_sort_batch(held, kHeldOut, shape.seq, shape.vocab), kHeldOut);
+  train::Rng held(static_cast<std::uint64_t>(f.seed) + 1000, 3);
+  const Accuracy acc = evaluate(p, shape, train::make_sort_batch(held, kHeldOut, shape.seq, shape.vocab), kHeldOut);
   fmt::print("trained {} steps in {:.1f} s; held-out accuracy: tokens {:.4f}, whole sequences {:.4f} (target tokens >= {})\n",
              f.steps, seconds, acc.token, acc.sequence, f.target);
 
   // The audit: one held-out batch through the compiled float program, every
   // node and gradient against the exact reference.
   std::map<std::string, std::vector<double>> args;
-  const rt::SequenceBatch one = rt::make_sort_batch(held, shape.batch, shape.seq, shape.vocab);
+  const train::SequenceBatch one = train::make_sort_batch(held, shape.batch, shape.seq, shape.vocab);
   args["tokens"].assign(one.tokens.begin(), one.tokens.end());
   args["targets"].assign(one.targets.begin(), one.targets.end());
   for (const auto& n : names) args[n].assign(p.arg(n).data.begin(), p.arg(n).data.end());

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes runtime/tests/fixtures/torch_optim.json and torch_schedule.json:
+"""Writes train/tests/fixtures/torch_optim.json and torch_schedule.json:
 what torch.optim (1.13) and torch.optim.lr_scheduler compute, for
-runtime/tests/test_optim.cpp and test_schedule.cpp to compare against.
+train/tests/test_optim.cpp and test_schedule.cpp to compare against.
 
     python3 scripts/gen_torch_fixtures.py    # needs Debian's python3-torch
 
@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURES = os.path.join(ROOT, "runtime", "tests", "fixtures")
+FIXTURES = os.path.join(ROOT, "train", "tests", "fixtures")
 STEPS = 5
 SHAPES = [[3, 2], [4], [2]]
 SKIPPED = {2: {1, 3}}  # parameter 2 has grad None at steps 1 and 3

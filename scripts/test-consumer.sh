@@ -42,8 +42,8 @@ cmake --build "$cbuild"
 
 out=$("$cbuild/consumer")
 echo "consumer printed: $out"
-if [[ "$out" != "f32 grad 3 -4" ]]; then
-  echo "FAIL: expected 'f32 grad 3 -4'" >&2
+if [[ "$out" != "f32 grad 3 -4 step 0 0" ]]; then
+  echo "FAIL: expected 'f32 grad 3 -4 step 0 0'" >&2
   exit 1
 fi
 echo "PASS: installed veritape is usable via find_package(veritape)"

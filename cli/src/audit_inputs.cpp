@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "vt/runtime/npz.hpp"
+#include "vt/runtime/io/npz.hpp"
 
 namespace vt::cli {
 

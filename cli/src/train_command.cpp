@@ -12,11 +12,11 @@
 #include "train_setup.hpp"
 #include "vt/contracts/runtime_contracts.hpp"
 #include "vt/reference/audit.hpp"
-#include "vt/runtime/atomic_file.hpp"
+#include "vt/runtime/io/atomic_file.hpp"
 #include "vt/runtime/blas.hpp"
-#include "vt/runtime/model.hpp"
-#include "vt/runtime/npz.hpp"
-#include "vt/runtime/trainer.hpp"
+#include "vt/train/model.hpp"
+#include "vt/runtime/io/npz.hpp"
+#include "vt/train/trainer.hpp"
 #include "vt/spec/text_format.hpp"
 
 namespace vt::cli {
@@ -24,8 +24,8 @@ namespace {
 
 constexpr int kFailed = 1, kBadInput = 2;
 
-rt::OptimOptions optim_options(const TrainFlags& f, rt::OptimKind kind) {
-  rt::OptimOptions o = rt::OptimOptions::defaults(kind);
+train::OptimOptions optim_options(const TrainFlags& f, train::OptimKind kind) {
+  train::OptimOptions o = train::OptimOptions::defaults(kind);
   if (f.lr) o.lr = *f.lr;
   if (f.momentum) o.momentum = *f.momentum;
   if (f.weight_decay) o.weight_decay = *f.weight_decay;
@@ -34,19 +34,19 @@ rt::OptimOptions optim_options(const TrainFlags& f, rt::OptimKind kind) {
 }
 
 // The model's output count must cover every label (or equal the targets).
-rt::ModelSpec model_for(const TrainFlags& f, const rt::Dataset& train, const rt::Dataset& val) {
+train::ModelSpec model_for(const TrainFlags& f, const train::Dataset& train, const train::Dataset& val) {
   const std::int64_t outputs = train.is_classification() ? train.classes : train.targets;
   // A bare kind takes its default layers: mlp:64-64-<outputs>, cnn:16-32-<outputs>.
   const std::string text = f.model.empty() || f.model == "mlp" ? "mlp:64-64-" + std::to_string(outputs)
                            : f.model == "cnn"                  ? "cnn:16-32-" + std::to_string(outputs)
                                                                : f.model;
-  rt::ModelSpec m = rt::ModelSpec::parse(text);
+  train::ModelSpec m = train::ModelSpec::parse(text);
   if (!train.is_classification()) {
     if (m.outputs() != outputs)
       throw FlagError("--model " + m.text() + " has " + std::to_string(m.outputs()) + " outputs, the data has " + std::to_string(outputs) + " targets");
     return m;
   }
-  for (const rt::Dataset* d : {&train, &val})
+  for (const train::Dataset* d : {&train, &val})
     for (std::int64_t r = 0; r < d->rows; ++r)
       if (d->labels[static_cast<std::size_t>(r)] >= m.outputs())
         throw FlagError(fmt::format("label {} ({} row {}) is out of range for --model {} with {} outputs", d->labels[static_cast<std::size_t>(r)],
@@ -55,7 +55,7 @@ rt::ModelSpec model_for(const TrainFlags& f, const rt::Dataset& train, const rt:
 }
 
 template <class S>
-void write_weights(const std::filesystem::path& path, rt::ModelRunner<S>& runner) {
+void write_weights(const std::filesystem::path& path, train::ModelRunner<S>& runner) {
   rt::NpzEntries entries;
   const auto views = runner.params();
   for (std::size_t i = 0; i < views.size(); ++i) {
@@ -71,12 +71,12 @@ void write_weights(const std::filesystem::path& path, rt::ModelRunner<S>& runner
 // One batch of `rows` through forward and backward on the training backend,
 // then every node value and parameter gradient against the exact reference.
 template <class S>
-ref::AuditReport audit_batch(rt::ModelRunner<S>& runner, const rt::Dataset& d, std::int64_t rows, const std::string& producer) {
+ref::AuditReport audit_batch(train::ModelRunner<S>& runner, const train::Dataset& d, std::int64_t rows, const std::string& producer) {
   std::vector<std::int64_t> take(static_cast<std::size_t>(std::min(rows, d.rows)));
   for (std::size_t i = 0; i < take.size(); ++i) take[i] = static_cast<std::int64_t>(i);
-  const rt::Dataset part = rt::subset(d, take);
-  const rt::DataLoader loader(part, {.batch_size = part.rows, .shuffle = false, .drop_last = false, .seed = 0});
-  const rt::Batch<S> batch = loader.batch<S>(0, 0);
+  const train::Dataset part = train::subset(d, take);
+  const train::DataLoader loader(part, {.batch_size = part.rows, .shuffle = false, .drop_last = false, .seed = 0});
+  const train::Batch<S> batch = loader.batch<S>(0, 0);
   runner.zero_grad();
   runner.forward(batch, true);
   ref::AuditData data;
@@ -143,22 +143,22 @@ void clear_run_files(const std::filesystem::path& folder) {
 
 template <class S>
 int train_and_report(const TrainFlags& f, const PreparedData& d, const std::filesystem::path& folder_path) {
-  const rt::ModelSpec model = model_for(f, d.train, d.validation);
+  const train::ModelSpec model = model_for(f, d.train, d.validation);
   const spec::DType dtype = sizeof(S) == 4 ? spec::DType::f32 : spec::DType::f64;
-  const rt::ModelShape base{.batch = f.batch, .features = d.train.features, .classes = d.train.is_classification() ? model.outputs() : 0, .dtype = dtype};
+  const train::ModelShape base{.batch = f.batch, .features = d.train.features, .classes = d.train.is_classification() ? model.outputs() : 0, .dtype = dtype};
   const auto graph_for = [model, base](std::int64_t rows) {
-    rt::ModelShape s = base;
+    train::ModelShape s = base;
     s.batch = rows;
-    return rt::build_model(model, s);
+    return train::build_model(model, s);
   };
-  const auto kind = rt::parse_optim_kind(f.optimizer);
+  const auto kind = train::parse_optim_kind(f.optimizer);
   if (!kind) throw FlagError("--optimizer '" + f.optimizer + "': expected sgd, adagrad, rmsprop, adam, adamw or adadelta");
-  const auto backend = rt::parse_backend_kind(f.backend);
+  const auto backend = train::parse_backend_kind(f.backend);
   if (!backend) throw FlagError("--backend '" + f.backend + "': expected compiled, eager or linked");
 
-  rt::Rng init_rng(f.seed, rt::rng_streams::init);
-  auto runner = rt::make_runner<S>(*backend, graph_for, rt::init_params<S>(graph_for(1), init_rng));
-  rt::TrainOptions opts{.epochs = f.epochs,
+  train::Rng init_rng(f.seed, train::rng_streams::init);
+  auto runner = train::make_runner<S>(*backend, graph_for, train::init_params<S>(graph_for(1), init_rng));
+  train::TrainOptions opts{.epochs = f.epochs,
                         .steps = f.steps,
                         .batch_size = f.batch,
                         .drop_last = false,
@@ -168,7 +168,7 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
                         .schedule = f.schedule,
                         .patience = f.patience,
                         .stop_after = f.stop_after};
-  rt::Trainer<S> trainer(*runner, d.train, d.validation, opts);
+  train::Trainer<S> trainer(*runner, d.train, d.validation, opts);
   nlohmann::json config = f.to_json();
   config["model"] = model.text();
   config["features"] = d.train.features;
@@ -187,11 +187,11 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
 
   // Everything is checked: only now does the run folder get written.
   if (f.overwrite && f.resume.empty()) clear_run_files(folder_path);
-  const rt::RunFolder folder(folder_path);
+  const train::RunFolder folder(folder_path);
   folder.write("config.json", config.dump(2) + "\n");
   folder.write("model.vtg", spec::print_vtg(graph_for(f.batch)));
-  std::optional<rt::Progress> progress;
-  if (!f.quiet) progress.emplace(stderr, rt::Progress::Options{.terminal = rt::Progress::is_terminal(2)});
+  std::optional<train::Progress> progress;
+  if (!f.quiet) progress.emplace(stderr, train::Progress::Options{.terminal = train::Progress::is_terminal(2)});
   trainer.set_progress(progress ? &*progress : nullptr);
   trainer.set_run_folder(&folder);
 
@@ -202,10 +202,10 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
   if (trainer.epochs_done() > 0) fmt::print("resuming after epoch {} (step {})\n", trainer.epochs_done(), trainer.steps_done());
   if (fresh_resume) fmt::print("no checkpoint in {} yet: starting the run from the beginning\n", folder_path.string());
   std::fflush(stdout);
-  const rt::TrainSummary s = trainer.run();
+  const train::TrainSummary s = trainer.run();
   write_weights(folder.root() / "weights.npz", *runner);
 
-  const rt::Dataset& held = d.validation.rows > 0 ? d.validation : d.train;
+  const train::Dataset& held = d.validation.rows > 0 ? d.validation : d.train;
   const auto [loss, accuracy] = trainer.evaluate(held);
   nlohmann::json summary = {{"epochs_done", trainer.epochs_done()}, {"steps", trainer.steps_done()},      {"seconds", s.seconds},
                             {"early_stopped", s.early_stopped},     {"interrupted", s.interrupted},     {"best_epoch", s.best_epoch},
@@ -308,7 +308,7 @@ void add_train_command(CLI::App& app, int& result) {
   cmd->callback([f, cmd, &result] {
     try {
       result = run_train(*f, "veritape", [cmd](const char* flag) { return cmd->count(flag) > 0; });
-    } catch (const rt::NonFiniteLoss& e) {
+    } catch (const train::NonFiniteLoss& e) {
       std::cerr << "veritape train: stopped: " << e.what() << "\n";
       result = kFailed;
     } catch (const std::exception& e) {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "vt/runtime/synthetic.hpp"
+#include "vt/train/synthetic.hpp"
 
 #ifndef VT_SOURCE_DATA_DIR
 #define VT_SOURCE_DATA_DIR "data"
@@ -52,20 +52,20 @@ void TrainFlags::take_run_config(const nlohmann::json& j) {
 
 namespace {
 
-rt::Dataset load(const TrainFlags& f, const std::filesystem::path& bundled) {
-  if (f.data == "digits") return rt::load_digits(bundled);
-  if (f.data == "iris") return rt::load_iris(bundled);
-  if (f.data.starts_with("synthetic:")) return rt::make_synthetic(std::string_view(f.data).substr(10), f.seed);
+train::Dataset load(const TrainFlags& f, const std::filesystem::path& bundled) {
+  if (f.data == "digits") return train::load_digits(bundled);
+  if (f.data == "iris") return train::load_iris(bundled);
+  if (f.data.starts_with("synthetic:")) return train::make_synthetic(std::string_view(f.data).substr(10), f.seed);
   const std::filesystem::path p = f.data;
-  if (p.extension() == ".npz") return rt::load_npz_dataset(p);
+  if (p.extension() == ".npz") return train::load_npz_dataset(p);
   if (p.extension() == ".csv" || p.extension() == ".txt") {
-    rt::CsvOptions o;
+    train::CsvOptions o;
     if (f.header == "yes") o.header = true;
     else if (f.header == "no") o.header = false;
     else if (f.header != "auto") throw FlagError("--header must be auto, yes or no, not '" + f.header + "'");
     o.label_column = f.label_column;
     o.regression = f.regression;
-    return rt::load_csv(p, o);
+    return train::load_csv(p, o);
   }
   throw FlagError("--data '" + f.data + "': expected digits, iris, synthetic:<blobs|moons|spirals|regression>[:rows], or a .csv or .npz file");
 }
@@ -76,17 +76,17 @@ PreparedData prepare_data(const TrainFlags& f, const std::filesystem::path& bund
   if (!(f.val_fraction >= 0 && f.val_fraction < 1)) throw FlagError("--val-fraction must be in [0, 1)");
   PreparedData p;
   p.source = f.data;
-  rt::Dataset all = load(f, bundled);
+  train::Dataset all = load(f, bundled);
   all.validate();
-  if (all.features < 1) throw rt::DataError(f.data + ": has no feature columns");
+  if (all.features < 1) throw train::DataError(f.data + ": has no feature columns");
   if (!all.is_classification() && !all.is_regression())
-    throw rt::DataError(f.data + ": has no labels or targets (an NPZ needs an array 'y'; a CSV a label column)");
-  if (all.rows < 2) throw rt::DataError(f.data + ": needs at least 2 rows to train, has " + std::to_string(all.rows));
+    throw train::DataError(f.data + ": has no labels or targets (an NPZ needs an array 'y'; a CSV a label column)");
+  if (all.rows < 2) throw train::DataError(f.data + ": needs at least 2 rows to train, has " + std::to_string(all.rows));
   if (f.run_features > 0 && all.features != f.run_features)
-    throw rt::DataError(f.data + ": has " + std::to_string(all.features) + " features, the model of the resumed run takes " +
+    throw train::DataError(f.data + ": has " + std::to_string(all.features) + " features, the model of the resumed run takes " +
                         std::to_string(f.run_features));
-  rt::Split s = rt::split(all, f.val_fraction, f.seed);
-  p.standardizer = rt::Standardizer::fit(s.train);
+  train::Split s = train::split(all, f.val_fraction, f.seed);
+  p.standardizer = train::Standardizer::fit(s.train);
   p.standardizer.apply(s.train);
   p.standardizer.apply(s.validation);
   p.train = std::move(s.train);

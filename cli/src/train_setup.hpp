@@ -10,8 +10,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "vt/runtime/data_files.hpp"
-#include "vt/runtime/dataset.hpp"
+#include "vt/train/data_files.hpp"
+#include "vt/train/dataset.hpp"
 
 namespace vt::cli {
 
@@ -55,8 +55,8 @@ struct TrainFlags {
 };
 
 struct PreparedData {
-  rt::Dataset train, validation;
-  rt::Standardizer standardizer;
+  train::Dataset train, validation;
+  train::Standardizer standardizer;
   std::string source;  // what --data named, resolved
 };
 

@@ -13,11 +13,6 @@ namespace {
 
 using ref::Mag;
 
-template <class S>
-std::vector<double> widen(const spec::Dense<S>& d) {
-  return {d.data.begin(), d.data.end()};
-}
-
 spec::Dense<Mag> as_mag(const spec::Shape& shape, const std::vector<double>& v) {
   auto d = spec::Dense<Mag>::full(shape, Mag{});
   for (std::int64_t i = 0; i < d.numel(); ++i) d[i] = ref::exact_input(v[static_cast<std::size_t>(i)]);
@@ -67,9 +62,9 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
       const spec::Dense<S>& x = p.value(o.name);
       in.push_back(&x);
       dx.push_back(spec::Dense<S>::full(x.shape, S(0)));
-      ex_in.push_back(ref::exact_tensor(x.shape, widen(x)));
+      ex_in.push_back(ref::exact_tensor(x.shape, spec::to_doubles(x)));
       ex_dx.push_back(be.zeros_like(ex_in.back()));
-      m_in.push_back(as_mag(x.shape, widen(x)));
+      m_in.push_back(as_mag(x.shape, spec::to_doubles(x)));
       m_dx.push_back(spec::Dense<Mag>::full(x.shape, Mag{}));
     }
     std::vector<spec::Dense<S>*> dxp;
@@ -102,8 +97,8 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
     a.contract = text;
     a.verdict = ref::NodeVerdict::Met;
     try {
-      be.vjp(info.id, exp, ref::exact_tensor(y.shape, widen(y)), ref::exact_tensor(cot->shape, widen(*cot)), r.attrs[n], exdp);
-      spec::generic_vjp<Mag>(info.id, mp, as_mag(y.shape, widen(y)), as_mag(cot->shape, widen(*cot)), r.attrs[n], mdp);
+      be.vjp(info.id, exp, ref::exact_tensor(y.shape, spec::to_doubles(y)), ref::exact_tensor(cot->shape, spec::to_doubles(*cot)), r.attrs[n], exdp);
+      spec::generic_vjp<Mag>(info.id, mp, as_mag(y.shape, spec::to_doubles(y)), as_mag(cot->shape, spec::to_doubles(*cot)), r.attrs[n], mdp);
     } catch (const spec::DomainError& e) {
       a.verdict = ref::NodeVerdict::Inconclusive;
       a.detail = std::string("exact VJP undefined on these float values: ") + e.what();

@@ -18,21 +18,16 @@ std::vector<S> narrow(const std::vector<double>& v) {
   return {v.begin(), v.end()};
 }
 template <class S>
-std::vector<double> widen(const spec::Dense<S>& d) {
-  return {d.data.begin(), d.data.end()};
-}
-
-template <class S>
 EngineRun compiled_run(const GraphCase& c, const Args& args, bool fast) {
   rt::Program<S> p(c.graph, fast);
   for (const spec::Arg& a : c.graph.args) p.set(a.name, narrow<S>(args.at(a.name)));
   p.forward();
   if (p.output_requires_grad()) p.backward();  // else no parameter reaches the loss: no gradients
   EngineRun r;
-  for (const spec::Node& n : c.graph.nodes) r.values.push_back(widen(p.value(n.name)));
+  for (const spec::Node& n : c.graph.nodes) r.values.push_back(spec::to_doubles(p.value(n.name)));
   for (const spec::Arg& a : c.graph.args)
     if (a.kind == spec::ArgKind::Param)
-      if (const spec::Dense<S>* g = p.grad(a.name)) r.grads[a.name] = widen(*g);
+      if (const spec::Dense<S>* g = p.grad(a.name)) r.grads[a.name] = spec::to_doubles(*g);
   return r;
 }
 
@@ -52,7 +47,7 @@ EngineRun session_run(rt::Session<S>& s, const GraphCase& c, const spec::Resolve
   }
   const std::vector<rt::TensorRef<S>> values = rt::replay_graph<S>(s, resolved, in);
   EngineRun r;
-  for (std::size_t n = 0; n < c.graph.nodes.size(); ++n) r.values.push_back(widen(values[c.graph.args.size() + n].value()));
+  for (std::size_t n = 0; n < c.graph.nodes.size(); ++n) r.values.push_back(spec::to_doubles(values[c.graph.args.size() + n].value()));
   s.zero_grad();
   const rt::TensorRef<S>& loss = values[static_cast<std::size_t>(resolved.output_ids[0])];
   if (loss.requires_grad()) loss.backward();
@@ -60,7 +55,7 @@ EngineRun session_run(rt::Session<S>& s, const GraphCase& c, const spec::Resolve
   param = 0;
   for (const spec::Arg& a : c.graph.args)
     if (a.kind == spec::ArgKind::Param)
-      if (const spec::Dense<S>* g = s.param_grad(param++)) r.grads[a.name] = widen(*g);
+      if (const spec::Dense<S>* g = s.param_grad(param++)) r.grads[a.name] = spec::to_doubles(*g);
   return r;
 }
 
@@ -149,16 +144,12 @@ std::string reference_compiled_vs_eager(const GraphCase& c) {
   if (compiled.requires_grad(L.output_slots[0])) compiled.backward(L.output_slots[0]);
 
   spec::Tape<ref::RefBackend> eager(be);
-  const spec::ResolvedGraph r = spec::resolve(g);
-  std::vector<spec::Slot> slot;
+  std::vector<spec::Slot> leaves;
   for (const spec::Arg& a : g.args)
-    slot.push_back(eager.leaf(ref::exact_tensor(a.type.shape, c.args.at(a.name)), a.kind == spec::ArgKind::Param));
-  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
-    std::vector<spec::Slot> ins;
-    for (int id : r.operand_ids[n]) ins.push_back(slot[static_cast<std::size_t>(id)]);
-    slot.push_back(eager.record(r.ops[n]->id, ins, r.attrs[n], g.nodes[n].type));
-  }
-  const spec::Slot root = slot[static_cast<std::size_t>(r.output_ids[0])];
+    leaves.push_back(eager.leaf(ref::exact_tensor(a.type.shape, c.args.at(a.name)), a.kind == spec::ArgKind::Param));
+  const spec::LoweredGraph E = spec::record_graph(g, eager, std::move(leaves));
+  const std::vector<spec::Slot>& slot = E.value_slots;
+  const spec::Slot root = E.output_slots[0];
   if (eager.requires_grad(root)) eager.backward(root);
 
   for (std::size_t n = 0; n < g.nodes.size(); ++n)

@@ -2,7 +2,7 @@
 
 #include "vt/reference/audit.hpp"
 #include "vt/reference/soundness.hpp"
-#include "vt/runtime/rng.hpp"
+#include "vt/train/rng.hpp"
 #include "vt/spec/dense_backend.hpp"
 #include "vt/spec/lower.hpp"
 #include "vt/spec/verifier.hpp"
@@ -20,7 +20,7 @@ RDense exact(const spec::Shape& shape, const std::vector<double>& v) {
 }
 
 // Small dyadic rationals k/8, |k| <= 16: exact everywhere, never all zero.
-RDense random_dense(const spec::Shape& shape, rt::Rng& rng) {
+RDense random_dense(const spec::Shape& shape, train::Rng& rng) {
   RDense d = RDense::full(shape, Rational(0));
   for (std::int64_t i = 0; i < d.numel(); ++i) d[i] = Rational(static_cast<int>(rng.below(33)) - 16, 8);
   if (d.numel() > 0) d[0] = Rational(3, 8);
@@ -78,7 +78,7 @@ std::string per_node_soundness(const GraphCase& c, std::uint64_t seed, NodeCheck
   std::map<std::string, const spec::TensorType*> type_of;
   for (const spec::Arg& a : g.args) type_of[a.name] = &a.type;
   for (const spec::Node& n : g.nodes) type_of[n.name] = &n.type;
-  rt::Rng rng(seed, 7);
+  train::Rng rng(seed, 7);
   for (std::size_t k = 0; k < g.nodes.size(); ++k) {
     const spec::Node& node = g.nodes[k];
     std::vector<RDense> xs, vs;
@@ -135,7 +135,7 @@ std::string graph_gradient_soundness(const GraphCase& c, std::uint64_t seed, boo
 
   // Forward: every node on dual numbers, tangent v on every float argument.
   using D = ref::Dual<Rational>;
-  rt::Rng rng(seed, 11);
+  train::Rng rng(seed, 11);
   std::vector<spec::Dense<D>> values;
   Rational rhs = 0;
   for (std::size_t a = 0; a < g.args.size(); ++a) {

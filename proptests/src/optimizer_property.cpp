@@ -1,9 +1,9 @@
 // Optimizer steps of the float runtime against the same update rule run
 // exactly, one step at a time from the float run's own state.
 //
-// Three runs of one rule template (rt::update_param, optim_rules) per
+// Three runs of one rule template (train::update_param, optim_rules) per
 // parameter and step, all from the float state just before the step:
-//   float  rt::Optimizer<S> itself (S = float or double);
+//   float  train::Optimizer<S> itself (S = float or double);
 //   exact  T = Rational (SGD) or a 256-bit certified interval, with
 //          ExactCoefficients: hyperparameter expressions exact too;
 //   bound  T = Tracked<S>: the value the float run computes, in S, op for op,
@@ -68,7 +68,7 @@
 
 #include "vt/reference/interval.hpp"
 #include "vt/reference/rational.hpp"
-#include "vt/runtime/optim.hpp"
+#include "vt/train/optim.hpp"
 #include "vt/spec/dense.hpp"
 #include "vt/spec/shape.hpp"
 
@@ -78,10 +78,10 @@ namespace {
 using detail::OptimizerPlant;
 using detail::OptimizerStepStats;
 using ref::Rational;
-using rt::OptimBuffer;
-using rt::OptimKind;
-using rt::OptimOptions;
-using rt::ParamState;
+using train::OptimBuffer;
+using train::OptimKind;
+using train::OptimOptions;
+using train::ParamState;
 
 // ---------------------------------------------------------------------------
 // Whether a rounded op was exact (error-free transformations): exact ops add
@@ -228,7 +228,7 @@ struct ExactInterval : ref::Interval {
 }  // namespace vt::proptests
 
 template <class S>
-struct vt::rt::OptimScalar<vt::proptests::Tracked<S>> {
+struct vt::train::OptimScalar<vt::proptests::Tracked<S>> {
   static vt::proptests::Tracked<S> sqrt(const vt::proptests::Tracked<S>& x) { return vt::proptests::tracked_sqrt(x); }
   static vt::proptests::Tracked<S> max(const vt::proptests::Tracked<S>& a, const vt::proptests::Tracked<S>& b) {
     return vt::proptests::tracked_max(a, b);
@@ -243,7 +243,7 @@ struct vt::spec::ScalarTraits<vt::proptests::ExactInterval> {
 };
 
 template <>
-struct vt::rt::OptimScalar<vt::proptests::ExactInterval> {
+struct vt::train::OptimScalar<vt::proptests::ExactInterval> {
   using I = vt::proptests::ExactInterval;
   static I sqrt(const I& x) { return I(spec::ScalarTraits<ref::Interval>::sqrt(x)); }
   // torch.maximum's value lies in [max of the lows, max of the highs].
@@ -262,7 +262,7 @@ namespace {
 using XI = ExactInterval;
 
 // Planted bug: Adam's bias corrections dropped (beta^t taken as 0, so 1 - beta^t = 1).
-struct NoBiasCorrection : rt::ExactCoefficients<XI> {
+struct NoBiasCorrection : train::ExactCoefficients<XI> {
   static H pow(const H&, std::int64_t) { return in(0.0); }
 };
 
@@ -349,7 +349,7 @@ OptimOptions draw_options(OptimKind kind) {
 Case draw_case() {
   namespace g = rc::gen;
   Case c;
-  c.kind = static_cast<OptimKind>(*g::element(0, 1, 2, 3, 4, 5));  // rt::OptimKind's order: sgd .. adadelta
+  c.kind = static_cast<OptimKind>(*g::element(0, 1, 2, 3, 4, 5));  // train::OptimKind's order: sgd .. adadelta
   c.o = draw_options(c.kind);
   c.f32 = *g::arbitrary<bool>();
   const int nparams = *g::element(1, 2, 3);
@@ -473,7 +473,7 @@ template <class X, class S>
 ParamState<X> exact_state(const ParamState<S>& s) {
   ParamState<X> out;
   out.step = s.step;
-  for (std::size_t b = 0; b < rt::kOptimBufferCount; ++b) {
+  for (std::size_t b = 0; b < train::kOptimBufferCount; ++b) {
     if (!s.buffers[b]) continue;
     std::vector<X> v;
     for (const S e : *s.buffers[b]) v.push_back(to_exact<X>(e));
@@ -486,7 +486,7 @@ template <class S>
 ParamState<Tracked<S>> tracked_state(const ParamState<S>& s) {
   ParamState<Tracked<S>> out;
   out.step = s.step;
-  for (std::size_t b = 0; b < rt::kOptimBufferCount; ++b) {
+  for (std::size_t b = 0; b < train::kOptimBufferCount; ++b) {
     if (!s.buffers[b]) continue;
     std::vector<Tracked<S>> v;
     for (const S e : *s.buffers[b]) v.push_back({e, 0.0});
@@ -508,14 +508,14 @@ class CaseRunner {
 
   std::string run() {
     const std::size_t n = c_.shapes.size();
-    rt::Optimizer<S> opt(c_.kind, n, c_.o);
+    train::Optimizer<S> opt(c_.kind, n, c_.o);
     std::vector<spec::Dense<S>> values, grads(n);
     for (std::size_t i = 0; i < n; ++i) values.push_back({c_.shapes[i], std::vector<S>(c_.init[i].begin(), c_.init[i].end())});
     for (std::size_t k = 0; k < c_.grads.size(); ++k) {
       // The float state before the step: where both other runs start.
       std::vector<std::vector<S>> p_before;
       std::vector<ParamState<S>> st_before;
-      std::vector<rt::ParamView<S>> views;
+      std::vector<train::ParamView<S>> views;
       for (std::size_t i = 0; i < n; ++i) {
         p_before.push_back(values[i].data);
         st_before.push_back(opt.state(i) ? *opt.state(i) : ParamState<S>{});
@@ -523,18 +523,18 @@ class CaseRunner {
         if (g) grads[i] = {c_.shapes[i], std::vector<S>(g->begin(), g->end())};
         views.push_back({&values[i], g ? &grads[i] : nullptr});
       }
-      opt.step(std::span<const rt::ParamView<S>>(views));
+      opt.step(std::span<const train::ParamView<S>>(views));
       for (std::size_t i = 0; i < n; ++i) {
         k_ = k, i_ = i;
         std::string m;
         if (!c_.grads[k][i]) {
           m = check_skipped(p_before[i], values[i].data);
         } else if (c_.kind == OptimKind::SGD) {
-          m = check_step<Rational, rt::ExactCoefficients<Rational>>(st_before[i], p_before[i], grads[i].data, values[i].data, *opt.state(i));
+          m = check_step<Rational, train::ExactCoefficients<Rational>>(st_before[i], p_before[i], grads[i].data, values[i].data, *opt.state(i));
         } else if (plant_ == OptimizerPlant::no_bias_correction) {
           m = check_step<XI, NoBiasCorrection>(st_before[i], p_before[i], grads[i].data, values[i].data, *opt.state(i));
         } else {
-          m = check_step<XI, rt::ExactCoefficients<XI>>(st_before[i], p_before[i], grads[i].data, values[i].data, *opt.state(i));
+          m = check_step<XI, train::ExactCoefficients<XI>>(st_before[i], p_before[i], grads[i].data, values[i].data, *opt.state(i));
         }
         if (!m.empty()) return m;
       }
@@ -547,7 +547,7 @@ class CaseRunner {
   static constexpr bool f32 = sizeof(S) == 4;
 
   std::string where() const {
-    return std::string(plant_text(plant_)) + std::string(rt::to_string(c_.kind)) + " (" + options_text(c_.kind, c_.o) +
+    return std::string(plant_text(plant_)) + std::string(train::to_string(c_.kind)) + " (" + options_text(c_.kind, c_.o) +
            ") " + (f32 ? "f32" : "f64") + ": step " + std::to_string(k_ + 1) + " of " + std::to_string(c_.grads.size()) +
            ", parameter " + std::to_string(i_) + " of shape " + shape_text(c_.shapes[i_]);
   }
@@ -595,14 +595,14 @@ class CaseRunner {
     std::vector<X> px, gx;
     for (const S v : p0) px.push_back(to_exact<X>(v));
     for (const S v : g) gx.push_back(to_exact<X>(v));
-    rt::update_param<X, C>(c_.kind, ox, sx, std::span<X>(px), std::span<const X>(gx));
+    train::update_param<X, C>(c_.kind, ox, sx, std::span<X>(px), std::span<const X>(gx));
 
     // Bound run from the float state.
     ParamState<Tracked<S>> sb = tracked_state(st0);
     std::vector<Tracked<S>> pb, gb;
     for (const S v : p0) pb.push_back({v, 0.0});
     for (const S v : g) gb.push_back({v, 0.0});
-    rt::update_param<Tracked<S>, TrackedCoefficients<S>>(c_.kind, c_.o, sb, std::span<Tracked<S>>(pb),
+    train::update_param<Tracked<S>, TrackedCoefficients<S>>(c_.kind, c_.o, sb, std::span<Tracked<S>>(pb),
                                                          std::span<const Tracked<S>>(gb));
 
     if (sx.step != st1.step || sb.step != st1.step)
@@ -617,8 +617,8 @@ class CaseRunner {
       }
       if (std::string m = element("value", e, p1[e], px[e], pb[e], std::pair<S, S>(p0[e], g[e])); !m.empty()) return m;
     }
-    for (std::size_t b = 0; b < rt::kOptimBufferCount; ++b) {
-      const auto name = std::string(rt::to_string(static_cast<OptimBuffer>(b)));
+    for (std::size_t b = 0; b < train::kOptimBufferCount; ++b) {
+      const auto name = std::string(train::to_string(static_cast<OptimBuffer>(b)));
       const auto& fb = st1.buffers[b];
       if (fb.has_value() != sx.buffers[b].has_value() || fb.has_value() != sb.buffers[b].has_value())
         return where() + ": buffer " + name + (fb ? " kept by the runtime but not by the rule" : " kept by the rule but not by the runtime");
@@ -651,7 +651,7 @@ std::string check_random_optimizer_steps(OptimizerPlant plant, OptimizerStepStat
   try {
     return c.f32 ? CaseRunner<float>(c, plant, st).run() : CaseRunner<double>(c, plant, st).run();
   } catch (const std::exception& e) {
-    return std::string(plant_text(plant)) + std::string(rt::to_string(c.kind)) + " (" + options_text(c.kind, c.o) + ") " +
+    return std::string(plant_text(plant)) + std::string(train::to_string(c.kind)) + " (" + options_text(c.kind, c.o) + ") " +
            (c.f32 ? "f32" : "f64") + ": exception: " + e.what();
   }
 }

@@ -22,17 +22,6 @@ void fail_if(const std::string& failure) {
   if (!failure.empty()) RC_FAIL(failure);
 }
 
-GenOptions f32_graphs() {
-  GenOptions o;
-  o.dtype = spec::DType::f32;
-  return o;
-}
-GenOptions rational_graphs() {
-  GenOptions o;
-  o.rational_only = true;
-  return o;
-}
-
 template <class S>
 void compiled_equals_eager(GenOptions o, bool fast) {
   const GraphCase c = *gen_graph_case(o);
@@ -40,7 +29,7 @@ void compiled_equals_eager(GenOptions o, bool fast) {
 }
 
 void linked_equals_eager() {
-  const GraphCase c = *gen_graph_case(f32_graphs());
+  const GraphCase c = *gen_graph_case(GenOptions::f32());
   GraphCase second = c;
   second.args = perturbed_args(c);
   fail_if(first_difference(run_linked_second<float>(c, second.args), run_eager<float>(second, true), c.graph));
@@ -77,9 +66,9 @@ void verifier_names_the_broken_node() {
 
 std::vector<PropertyDef> make_properties() {
   return {
-      {"compiled == eager (f32, FastKernels)", "equivalence", [] { compiled_equals_eager<float>(f32_graphs(), true); }},
+      {"compiled == eager (f32, FastKernels)", "equivalence", [] { compiled_equals_eager<float>(GenOptions::f32(), true); }},
       {"compiled == eager (f64, FastKernels)", "equivalence", [] { compiled_equals_eager<double>({}, true); }},
-      {"compiled == eager (f32, generic kernels)", "equivalence", [] { compiled_equals_eager<float>(f32_graphs(), false); }},
+      {"compiled == eager (f32, generic kernels)", "equivalence", [] { compiled_equals_eager<float>(GenOptions::f32(), false); }},
       {"compiled == eager (f64, generic kernels)", "equivalence", [] { compiled_equals_eager<double>({}, false); }},
       {"exact reference: compiled == eager", "equivalence", [] {
          const GraphCase c = *gen_graph_case();
@@ -100,14 +89,14 @@ std::vector<PropertyDef> make_properties() {
          RC_TAG(stats.inconclusive > 0 ? "some node undecided" : "every node decided");
        }},
       {"graph gradient == directional derivative (exact)", "soundness", [] {
-         const GraphCase c = *gen_graph_case(rational_graphs());
+         const GraphCase c = *gen_graph_case(GenOptions::rational());
          bool skipped = false;
          fail_if(graph_gradient_soundness(c, *rc::gen::arbitrary<std::uint64_t>(), &skipped));
          if (skipped) RC_DISCARD("an input at a kink: the directional derivative is one-sided there");
        }},
-      {"runtime within contracts (f32, FastKernels)", "contracts", [] { runtime_meets_contracts(f32_graphs(), true); }},
+      {"runtime within contracts (f32, FastKernels)", "contracts", [] { runtime_meets_contracts(GenOptions::f32(), true); }},
       {"runtime within contracts (f64, FastKernels)", "contracts", [] { runtime_meets_contracts({}, true); }},
-      {"runtime within contracts (f32, generic kernels)", "contracts", [] { runtime_meets_contracts(f32_graphs(), false); }},
+      {"runtime within contracts (f32, generic kernels)", "contracts", [] { runtime_meets_contracts(GenOptions::f32(), false); }},
       {"runtime within contracts (f64, generic kernels)", "contracts", [] { runtime_meets_contracts({}, false); }},
       {"optimizer steps within contracts", "contracts", [] { fail_if(check_random_optimizer_steps()); }},
       {"text and JSON round trips", "roundtrip", text_and_json_round_trip},

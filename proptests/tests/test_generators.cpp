@@ -22,18 +22,6 @@ using vt::proptests::IllTypedCase;
 
 namespace {
 
-GenOptions f32_options() {
-  GenOptions o;
-  o.dtype = spec::DType::f32;
-  return o;
-}
-
-GenOptions rational_options() {
-  GenOptions o;
-  o.rational_only = true;
-  return o;
-}
-
 GenOptions sized(int nodes, int rank, int dim) {
   GenOptions o;
   o.max_nodes = nodes;
@@ -47,8 +35,8 @@ GenOptions some_options(int which) {
   GenOptions o;
   switch (which) {
     case 0: break;
-    case 1: o = f32_options(); break;
-    case 2: o = rational_options(); break;
+    case 1: o = GenOptions::f32(); break;
+    case 2: o = GenOptions::rational(); break;
     case 3: o = sized(0, 0, 1); break;
     case 4: o = sized(3, 1, 2), o.dtype = spec::DType::f32; break;
     case 5: o = sized(25, 4, 5), o.edge_values = false; break;
@@ -146,10 +134,10 @@ void check_args(const GraphCase& c, const GenOptions& o) {
 BOOST_AUTO_TEST_SUITE(well_typed)
 
 RC_BOOST_PROP(every_case_verifies_f64, ()) { check_case(*proptests::gen_graph_case(), GenOptions{}); }
-RC_BOOST_PROP(every_case_verifies_f32, ()) { check_case(*proptests::gen_graph_case(f32_options()), f32_options()); }
+RC_BOOST_PROP(every_case_verifies_f32, ()) { check_case(*proptests::gen_graph_case(GenOptions::f32()), GenOptions::f32()); }
 RC_BOOST_PROP(every_case_verifies_rational, ()) {
-  const auto c = *proptests::gen_graph_case(rational_options());
-  check_case(c, rational_options());
+  const auto c = *proptests::gen_graph_case(GenOptions::rational());
+  check_case(c, GenOptions::rational());
   for (const auto& n : c.graph.nodes) RC_ASSERT(spec::find_op(n.op)->fragment == spec::Fragment::Rational);
 }
 
@@ -175,7 +163,7 @@ RC_BOOST_PROP(args_complete_and_representable, ()) {
 
 // The inputs JSON reads back (as `veritape audit --inputs` reads it) to the same doubles.
 RC_BOOST_PROP(inputs_json_round_trip, ()) {
-  const auto c = *proptests::gen_graph_case(f32_options());
+  const auto c = *proptests::gen_graph_case(GenOptions::f32());
   const auto j = nlohmann::json::parse(proptests::inputs_json(c));
   RC_ASSERT(j.at("inputs").size() == c.args.size());
   for (const auto& [name, values] : c.args) {
@@ -193,7 +181,7 @@ BOOST_AUTO_TEST_CASE(options_are_checked) {
   GenOptions bad_op;
   bad_op.ops = {"matmull"};
   BOOST_CHECK_THROW(proptests::gen_graph_case(bad_op), std::invalid_argument);
-  GenOptions not_rational = rational_options();
+  GenOptions not_rational = GenOptions::rational();
   not_rational.ops = {"exp"};
   BOOST_CHECK_THROW(proptests::gen_graph_case(not_rational), std::invalid_argument);
   GenOptions i64;
@@ -232,7 +220,7 @@ BOOST_AUTO_TEST_SUITE(coverage)
 // Over 2,000 cases (sizes cycling 0..100) every op of the op table appears,
 // and the structures the properties rely on do too.
 BOOST_AUTO_TEST_CASE(every_op_and_structure_appears) {
-  for (const auto& [label, o] : {std::pair{"default", GenOptions{}}, std::pair{"rational_only", rational_options()}}) {
+  for (const auto& [label, o] : {std::pair{"default", GenOptions{}}, std::pair{"rational_only", GenOptions::rational()}}) {
     const auto gen = proptests::gen_graph_case(o);
     std::map<std::string, int> ops;
     std::map<std::string, int> shapes;  // structural features, by name
@@ -311,8 +299,8 @@ BOOST_AUTO_TEST_CASE(every_op_and_structure_appears) {
 }
 
 BOOST_AUTO_TEST_CASE(generation_rate) {
-  for (const auto& [label, o] : {std::pair{"f64", GenOptions{}}, std::pair{"f32", f32_options()},
-                                 std::pair{"rational", rational_options()}}) {
+  for (const auto& [label, o] : {std::pair{"f64", GenOptions{}}, std::pair{"f32", GenOptions::f32()},
+                                 std::pair{"rational", GenOptions::rational()}}) {
     const auto gen = proptests::gen_graph_case(o);
     const auto ill = proptests::gen_ill_typed(o);
     const int n = 500;

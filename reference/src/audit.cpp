@@ -108,14 +108,14 @@ AuditData run_float(const spec::GraphData& g, const std::map<std::string, std::v
   d.producer = std::string("generic float path (op table code on ") + (std::is_same_v<S, float> ? "float" : "double") + ")";
   for (std::size_t n = 0; n < g.nodes.size(); ++n) {
     const auto& y = tape.value(L.value_slots[g.args.size() + n]);
-    d.values[g.nodes[n].name] = std::vector<double>(y.data.begin(), y.data.end());
+    d.values[g.nodes[n].name] = spec::to_doubles(y);
   }
   if (!g.outputs.empty() && is_scalar_float(g, g.outputs[0].name) && tape.requires_grad(L.output_slots[0])) {
     tape.backward(L.output_slots[0]);
     for (std::size_t a = 0; a < g.args.size(); ++a)
       if (tape.requires_grad(L.arg_slots[a])) {
         const auto* gr = tape.grad(L.arg_slots[a]);
-        d.grads[g.args[a].name] = gr ? std::vector<double>(gr->data.begin(), gr->data.end())
+        d.grads[g.args[a].name] = gr ? spec::to_doubles(*gr)
                                      : std::vector<double>(static_cast<std::size_t>(g.args[a].type.shape.numel()), 0.0);
       }
   }

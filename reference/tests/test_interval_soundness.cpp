@@ -7,7 +7,7 @@
 #include "vt/reference/dual.hpp"
 #include "vt/reference/soundness.hpp"
 #include "vt/spec/mutants.hpp"
-#include "support.hpp"
+#include "reference/tests/support.hpp"
 
 // Transcendental ops: <g,Jv> and <VJP g,v> as 256-bit interval enclosures
 // must overlap, and a 256-bit central finite difference must agree with them
@@ -19,8 +19,7 @@ using ref::Rational;
 using ref::Verdict;
 using spec::Dense;
 using spec::Shape;
-using ref::testing::attrs;
-using ref::testing::out_shape;
+using namespace vt::ref::testing;
 
 namespace {
 std::mt19937 rng(5);

@@ -6,7 +6,7 @@
 #include "vt/reference/rational.hpp"
 #include "vt/reference/soundness.hpp"
 #include "vt/spec/mutants.hpp"
-#include "support.hpp"
+#include "reference/tests/support.hpp"
 
 // Exact per-node soundness of the rational fragment: < g, J v > computed by
 // running each op's forward on dual rationals equals < VJP(g), v > from its
@@ -18,8 +18,7 @@ using namespace vt;
 using ref::Rational;
 using spec::Dense;
 using spec::Shape;
-using ref::testing::attrs;
-using ref::testing::out_shape;
+using namespace vt::ref::testing;
 
 namespace {
 std::mt19937 rng(11);

@@ -32,32 +32,33 @@ std::vector<double> inputs_for(const spec::Arg& a, std::size_t salt) {
                                              : static_cast<double>(static_cast<float>(std::sin(0.37 * static_cast<double>(i) + static_cast<double>(salt))));
   return v;
 }
+// Lowers g onto t, sets every argument to inputs_for, runs forward and backward.
+spec::LoweredGraph run_lowered(const spec::GraphData& g, spec::Tape<RefBackend>& t) {
+  const spec::LoweredGraph L = spec::lower(g, t);
+  for (std::size_t a = 0; a < g.args.size(); ++a)
+    t.leaf_value(L.arg_slots[a]) = ref::exact_tensor(g.args[a].type.shape, inputs_for(g.args[a], a));
+  t.run_forward();
+  t.backward(L.output_slots[0]);
+  return L;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(rational_graph_runs_exactly_and_compiled_equals_eager) {
   const spec::GraphData g = spec::load_vtg_file(graph_path("mlp_mse.vtg"));
   RefBackend be;
   spec::Tape<RefBackend> compiled(be);
-  const auto L = spec::lower(g, compiled);
-  for (std::size_t a = 0; a < g.args.size(); ++a)
-    compiled.leaf_value(L.arg_slots[a]) = ref::exact_tensor(g.args[a].type.shape, inputs_for(g.args[a], a));
-  compiled.run_forward();
-  compiled.backward(L.output_slots[0]);
+  const auto L = run_lowered(g, compiled);
   const auto& loss = compiled.value(L.output_slots[0]);
   BOOST_TEST(loss.exact());  // linear, relu, mse_loss: all rational
 
   // Eager: record node by node on a fresh tape.
   spec::Tape<RefBackend> eager(be);
-  const auto r = spec::resolve(g);
-  std::vector<spec::Slot> slot;
+  std::vector<spec::Slot> leaves;
   for (std::size_t a = 0; a < g.args.size(); ++a)
-    slot.push_back(eager.leaf(ref::exact_tensor(g.args[a].type.shape, inputs_for(g.args[a], a)), g.args[a].kind == spec::ArgKind::Param));
-  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
-    std::vector<spec::Slot> ins;
-    for (int id : r.operand_ids[n]) ins.push_back(slot[static_cast<std::size_t>(id)]);
-    slot.push_back(eager.record(r.ops[n]->id, ins, r.attrs[n], g.nodes[n].type));
-  }
-  const spec::Slot root = slot[static_cast<std::size_t>(r.output_ids[0])];
+    leaves.push_back(eager.leaf(ref::exact_tensor(g.args[a].type.shape, inputs_for(g.args[a], a)), g.args[a].kind == spec::ArgKind::Param));
+  const spec::LoweredGraph E = spec::record_graph(g, eager, std::move(leaves));
+  const std::vector<spec::Slot>& slot = E.value_slots;
+  const spec::Slot root = E.output_slots[0];
   eager.backward(root);
   BOOST_TEST(eager.value(root).rational().data == loss.rational().data);
   for (std::size_t a = 2; a < g.args.size(); ++a)
@@ -77,11 +78,7 @@ BOOST_AUTO_TEST_CASE(transcendental_graph_switches_to_tight_intervals) {
   const spec::GraphData g = spec::load_vtg_file(graph_path("softmax_classifier.vtg"));
   RefBackend be;
   spec::Tape<RefBackend> t(be);
-  const auto L = spec::lower(g, t);
-  for (std::size_t a = 0; a < g.args.size(); ++a)
-    t.leaf_value(L.arg_slots[a]) = ref::exact_tensor(g.args[a].type.shape, inputs_for(g.args[a], a));
-  t.run_forward();
-  t.backward(L.output_slots[0]);
+  const auto L = run_lowered(g, t);
   const auto& loss = t.value(L.output_slots[0]);
   BOOST_TEST(!loss.exact());
   BOOST_TEST(ref::relative_width(loss.intervals()[0]) < 1e-70);  // 256-bit enclosure

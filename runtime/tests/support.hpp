@@ -1,7 +1,8 @@
 #pragma once
-// Helpers shared by the runtime's tests: where the source tree is, scratch
-// folders, whole files and exception messages. Include it after the test
-// file's own `#define BOOST_TEST_MODULE` and <boost/test/unit_test.hpp>.
+// Helpers shared by the runtime's tests (and, through train/tests/support.hpp,
+// the training helpers'): where the source tree is, scratch folders, whole
+// files and exception messages. Include it after the test file's own
+// `#define BOOST_TEST_MODULE` and <boost/test/unit_test.hpp>.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -23,8 +24,7 @@ inline std::filesystem::path source_path(const std::filesystem::path& relative) 
   return std::filesystem::path(root ? root : ".") / relative;
 }
 
-// A file of runtime/tests/fixtures (checked in; see make_fixtures.py and
-// scripts/gen_torch_fixtures.py for how they were made).
+// A file of runtime/tests/fixtures (checked in; made by make_fixtures.py).
 inline std::filesystem::path fixture_path(const std::string& name) {
   return source_path("runtime/tests/fixtures") / name;
 }
@@ -99,6 +99,24 @@ std::string message_of(F&& f) {
   }
   BOOST_ERROR("no exception thrown");
   return {};
+}
+
+// Checks that f throws an E whose message contains every needle; another
+// exception, or none, fails the check.
+template <class E, class F>
+void expect_error_containing(F&& f, const std::vector<std::string>& needles) {
+  try {
+    f();
+  } catch (const E& e) {
+    const std::string msg = e.what();
+    for (const auto& n : needles)
+      BOOST_CHECK_MESSAGE(msg.find(n) != std::string::npos, "message '" << msg << "' lacks '" << n << "'");
+    return;
+  } catch (const std::exception& e) {
+    BOOST_ERROR("wrong exception type: " << e.what());
+    return;
+  }
+  BOOST_ERROR("no exception; expected one containing '" << needles.front() << "'");
 }
 
 }  // namespace vt::rt::testing

@@ -9,7 +9,7 @@
 #include "vt/runtime/program.hpp"
 #include "vt/spec/builder.hpp"
 #include "vt/spec/text_format.hpp"
-#include "support.hpp"
+#include "runtime/tests/support.hpp"
 
 // FastKernels are implementations of op-table entries: on every example
 // graph, the compiled runtime with them on must meet every op's error
@@ -17,6 +17,7 @@
 
 using namespace vt;
 namespace fs = std::filesystem;
+using namespace vt::rt::testing;
 
 namespace {
 // The example graphs checked in under examples/graphs.

@@ -9,17 +9,12 @@
 #include <limits>
 #include <string>
 
-#include "vt/runtime/npy.hpp"
-#include "vt/runtime/npz.hpp"
-#include "support.hpp"
+#include "vt/runtime/io/npy.hpp"
+#include "vt/runtime/io/npz.hpp"
+#include "runtime/tests/support.hpp"
 
-using vt::rt::NpyArray;
-using vt::rt::NpyDType;
-using vt::rt::NpyError;
-using vt::rt::NpzEntries;
-using vt::rt::testing::fixture_path;
-using vt::rt::testing::slurp;
-using vt::rt::testing::TempDir;
+using namespace vt::rt;
+using namespace vt::rt::testing;
 
 namespace {
 

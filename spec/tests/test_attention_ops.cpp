@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE spec_attention_ops
 #include <boost/test/unit_test.hpp>
 
-#include "gradcheck.hpp"
+#include "spec/tests/support.hpp"
 
 // scaled_dot_product_attention: values and gradients against torch 1.13
 // (float64, softmax(q k^T * scale) v with a tril mask for causal, dyadic
@@ -13,11 +13,6 @@ using namespace vt::spec;
 using namespace vt::spec::testing;
 
 namespace {
-Dense<double> D(Shape s, std::vector<double> v) {
-  Dense<double> d = Dense<double>::full(std::move(s), 0.0);
-  d.data = std::move(v);
-  return d;
-}
 // q [2,3,4], k [2,3,4], v [2,3,2] and the cotangent g [2,3,2] of the torch script.
 std::vector<Dense<double>> inputs() {
   return {D({2, 3, 4}, {0.5, -1, 0.25, 2, 1, 0.75, -0.5, 0, -2, 0.5, 1, -0.25, 0.25, 0.25, -1, 1, 0, -0.5, 0.5, 1.5, 1, 1, -1, -1}),

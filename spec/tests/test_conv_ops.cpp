@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE spec_conv_ops
 #include <boost/test/unit_test.hpp>
 
-#include "gradcheck.hpp"
+#include "spec/tests/support.hpp"
 
 // conv2d, max_pool2d and avg_pool2d: values and gradients against
 // torch.nn.functional (1.13, float64) on dyadic inputs, where both are exact,

@@ -3,7 +3,7 @@
 
 #include <limits>
 
-#include "gradcheck.hpp"
+#include "spec/tests/support.hpp"
 
 // Hand-checked forward values and the documented conventions at non-smooth
 // points (PyTorch's), each as its own case.
@@ -12,11 +12,6 @@ using namespace vt::spec;
 using namespace vt::spec::testing;
 
 namespace {
-Dense<double> D(Shape s, std::vector<double> v) {
-  Dense<double> d = Dense<double>::full(std::move(s), 0.0);
-  d.data = std::move(v);
-  return d;
-}
 template <class Op>
 std::vector<double> fwd(std::vector<Dense<double>> xs, AttrMap a = {}) {
   return run_forward<Op>(xs, a).data;

@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE spec_op_gradients
 #include <boost/test/unit_test.hpp>
 
-#include "gradcheck.hpp"
+#include "spec/tests/support.hpp"
 #include "vt/spec/mutants.hpp"
 
 // Every op's generic VJP against finite differences of its generic forward,

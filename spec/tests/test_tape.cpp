@@ -4,18 +4,15 @@
 #include "vt/spec/builder.hpp"
 #include "vt/spec/dense_backend.hpp"
 #include "vt/spec/lower.hpp"
+#include "spec/tests/support.hpp"
 
 // The generic tape and its reverse loop, on the generic double backend.
 
 using namespace vt::spec;
+using namespace vt::spec::testing;
 using B = DenseBackend<double>;
 
 namespace {
-Dense<double> D(Shape s, std::vector<double> v) {
-  Dense<double> d = Dense<double>::full(std::move(s), 0.0);
-  d.data = std::move(v);
-  return d;
-}
 TensorType f64(Shape s) { return TensorType{DType::f64, std::move(s)}; }
 }  // namespace
 
@@ -119,19 +116,15 @@ BOOST_AUTO_TEST_CASE(compiled_equals_eager_bitwise) {
 
     // Eager: record the same nodes as they run.
     Tape<B> eager(be);
-    const ResolvedGraph r = resolve(g);
-    std::vector<Slot> slot;
+    std::vector<Slot> leaves;
     for (std::size_t a = 0; a < g.args.size(); ++a) {
       Dense<double> v = be.allocate(g.args[a].type);
       fill(v, seed + static_cast<double>(a));
-      slot.push_back(eager.leaf(std::move(v), g.args[a].kind == ArgKind::Param));
+      leaves.push_back(eager.leaf(std::move(v), g.args[a].kind == ArgKind::Param));
     }
-    for (std::size_t n = 0; n < g.nodes.size(); ++n) {
-      std::vector<Slot> ins;
-      for (int id : r.operand_ids[n]) ins.push_back(slot[static_cast<std::size_t>(id)]);
-      slot.push_back(eager.record(r.ops[n]->id, ins, r.attrs[n], g.nodes[n].type));
-    }
-    const Slot root = slot[static_cast<std::size_t>(r.output_ids[0])];
+    const LoweredGraph E = record_graph(g, eager, std::move(leaves));
+    const std::vector<Slot>& slot = E.value_slots;
+    const Slot root = E.output_slots[0];
     eager.backward(root);
     BOOST_TEST(eager.value(root).data == compiled.value(L.output_slots[0]).data, boost::test_tools::per_element());
     for (std::size_t a = 2; a < g.args.size(); ++a)

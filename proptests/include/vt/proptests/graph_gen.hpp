@@ -24,6 +24,19 @@ struct GenOptions {
   bool rational_only = false;            // only ops of the rational fragment; inputs k/8 with |k| <= 32
   bool edge_values = true;               // float inputs include zeros, ties, kinks, tiny and large values
   std::vector<std::string> ops;          // restrict to these op names (empty: the whole op table)
+
+  // The two profiles besides the default (f64, whole op table) that the
+  // properties and their tests use.
+  static GenOptions f32() {
+    GenOptions o;
+    o.dtype = spec::DType::f32;
+    return o;
+  }
+  static GenOptions rational() {
+    GenOptions o;
+    o.rational_only = true;
+    return o;
+  }
 };
 
 struct GraphCase {

@@ -1,7 +1,7 @@
 #pragma once
-// Property: optimizer steps of the float runtime (vt::rt::Optimizer<S>, S =
+// Property: optimizer steps of the float runtime (vt::train::Optimizer<S>, S =
 // float or double) stay within their rounding contract of the same update
-// rule run exactly (runtime/include/vt/runtime/optim.hpp, optim_rules, with
+// rule run exactly (train/include/vt/train/optim.hpp, optim_rules, with
 // ExactCoefficients: vt::ref::Rational for SGD, vt::ref::Interval at 256 bits
 // for the kinds that take square roots).
 //
@@ -59,7 +59,7 @@ enum class OptimizerPlant {
 // Counters over the cases a run saw (accumulated; zero-initialize once).
 struct OptimizerStepStats {
   std::size_t cases = 0;
-  std::array<std::size_t, 6> cases_per_kind{};  // by rt::OptimKind
+  std::array<std::size_t, 6> cases_per_kind{};  // by train::OptimKind
   std::size_t f32_cases = 0;
   std::size_t compared = 0;         // elements compared (parameters and buffers)
   std::size_t inexact = 0;          // of them, float != exact: the check is not vacuous

@@ -26,6 +26,13 @@ struct Dense {
   S& operator[](std::int64_t i) { return data[static_cast<std::size_t>(i)]; }
 };
 
+// The elements as doubles (exactly, for f32 and f64): the one currency of
+// named value maps, audits and property cases across the float engines.
+template <class S>
+std::vector<double> to_doubles(const Dense<S>& d) {
+  return {d.data.begin(), d.data.end()};
+}
+
 // Op inputs (read-only) and gradient outputs (accumulated into; null when the
 // gradient of that input is not wanted).
 template <class S>

@@ -11,7 +11,7 @@
 // VJP, with dP_j = sum_c g[i,c] v[j,c] and dS_j = p_j (dP_j - sum_j' p_j' dP_j'):
 //   dv[j,c] += p_j g[i,c];  dq[i,e] += (sum_j dS_j k[j,e]) * scale;  dk[j,e] += (dS_j scale) q[i,e]
 // This is the composite softmax(q k^T * scale) v written as one op, so that
-// runtimes can fuse it (runtime/src/fast_attention.cpp); spec/attention.hpp
+// runtimes can fuse it (runtime/src/kernels/fast_attention.cpp); spec/attention.hpp
 // builds the same function from primitives, and the tests hold the two equal.
 // Transcendental (exp); the float bound is derived in reference/contract_bounds.cpp.
 #include <cmath>
