@@ -159,7 +159,8 @@ int main(int argc, char** argv) try {
       model.tape.run_forward();
       const double down = model.loss();
       model.arg(p)[i] = saved;
-      worst = std::max(worst, std::abs(g[i] - (up - down) / (2 * h)) / std::max(1.0, std::abs(g[i])));
+      const double diff = std::abs(g[i] - (up - down) / (2 * h)) / std::max(1.0, std::abs(g[i]));
+      worst = std::isnan(diff) ? diff : std::max(worst, diff);  // a NaN stays (and fails), std::max(w, NaN) would drop it
     }
   }
   fmt::print("gradient check: {} parameter entries, max relative difference to finite differences {:.2e}\n", entries, worst);

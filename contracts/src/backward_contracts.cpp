@@ -1,6 +1,8 @@
 #include "backward_contracts.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "vt/reference/contract_bounds.hpp"
 #include "vt/reference/magnitude.hpp"
@@ -12,6 +14,10 @@ namespace vt::contracts::detail {
 namespace {
 
 using ref::Mag;
+
+// Roundings a backward kernel may spend beyond its formula's own (a
+// reciprocal taken once and multiplied, a scale folded into a GEMM).
+constexpr double kKernelSlack = 0;
 
 spec::Dense<Mag> as_mag(const spec::Shape& shape, const std::vector<double>& v) {
   auto d = spec::Dense<Mag>::full(shape, Mag{});
@@ -35,13 +41,15 @@ ref::NodeVerdict compare(double f, const ref::Interval& exact, double bound, dou
 
 }  // namespace
 
-// The bound of one VJP output element: gamma_k * m, m the size of the terms
-// of the op's own VJP formula (the generic rule on Mag values, which carry
-// argument errors through exp/log/sqrt/tanh), k = the cotangent's size plus
-// the widest input's (no sum in a VJP runs over more terms: over g, or over
-// an input's row as softmax's) plus 8 for the few operations per term; plus
-// (k + z) smallest subnormals for underflow, z the Mag's count of how far an
-// underflowed intermediate (a subnormal sigmoid(-x) times g) is magnified.
+// The bound of one VJP output element: gamma_k * m + (k + z) * eta, where
+// m is the size of the terms of the op's own VJP formula and k the rounded
+// operations on the longest path into that element (both from the generic
+// rule run on Mag values, which also carry argument errors through
+// exp/log/sqrt/tanh), plus kKernelSlack roundings a kernel may spend beyond
+// the formula's own; (k + z) smallest subnormals cover underflow, z the
+// Mag's count of how far an underflowed intermediate (a subnormal
+// sigmoid(-x) times g) is magnified. A non-finite element where the exact
+// value is finite is a violation, never inconclusive.
 template <class S>
 std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program<S>& p) {
   const spec::ResolvedGraph r = spec::resolve(g, g.name);
@@ -89,35 +97,42 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
     ref::NodeAudit a;
     a.node = "%" + node.name + " (backward)";
     a.op = std::string(info.name);
-    std::int64_t widest = 0;
-    for (const auto* x : in) widest = std::max(widest, x->numel());
-    const double terms = static_cast<double>(cot->numel() + widest) + 8;
-    char text[64];
-    std::snprintf(text, sizeof text, "backward gamma_%.0f*terms", terms);
-    a.contract = text;
     a.verdict = ref::NodeVerdict::Met;
     try {
       be.vjp(info.id, exp, ref::exact_tensor(y.shape, spec::to_doubles(y)), ref::exact_tensor(cot->shape, spec::to_doubles(*cot)), r.attrs[n], exdp);
       spec::generic_vjp<Mag>(info.id, mp, as_mag(y.shape, spec::to_doubles(y)), as_mag(cot->shape, spec::to_doubles(*cot)), r.attrs[n], mdp);
     } catch (const spec::DomainError& e) {
+      a.contract = "backward gamma_k*terms";
       a.verdict = ref::NodeVerdict::Inconclusive;
       a.detail = std::string("exact VJP undefined on these float values: ") + e.what();
       out.push_back(std::move(a));
       continue;
     }
+    double deepest = 0;
+    for (std::size_t i = 0; i < in.size(); ++i)
+      if (dxp[i])
+        for (const Mag& e : m_dx[i].data) deepest = std::max(deepest, e.k);
+    char text[64];
+    std::snprintf(text, sizeof text, "backward gamma_k*terms, k <= %.0f", deepest + kKernelSlack);
+    a.contract = text;
     for (std::size_t i = 0; i < in.size() && a.verdict != ref::NodeVerdict::Violated; ++i) {
       if (!dxp[i]) continue;
       for (std::int64_t k = 0; k < dx[i].numel(); ++k) {
-        const double bound = ref::gamma(terms, u) * m_dx[i][k].m + (terms + m_dx[i][k].z) * eta;
-        double err = 0;
-        const ref::NodeVerdict v = compare(static_cast<double>(dx[i][k]), ex_dx[i].interval_at(k), bound, err);
+        const Mag& mag = m_dx[i][k];
+        const double depth = mag.k + kKernelSlack;
+        const double bound = ref::gamma(depth, u) * mag.m + (depth + mag.z) * eta;
+        const double f = static_cast<double>(dx[i][k]);
+        double err = std::numeric_limits<double>::infinity();
+        const ref::NodeVerdict v = std::isfinite(f) ? compare(f, ex_dx[i].interval_at(k), bound, err) : ref::NodeVerdict::Violated;
         a.local.max_abs = std::max(a.local.max_abs, err);
+        if (bound > 0) a.bound_use = std::max(a.bound_use, err / bound);
+        else if (err > 0) a.bound_use = std::numeric_limits<double>::infinity();
         if (v == ref::NodeVerdict::Met) continue;
         if (a.verdict == ref::NodeVerdict::Met || v == ref::NodeVerdict::Violated) {
           a.verdict = v;
           char why[200];
-          std::snprintf(why, sizeof why, "input %zu element %lld: |dx - dx*| = %.3g, bound %.3g (dx = %.9g)", i, static_cast<long long>(k), err,
-                        bound, static_cast<double>(dx[i][k]));
+          std::snprintf(why, sizeof why, "input %zu element %lld: %s|dx - dx*| = %.3g, bound %.3g (dx = %.9g, k = %.0f)", i,
+                        static_cast<long long>(k), std::isfinite(f) ? "" : "non-finite gradient, ", err, bound, f, depth);
           a.detail = why;
         }
         if (v == ref::NodeVerdict::Violated) break;

@@ -15,7 +15,9 @@
 // a compiled sweep that skips a node, a FastKernel backward GEMM that
 // leaves a row out, conv2d's input gradient through the flipped kernel or
 // without the padding offset, layer_norm's backward without its
-// mean-of-g term, and attention's backward without the softmax subtraction.
+// mean-of-g term, attention's backward without the softmax subtraction,
+// linear's backward GEMMs on TF32- or float16-rounded operands, and a bias
+// gradient that leaves out its smallest term.
 
 BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   using M = vt::spec::mutation::Mutant;
@@ -35,6 +37,9 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::conv2d_ignores_padding, "per-node soundness"},
       {M::layer_norm_drops_mean_term, "per-node soundness"},
       {M::attention_drops_softmax_correction, "per-node soundness"},
+      {M::fast_gemm_tf32_inputs, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_gemm_fp16_inputs, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_sum_drops_smallest, "runtime within contracts (f32, FastKernels)"},
   };
   const auto outcomes = vt::proptests::run_mutation_campaign(500, 424242);  // throws if the baseline fails
   // (500 cases: the dropped-row bug needs a several-row linear on the loss path;

@@ -6,7 +6,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -14,6 +16,8 @@
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "vt/spec/dense.hpp"
 
 namespace vt::rt::testing {
 
@@ -117,6 +121,24 @@ void expect_error_containing(F&& f, const std::vector<std::string>& needles) {
     return;
   }
   BOOST_ERROR("no exception; expected one containing '" << needles.front() << "'");
+}
+
+// max(w, x), with a NaN x taken as infinity: std::max(w, NaN) keeps w, so a
+// NaN difference would pass a `worst < tolerance` check.
+inline double worse(double w, double x) { return std::isnan(x) ? std::numeric_limits<double>::infinity() : std::max(w, x); }
+
+// The largest |a_i - b_i| / max(1, |b_i|), the mixed absolute/relative
+// distance of two results of the same shape. A NaN or infinite difference
+// gives infinity, so a kernel that never overwrote a NaN-filled buffer fails.
+template <class S>
+double worst_difference(const spec::Dense<S>& a, const spec::Dense<S>& b) {
+  BOOST_REQUIRE_EQUAL(a.numel(), b.numel());
+  double worst = 0;
+  for (std::int64_t i = 0; i < a.numel(); ++i) {
+    const double d = std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])) / std::max(1.0, std::abs(static_cast<double>(b[i])));
+    worst = worse(worst, std::isfinite(d) ? d : std::numeric_limits<double>::quiet_NaN());
+  }
+  return worst;
 }
 
 }  // namespace vt::rt::testing

@@ -5,6 +5,7 @@
 
 #include "vt/runtime/fast_kernels.hpp"
 #include "vt/spec/generic_ops.hpp"
+#include "runtime/tests/support.hpp"
 
 // The fused attention kernel against the op table's generic code, in f64, on
 // plain and causal attention, more keys than queries and fewer, and gradients
@@ -23,11 +24,6 @@ Dense<double> R(spec::Shape s, std::mt19937& rng) {
   Dense<double> d = Dense<double>::full(std::move(s), 0.0);
   for (auto& v : d.data) v = u(rng);
   return d;
-}
-double worst(const Dense<double>& a, const Dense<double>& b) {
-  double w = 0;
-  for (std::int64_t i = 0; i < a.numel(); ++i) w = std::max(w, std::abs(a[i] - b[i]) / std::max(1.0, std::abs(b[i])));
-  return w;
 }
 }  // namespace
 
@@ -57,7 +53,7 @@ BOOST_AUTO_TEST_CASE(fused_attention_matches_the_generic_rule) {
       Dense<double> yf = Dense<double>::full(out.shape, 0.0), yg = yf;
       BOOST_REQUIRE(rt::fast_forward<double>(op, in, a, yf));
       spec::generic_forward<double>(op, in, a, yg);
-      BOOST_TEST(worst(yf, yg) < 1e-13);
+      BOOST_TEST(rt::testing::worst_difference(yf, yg) < 1e-13);
       const Dense<double> g = R(out.shape, rng);
       // The generic rule accumulates onto 0.5; the fused one either does the
       // same or, told the buffers are stale, overwrites NaN garbage.
@@ -73,7 +69,7 @@ BOOST_AUTO_TEST_CASE(fused_attention_matches_the_generic_rule) {
       for (std::size_t i = 0; i < 3; ++i) {
         if (overwrite)
           for (auto& x : df[i].data) x += 0.5;
-        BOOST_TEST(worst(df[i], dg[i]) < 1e-13, "d" << "qkv"[i] << " causal " << c.causal << " overwrite " << overwrite);
+        BOOST_TEST(rt::testing::worst_difference(df[i], dg[i]) < 1e-13, "d" << "qkv"[i] << " causal " << c.causal << " overwrite " << overwrite);
       }
     }
 }
@@ -111,6 +107,6 @@ BOOST_AUTO_TEST_CASE(saved_probabilities_are_reused_only_for_the_same_inputs) {
     spec::generic_forward<double>(op, in, a, y);
     spec::generic_vjp<double>(op, in, y, g, a, pg);
     BOOST_REQUIRE(rt::fast_vjp<double>(op, in, nd.y, g, a, pf));
-    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(worst(df[i], dg[i]) < 1e-13, "node " << n << " d" << "qkv"[i]);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(rt::testing::worst_difference(df[i], dg[i]) < 1e-13, "node " << n << " d" << "qkv"[i]);
   }
 }

@@ -5,6 +5,7 @@
 
 #include "vt/runtime/fast_kernels.hpp"
 #include "vt/spec/generic_ops.hpp"
+#include "runtime/tests/support.hpp"
 
 // Every FastKernel against the op table's generic code on the same inputs:
 // elementwise loops call the same scalar functions, so they must agree
@@ -179,11 +180,6 @@ BOOST_AUTO_TEST_CASE(trailing_broadcasts_and_permutes_equal_the_generic_code_bit
 // here (groups of <= 15, values in [-2, 2]), against O(1) for a wrong step.
 BOOST_AUTO_TEST_CASE(layer_norm_kernel_agrees_with_the_generic_code) {
   std::mt19937 rng(4);
-  const auto near = [](const Dense<float>& a, const Dense<float>& b) {
-    double worst = 0;
-    for (std::int64_t i = 0; i < a.numel(); ++i) worst = std::max(worst, std::abs(double(a[i]) - double(b[i])) / (1 + std::abs(double(b[i]))));
-    return worst;
-  };
   for (const spec::IntList& norm : {spec::IntList{5}, spec::IntList{3, 5}, spec::IntList{1}, spec::IntList{37}})
     for (int affine = 0; affine < 3; ++affine)
       for (const bool stale : {false, true}) {
@@ -196,8 +192,8 @@ BOOST_AUTO_TEST_CASE(layer_norm_kernel_agrees_with_the_generic_code) {
         for (int i = 0; i < affine; ++i) xs.push_back(R(spec::Shape(norm), rng));
         const Dense<float> g = R(xs[0].shape, rng);
         const Run f = run<true>(spec::op_id<ops::LayerNorm>, xs, g, a, stale), s = run<false>(spec::op_id<ops::LayerNorm>, xs, g, a, stale);
-        BOOST_TEST(near(f.y, s.y) < 1e-5, "y affine " << affine);
-        for (std::size_t i = 0; i < xs.size(); ++i) BOOST_TEST(near(f.dx[i], s.dx[i]) < 1e-5, "d" << i << " affine " << affine << " stale " << stale);
+        BOOST_TEST(rt::testing::worst_difference(f.y, s.y) < 1e-5, "y affine " << affine);
+        for (std::size_t i = 0; i < xs.size(); ++i) BOOST_TEST(rt::testing::worst_difference(f.dx[i], s.dx[i]) < 1e-5, "d" << i << " affine " << affine << " stale " << stale);
         if (norm.size() == 1 && norm[0] == 1) BOOST_TEST(f.y.data == s.y.data);  // groups of one: exactly b (or 0)
       }
 }
@@ -240,11 +236,6 @@ BOOST_AUTO_TEST_CASE(embedding_kernel_equals_the_generic_code_bitwise) {
 // partial sums: rounding-level differences from the generic rule only.
 BOOST_AUTO_TEST_CASE(batch_norm_kernel_agrees_with_the_generic_code) {
   std::mt19937 rng(6);
-  const auto near = [](const Dense<float>& a, const Dense<float>& b) {
-    double worst = 0;
-    for (std::int64_t i = 0; i < a.numel(); ++i) worst = std::max(worst, std::abs(double(a[i]) - double(b[i])) / (1 + std::abs(double(b[i]))));
-    return worst;
-  };
   for (const spec::Shape& shape : {spec::Shape{2, 3, 4, 5}, spec::Shape{5, 3}, spec::Shape{1, 2, 7}, spec::Shape{4, 3, 1, 1}})
     for (const bool training : {true, false})
       for (const bool stale : {false, true}) {
@@ -254,8 +245,8 @@ BOOST_AUTO_TEST_CASE(batch_norm_kernel_agrees_with_the_generic_code) {
         std::vector<Dense<float>> xs{R(shape, rng), R({C}, rng), R({C}, rng), R({C}, rng), R({C}, rng, 0.25f, 2)};
         const Dense<float> g = R(shape, rng);
         const Run f = run<true>(spec::op_id<ops::BatchNorm>, xs, g, a, stale), s = run<false>(spec::op_id<ops::BatchNorm>, xs, g, a, stale);
-        BOOST_TEST(near(f.y, s.y) < 1e-5, "y " << spec::to_string(shape) << " training " << training);
+        BOOST_TEST(rt::testing::worst_difference(f.y, s.y) < 1e-5, "y " << spec::to_string(shape) << " training " << training);
         for (std::size_t i = 0; i < 3; ++i)
-          BOOST_TEST(near(f.dx[i], s.dx[i]) < 1e-5, "d" << i << " " << spec::to_string(shape) << " training " << training << " stale " << stale);
+          BOOST_TEST(rt::testing::worst_difference(f.dx[i], s.dx[i]) < 1e-5, "d" << i << " " << spec::to_string(shape) << " training " << training << " stale " << stale);
       }
 }

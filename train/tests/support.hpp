@@ -14,6 +14,8 @@ using rt::testing::message_of;
 using rt::testing::slurp;
 using rt::testing::source_path;
 using rt::testing::TempDir;
+using rt::testing::worse;
+using rt::testing::worst_difference;
 
 // A file of train/tests/fixtures (checked in; scripts/gen_torch_fixtures.py
 // made the PyTorch trajectories).

@@ -283,7 +283,7 @@ double fused_ratio(const Trajectory<S>& ours, const Params<S>& torch) {
   double worst = 0;
   for (std::size_t i = 0; i < torch.size(); ++i)
     for (std::size_t e = 0; e < torch[i].size(); ++e)
-      worst = std::max(worst, std::abs(static_cast<double>(ours.back()[i][e]) - torch[i][e]) / (u * scale[i][e]));
+      worst = worse(worst, std::abs(static_cast<double>(ours.back()[i][e]) - torch[i][e]) / (u * scale[i][e]));
   return worst;
 }
 
@@ -338,8 +338,8 @@ BOOST_AUTO_TEST_CASE(matches_torch_avx2_kernels_within_a_derived_bound) {
   double worst64 = 0, worst32 = 0;
   for (const auto& c : fixture().cases) {
     BOOST_TEST_CONTEXT(c.name) {
-      worst64 = std::max(worst64, fused_ratio(run_optimizer<double>(c, fixture().steps), torch_trajectory<double>(c, "avx2_f64")[0]));
-      worst32 = std::max(worst32, fused_ratio(run_optimizer<float>(c, fixture().steps), torch_trajectory<float>(c, "avx2_f32")[0]));
+      worst64 = worse(worst64, fused_ratio(run_optimizer<double>(c, fixture().steps), torch_trajectory<double>(c, "avx2_f64")[0]));
+      worst32 = worse(worst32, fused_ratio(run_optimizer<float>(c, fixture().steps), torch_trajectory<float>(c, "avx2_f32")[0]));
     }
   }
   BOOST_TEST_MESSAGE("avx2 vs ours: max |diff| / (u*S) = " << worst64 << " (f64), " << worst32 << " (f32)");
@@ -413,7 +413,7 @@ double check_within_bound(const Trajectory<S>& run, const Trajectory<Rational>& 
         // 1 + 1e-9: the bound itself was added up in rounded double arithmetic.
         BOOST_TEST((diff <= ref::exact(b.err * (1 + 1e-9))), "step " << k << " param " << i << " elem " << e);
         nonzero_errors += diff != 0;
-        worst = std::max(worst, b.err / (b.mag + 1));
+        worst = worse(worst, b.err / (b.mag + 1));
       }
   return worst;
 }
@@ -496,7 +496,7 @@ std::pair<double, double> interval_ratio(const Trajectory<S>& run, const Traject
     for (std::size_t i = 0; i < run[k].size(); ++i)
       for (std::size_t e = 0; e < run[k][i].size(); ++e) {
         const ref::BigFloat d = abs(ref::BigFloat(run[k][i][e]) - boost::multiprecision::median(iv[k][i][e].raw()));
-        worst = std::max(worst, d.convert_to<double>() / (u * scale[i][e]));
+        worst = worse(worst, d.convert_to<double>() / (u * scale[i][e]));
         widest = std::max(widest, ref::relative_width(iv[k][i][e]));
       }
   return {worst, widest};
@@ -526,8 +526,8 @@ BOOST_AUTO_TEST_CASE(sqrt_kinds_float_runs_are_close_to_certified_intervals) {
       BOOST_TEST(r64 <= 16.0);
       BOOST_TEST(r32 <= 16.0);
       BOOST_TEST(w64 <= 1e-60);
-      worst64 = std::max(worst64, r64);
-      worst32 = std::max(worst32, r32);
+      worst64 = worse(worst64, r64);
+      worst32 = worse(worst32, r32);
     }
   }
   BOOST_TEST_MESSAGE("float vs interval midpoint: max |diff| / (u*S) = " << worst64 << " (f64), " << worst32 << " (f32)");

@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(every_kind_matches_torch) {
       BOOST_TEST(g.max_rel <= 1e-12);
       if (s.kind == Schedule::Kind::Cyclic || s.kind == Schedule::Kind::OneCycle || s.kind == Schedule::Kind::Constant)
         BOOST_TEST(g.unequal == 0u);
-      worst = std::max(worst, g.max_rel);
+      worst = worse(worst, g.max_rel);
       // The CLI text, where the fixture gives one, means the same schedule.
       if (c.contains("text")) {
         const Schedule p = Schedule::parse(c.at("text").get<std::string>(), c.at("total_steps").get<std::int64_t>());

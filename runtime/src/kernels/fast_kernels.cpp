@@ -1,5 +1,9 @@
 #include "vt/runtime/fast_kernels.hpp"
 
+#include <cmath>
+#include <limits>
+#include <vector>
+
 #include "fast_attention.hpp"
 #include "fast_conv.hpp"
 #include "fast_layout.hpp"
@@ -42,6 +46,36 @@ void linear_forward(spec::Ins<S> in, Dense<S>& y) {
 using detail::overwrites;
 using detail::zero_stale;
 
+// Planted bugs (spec/mutation.hpp): the precision a reduced-precision GEMM
+// unit would read its operands in. Round to nearest even at 10 significand
+// bits after the leading one; float16 also flushes below 2^-24 in steps of
+// 2^-24 (its subnormals) and overflows past 65504.
+template <class S>
+S round_significand(S v, bool fp16) {
+  if (fp16 && std::abs(v) < S(0x1p-14)) return std::nearbyint(v * S(0x1p24)) * S(0x1p-24);
+  int e = 0;
+  const S m = std::frexp(v, &e);  // v = m 2^e, |m| in [0.5, 1)
+  const S r = std::ldexp(std::nearbyint(std::ldexp(m, 11)), e - 11);
+  return fp16 && std::abs(r) > S(65504) ? std::copysign(std::numeric_limits<S>::infinity(), r) : r;
+}
+template <class S>
+std::vector<S> reduced_precision_copy(const Dense<S>& t, bool fp16) {
+  std::vector<S> out(t.data);
+  for (S& v : out) v = round_significand(v, fp16);
+  return out;
+}
+// Planted bug: each column sum of g [R, O] leaves out its smallest-magnitude term.
+template <class S>
+void bias_sum_without_smallest(const Dense<S>& g, std::int64_t R, std::int64_t O, S* db) {
+  for (std::int64_t o = 0; o < O; ++o) {
+    std::int64_t smallest = 0;
+    for (std::int64_t r = 1; r < R; ++r)
+      if (std::abs(g.data[static_cast<std::size_t>(r * O + o)]) < std::abs(g.data[static_cast<std::size_t>(smallest * O + o)])) smallest = r;
+    for (std::int64_t r = 0; r < R; ++r)
+      if (r != smallest) db[o] += g.data[static_cast<std::size_t>(r * O + o)];
+  }
+}
+
 // dx[R,I] += g[R,O] W[O,I];  dW[O,I] += g^T x;  db[O] += column sums of g
 // (a stale buffer is written whole instead: GEMM beta = 0, sums assigned)
 template <class S>
@@ -50,13 +84,22 @@ void linear_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx, std::span
   const std::int64_t O = W.shape[0], I = W.shape[1], R = O == 0 ? 0 : g.numel() / O;
   if (R == 0 || O == 0 || I == 0) return zero_stale(dx, overwrite);  // (BLAS rejects zero leading dimensions)
   const S beta_x = overwrites(overwrite, 0) ? 0 : 1, beta_w = overwrites(overwrite, 1) ? 0 : 1;
-  if (dx[0]) gemm<S>(false, false, R, I, O, 1, g.data.data(), O, W.data.data(), I, beta_x, dx[0]->data.data(), I);
-  // (planted bug, spec/mutation.hpp: the last row of the batch left out of dW)
-  const std::int64_t rows_w = R > 1 && spec::mutation::planted(spec::mutation::Mutant::fast_backward_drops_row) ? R - 1 : R;
-  if (dx[1]) gemm<S>(true, false, O, I, rows_w, 1, g.data.data(), O, x.data.data(), I, beta_w, dx[1]->data.data(), I);
+  using spec::mutation::Mutant;
+  const bool tf32 = spec::mutation::planted(Mutant::fast_gemm_tf32_inputs), fp16 = spec::mutation::planted(Mutant::fast_gemm_fp16_inputs);
+  if (tf32 || fp16) {  // (planted bug: the GEMMs read operands rounded to 10 significand bits)
+    const std::vector<S> gr = reduced_precision_copy(g, fp16), wr = reduced_precision_copy(W, fp16), xr = reduced_precision_copy(x, fp16);
+    if (dx[0]) gemm<S>(false, false, R, I, O, 1, gr.data(), O, wr.data(), I, beta_x, dx[0]->data.data(), I);
+    if (dx[1]) gemm<S>(true, false, O, I, R, 1, gr.data(), O, xr.data(), I, beta_w, dx[1]->data.data(), I);
+  } else {
+    if (dx[0]) gemm<S>(false, false, R, I, O, 1, g.data.data(), O, W.data.data(), I, beta_x, dx[0]->data.data(), I);
+    // (planted bug, spec/mutation.hpp: the last row of the batch left out of dW)
+    const std::int64_t rows_w = R > 1 && spec::mutation::planted(Mutant::fast_backward_drops_row) ? R - 1 : R;
+    if (dx[1]) gemm<S>(true, false, O, I, rows_w, 1, g.data.data(), O, x.data.data(), I, beta_w, dx[1]->data.data(), I);
+  }
   if (in.size() == 3 && dx[2]) {
     S* db = dx[2]->data.data();
     if (overwrites(overwrite, 2)) std::fill(db, db + O, S(0));
+    if (R > 1 && spec::mutation::planted(Mutant::fast_sum_drops_smallest)) return bias_sum_without_smallest(g, R, O, db);
     for (std::int64_t r = 0; r < R; ++r)
       for (std::int64_t o = 0; o < O; ++o) db[o] += g.data[static_cast<std::size_t>(r * O + o)];
   }

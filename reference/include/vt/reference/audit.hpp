@@ -34,6 +34,9 @@ struct NodeAudit {
   NodeVerdict verdict = NodeVerdict::NotAudited;
   ErrorStats local, end_to_end;
   std::string detail;  // why a node was violated, inconclusive or not audited
+  // The largest |error| / bound over the elements of a per-element bound
+  // (the backward kernel checks): 1 is at the bound; 0 where not measured.
+  double bound_use = 0;
 };
 
 // A gradient is compared, like node values, on the runtime's own float

@@ -1,6 +1,7 @@
 #pragma once
 // Mag: a value carried with the size of its terms, for rounding-error
 // bounds of formulas written once as generic op code.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -22,16 +23,26 @@ struct Mag {
   // subnormal loses up to eta/2 absolute, and a later product with a large
   // factor (g * sigmoid(-x) at x = 100 in f32) magnifies that loss.
   // Sums of floats never underflow; products, quotients and functions may.
-  double v = 0, m = 0, z = 0;
-  friend Mag operator+(Mag a, Mag b) { return {a.v + b.v, a.m + b.m, a.z + b.z}; }
-  friend Mag operator-(Mag a, Mag b) { return {a.v - b.v, a.m + b.m, a.z + b.z}; }
-  friend Mag operator*(Mag a, Mag b) { return {a.v * b.v, a.m * b.m, a.z * std::abs(b.v) + b.z * std::abs(a.v) + 1}; }
+  //
+  // k: the rounded operations on the longest path into v (Higham's <k>
+  // counter, section 3.4): a sum adds one to the deeper operand's count, a
+  // product or quotient adds one to the sum of both. Every term of v then
+  // carries a relative error of at most gamma_k, so |v_float - v| <=
+  // gamma_k * m. A sequential sum of n terms counts n - 1 additions: the
+  // deepest any order of summation (pairwise, blocked, interleaved partial
+  // sums) can reach, so the bound holds for a kernel that sums in another order.
+  double v = 0, m = 0, z = 0, k = 0;
+  friend Mag operator+(Mag a, Mag b) { return {a.v + b.v, a.m + b.m, a.z + b.z, std::max(a.k, b.k) + 1}; }
+  friend Mag operator-(Mag a, Mag b) { return {a.v - b.v, a.m + b.m, a.z + b.z, std::max(a.k, b.k) + 1}; }
+  friend Mag operator*(Mag a, Mag b) {
+    return {a.v * b.v, a.m * b.m, a.z * std::abs(b.v) + b.z * std::abs(a.v) + 1, a.k + b.k + 1};
+  }
   // First order: err(a/b) <= (err(a) + |a/b| err(b)) / |b|.
   friend Mag operator/(Mag a, Mag b) {
     const double q = a.v / b.v;
-    return {q, (a.m + std::abs(q) * b.m) / std::abs(b.v), (a.z + std::abs(q) * b.z) / std::abs(b.v) + 1};
+    return {q, (a.m + std::abs(q) * b.m) / std::abs(b.v), (a.z + std::abs(q) * b.z) / std::abs(b.v) + 1, a.k + b.k + 1};
   }
-  friend Mag operator-(Mag a) { return {-a.v, a.m, a.z}; }
+  friend Mag operator-(Mag a) { return {-a.v, a.m, a.z, a.k}; }
   Mag& operator+=(Mag b) { return *this = *this + b; }
   Mag& operator-=(Mag b) { return *this = *this - b; }
   Mag& operator*=(Mag b) { return *this = *this * b; }
@@ -44,7 +55,12 @@ struct Mag {
   friend bool operator!=(Mag a, Mag b) { return a.v != b.v; }
 };
 
-inline Mag exact_input(double v) { return {v, std::abs(v), 0}; }
+inline Mag exact_input(double v) { return {v, std::abs(v), 0, 0}; }
+
+// A function value (exp, log, sqrt, tanh, erf): its argument's roundings
+// plus the library's own error, up to 2 ulp (what the forward contracts of
+// exp and log state), that is 4 units of roundoff.
+inline double function_depth(const Mag& x) { return x.k + 4; }
 
 }  // namespace vt::ref
 
@@ -53,8 +69,20 @@ template <>
 struct ScalarTraits<ref::Mag> {
   using M = ref::Mag;
   static constexpr bool transcendental = true;
-  static M constant(const M&, long num, long den) { return ref::exact_input(static_cast<double>(num) / static_cast<double>(den)); }
-  static M from_double(const M&, double v) { return ref::exact_input(v); }
+  // num/den is one rounding when the float kernel cannot hold it exactly
+  // (1/3, 1/sqrt(E)'s pieces); a power-of-two denominator is exact.
+  static M constant(const M&, long num, long den) {
+    M c = ref::exact_input(static_cast<double>(num) / static_cast<double>(den));
+    const unsigned long d = den < 0 ? static_cast<unsigned long>(-den) : static_cast<unsigned long>(den);
+    if ((d & (d - 1)) != 0) c.k = 1;
+    return c;
+  }
+  // A double constant (an eps of 1e-5) is one rounding in a float32 kernel.
+  static M from_double(const M&, double v) {
+    M c = ref::exact_input(v);
+    if (static_cast<double>(static_cast<float>(v)) != v) c.k = 1;
+    return c;
+  }
   template <class C>
   static M select(const C& cond, const M& a, const M& b) { return cond ? a : b; }
   static bool prefer_second(const M& a, const M& b) { return b.v > a.v; }
@@ -64,26 +92,30 @@ struct ScalarTraits<ref::Mag> {
   // erf by 2/sqrt(pi) exp(-x^2).
   static M exp(const M& x) {
     const double e = std::exp(x.v);
-    return {e, std::abs(e) * (1 + x.m), std::abs(e) * x.z + 1};
+    return {e, std::abs(e) * (1 + x.m), std::abs(e) * x.z + 1, ref::function_depth(x)};
   }
   static M log(const M& x) {
-    return {std::log(x.v), std::abs(std::log(x.v)) + x.m / std::abs(x.v), x.z / std::abs(x.v) + 1};
+    return {std::log(x.v), std::abs(std::log(x.v)) + x.m / std::abs(x.v), x.z / std::abs(x.v) + 1, ref::function_depth(x)};
   }
   static M sqrt(const M& x) {
     const double r = std::sqrt(x.v);
-    return {r, r > 0 ? r + x.m / (2 * r) : r, r > 0 ? x.z / (2 * r) + 1 : 1};
+    return {r, r > 0 ? r + x.m / (2 * r) : r, r > 0 ? x.z / (2 * r) + 1 : 1, ref::function_depth(x)};
   }
   static M tanh(const M& x) {
     const double y = std::tanh(x.v);
-    return {y, std::abs(y) + (1 - y * y) * x.m, (1 - y * y) * x.z + 1};
+    return {y, std::abs(y) + (1 - y * y) * x.m, (1 - y * y) * x.z + 1, ref::function_depth(x)};
   }
   // erf amplifies its argument's error by erf'(x) = 2/sqrt(pi) exp(-x^2) <= 1.13.
   static M erf(const M& x) {
     const double y = std::erf(x.v);
     const double d = 1.1283791670955126 * std::exp(-x.v * x.v);
-    return {y, std::abs(y) + d * x.m, d * x.z + 1};
+    return {y, std::abs(y) + d * x.m, d * x.z + 1, ref::function_depth(x)};
   }
-  static M pi(const M&) { return ref::exact_input(3.14159265358979323846); }
+  static M pi(const M&) {
+    M p = ref::exact_input(3.14159265358979323846);
+    p.k = 1;
+    return p;
+  }
   static std::int64_t to_index(const M& x, bool& ok) { return ScalarTraits<double>::to_index(x.v, ok); }
 };
 }  // namespace vt::spec

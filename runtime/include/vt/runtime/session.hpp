@@ -296,7 +296,7 @@ TensorRef<S> layer_norm(const TensorRef<S>& x, const spec::IntList& normalized_s
   return x.session().apply(spec::op_id<spec::ops::LayerNorm>, {x, weight, bias}, std::move(a));
 }
 // batch_norm (pure: the running statistics are read in eval mode, never
-// updated; see batch_norm_stats.hpp for torch's update).
+// updated; see train/batch_norm_stats.hpp for torch's update).
 template <class S>
 TensorRef<S> batch_norm(const TensorRef<S>& x, const TensorRef<S>& weight, const TensorRef<S>& bias,
                         const TensorRef<S>& running_mean, const TensorRef<S>& running_var, bool training, double eps = 1e-5) {

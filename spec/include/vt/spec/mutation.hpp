@@ -30,6 +30,9 @@ enum class Mutant : std::uint8_t {
   conv2d_ignores_padding,  // conv2d's dx placed as if there were no padding
   layer_norm_drops_mean_term,  // layer_norm's VJP: dx misses the -mean(g*w) term
   attention_drops_softmax_correction,  // scaled_dot_product_attention's VJP: dS = P*dP, missing -P*rowsum(P*dP)
+  fast_gemm_tf32_inputs,   // linear's backward GEMMs on inputs rounded to TF32 (10 significand bits), as tensor cores may
+  fast_gemm_fp16_inputs,   // linear's backward GEMMs on inputs rounded to float16 (10 bits, exponent range 2^-24 .. 65504)
+  fast_sum_drops_smallest, // linear's bias gradient: each column sum leaves out its smallest-magnitude term
 };
 
 inline constexpr std::array kAllMutants = {
@@ -38,6 +41,7 @@ inline constexpr std::array kAllMutants = {
     Mutant::softmax_no_subtraction, Mutant::fast_gemm_wrong_ld,  Mutant::compiled_skips_node,
     Mutant::fast_backward_drops_row, Mutant::conv2d_flipped_kernel, Mutant::conv2d_ignores_padding,
     Mutant::layer_norm_drops_mean_term, Mutant::attention_drops_softmax_correction,
+    Mutant::fast_gemm_tf32_inputs,      Mutant::fast_gemm_fp16_inputs, Mutant::fast_sum_drops_smallest,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -57,6 +61,9 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::conv2d_ignores_padding: return "conv2d_ignores_padding";
     case Mutant::layer_norm_drops_mean_term: return "layer_norm_drops_mean_term";
     case Mutant::attention_drops_softmax_correction: return "attention_drops_softmax_correction";
+    case Mutant::fast_gemm_tf32_inputs: return "fast_gemm_tf32_inputs";
+    case Mutant::fast_gemm_fp16_inputs: return "fast_gemm_fp16_inputs";
+    case Mutant::fast_sum_drops_smallest: return "fast_sum_drops_smallest";
   }
   return "?";
 }

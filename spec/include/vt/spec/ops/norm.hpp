@@ -174,7 +174,7 @@ struct LayerNorm {
 // over N and the spatial axes (running_mean/var are not read; at least two
 // values per channel, as torch requires); eval: z = (x - running_mean) /
 // sqrt(running_var + eps). y = z * weight + bias. The running statistics are
-// not differentiable (their update is runtime/batch_norm_stats.hpp's, outside
+// not differentiable (their update is train/batch_norm_stats.hpp's, outside
 // the pure op). Eval VJP: dx += g w / s, dw += sum(g z), db += sum(g).
 struct BatchNorm {
   static constexpr std::string_view name = "batch_norm",
