@@ -1,6 +1,7 @@
 #pragma once
 // Shared by every benchmark, ours and the peers': the median of repeated
-// runs after a warm-up, so one code path times everyone alike.
+// runs after a warm-up, so one code path and one statistic time everyone
+// alike (no contestant gets a best-of-several).
 #include <algorithm>
 #include <chrono>
 #include <vector>

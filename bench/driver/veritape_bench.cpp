@@ -1,7 +1,10 @@
 // veritape-bench: runs every benchmark program beside it (bin/bench_*), each
 // on one thread, and merges their results into one JSON object with the
 // ratios against the peers measured in the same run:
-//   <P>.speedup_vs_libtorch      libtorch time / ours (P = mlp_bB, cnn, attn, chain)
+//   <P>.eager_speedup_vs_libtorch     libtorch (eager) / our eager Session: like for like
+//   <P>.compiled_speedup_vs_libtorch  libtorch (eager) / our compiled program
+//                                     (P = mlp_bB, cnn, attn; chain.eager_speedup_vs_libtorch)
+//   <P>.compiled_over_eager           our compiled program / our eager Session
 //   mlp_bB.compiled_over_raw_blas, mlp_bB.compiled_over_limit
 // Peers that were not built (no libtorch-dev) give null keys and a note.
 //   build/bin/veritape-bench [--json]
@@ -68,11 +71,14 @@ void add_ratios(json& merged) {
     if (ours > 0 && limit > 0) merged[p + ".compiled_over_limit"] = ours / limit;
   }
   for (const std::string p : {"mlp_b1", "mlp_b16", "mlp_b128", "cnn", "attn"}) {
-    const double ours = number(merged, p + ".compiled_ms"), torch = number(merged, p + ".libtorch_ms");
-    if (ours > 0 && torch > 0) merged[p + ".speedup_vs_libtorch"] = torch / ours;
+    const double compiled = number(merged, p + ".compiled_ms"), eager = number(merged, p + ".eager_ms"),
+                 torch = number(merged, p + ".libtorch_ms");
+    if (eager > 0 && torch > 0) merged[p + ".eager_speedup_vs_libtorch"] = torch / eager;
+    if (compiled > 0 && torch > 0) merged[p + ".compiled_speedup_vs_libtorch"] = torch / compiled;
+    if (compiled > 0 && eager > 0) merged[p + ".compiled_over_eager"] = compiled / eager;
   }
   const double chain = number(merged, "chain.us_per_step"), chain_torch = number(merged, "chain.libtorch_us_per_step");
-  if (chain > 0 && chain_torch > 0) merged["chain.speedup_vs_libtorch"] = chain_torch / chain;
+  if (chain > 0 && chain_torch > 0) merged["chain.eager_speedup_vs_libtorch"] = chain_torch / chain;
 }
 
 }  // namespace

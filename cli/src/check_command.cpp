@@ -16,37 +16,86 @@ struct CheckOptions {
   int cases = 500;
   std::uint64_t seed = 1;
   bool json = false;
+  bool strict = false;
 };
 
 double rate(int cases, double seconds) { return seconds > 0 ? cases / seconds : 0; }
 
+nlohmann::json coverage_json(const proptests::PropertyOutcome& r) {
+  nlohmann::json ops = nlohmann::json::object();
+  for (const auto& [op, c] : r.coverage.ops)
+    ops[op] = {{"nodes", c.nodes},
+               {"decided", c.decided},
+               {"undecided", c.undecided},
+               {"all_at_kinks", c.all_at_kinks},
+               {"kink_elements", c.kink_elements},
+               {"conventions_checked", c.conventions_checked}};
+  return {{"discarded", r.discarded}, {"discard_reasons", r.coverage.discards}, {"ops", ops}};
+}
+
+// One line per property that discarded cases or skipped nodes: what it did
+// not decide, so that a pass is read for what it covers.
+void print_coverage(const proptests::PropertyOutcome& r) {
+  std::string line;
+  if (r.discarded > 0) {
+    line += fmt::format("{} discarded (", r.discarded);
+    bool first = true;
+    for (const auto& [why, n] : r.coverage.discards) line += fmt::format("{}{} {}", first ? "" : ", ", n, why), first = false;
+    line += ")";
+  }
+  std::int64_t nodes = 0, decided = 0, undecided = 0, at_kinks = 0, kink_elements = 0, conventions = 0;
+  for (const auto& [op, c] : r.coverage.ops)
+    nodes += c.nodes, decided += c.decided, undecided += c.undecided, at_kinks += c.all_at_kinks, kink_elements += c.kink_elements,
+        conventions += c.conventions_checked;
+  if (nodes > 0) {
+    line += fmt::format("{}nodes decided {} of {}", line.empty() ? "" : "; ", decided, nodes);
+    if (undecided > 0) line += fmt::format(", undecided {}", undecided);
+    if (at_kinks > 0) line += fmt::format(", wholly at kinks {}", at_kinks);
+    if (kink_elements > 0) line += fmt::format("; kink elements {} ({} checked against the convention)", kink_elements, conventions);
+  }
+  if (!r.weak.empty()) line += fmt::format("{}WEAK: {}", line.empty() ? "" : "; ", r.weak);
+  if (!line.empty()) fmt::print("  {}: {}\n", r.name, line);
+}
+
 int report_properties(const CheckOptions& o) {
   const auto outcomes = proptests::run_suite(o.suite, o.cases, o.seed);
-  bool all = true;
-  for (const auto& r : outcomes) all = all && r.passed;
+  bool all = true, weak = false;
+  for (const auto& r : outcomes) all = all && r.passed, weak = weak || !r.weak.empty();
+  const int code = !all || (o.strict && weak) ? 1 : 0;
   if (o.json) {
-    nlohmann::json j = {{"suite", o.suite}, {"seed", o.seed}, {"cases", o.cases}, {"all_passed", all}, {"properties", nlohmann::json::array()}};
+    nlohmann::json j = {{"suite", o.suite}, {"seed", o.seed},   {"cases", o.cases},
+                        {"all_passed", all}, {"any_weak", weak}, {"strict", o.strict}, {"properties", nlohmann::json::array()}};
     for (const auto& r : outcomes)
-      j["properties"].push_back({{"property", r.name},          {"suite", r.suite},    {"cases", r.cases},
-                                 {"passed", r.passed},           {"gave_up", r.gave_up}, {"seconds", r.seconds},
-                                 {"cases_per_second", rate(r.cases, r.seconds)}, {"distribution", r.distribution}, {"failure", r.failure}, {"counterexample", r.counterexample}});
+      j["properties"].push_back({{"property", r.name},
+                                 {"suite", r.suite},
+                                 {"cases", r.cases},
+                                 {"passed", r.passed},
+                                 {"gave_up", r.gave_up},
+                                 {"weak", r.weak},
+                                 {"seconds", r.seconds},
+                                 {"cases_per_second", rate(r.cases, r.seconds)},
+                                 {"distribution", r.distribution},
+                                 {"coverage", coverage_json(r)},
+                                 {"failure", r.failure},
+                                 {"counterexample", r.counterexample}});
     std::cout << j.dump(2) << "\n";
-    return all ? 0 : 1;
+    return code;
   }
   fmt::print("{:<50} {:<12} {:>6} {:>7} {:>9} {:>9}\n", "property", "suite", "cases", "passed", "time s", "cases/s");
   for (const auto& r : outcomes)
-    fmt::print("{:<50} {:<12} {:>6} {:>7} {:>9.2f} {:>9.1f}\n", r.name, r.suite, r.cases, r.passed ? "yes" : (r.gave_up ? "gave up" : "NO"),
-               r.seconds, rate(r.cases, r.seconds));
+    fmt::print("{:<50} {:<12} {:>6} {:>7} {:>9.2f} {:>9.1f}\n", r.name, r.suite, r.cases,
+               r.passed ? (r.weak.empty() ? "yes" : "weak") : (r.gave_up ? "gave up" : "NO"), r.seconds, rate(r.cases, r.seconds));
   for (const auto& r : outcomes)
     if (!r.distribution.empty()) fmt::print("  {}: {}\n", r.name, r.distribution);
+  for (const auto& r : outcomes) print_coverage(r);
   for (const auto& r : outcomes) {
     if (r.passed) continue;
     fmt::print("\nFAILED: {}\n{}\n", r.name, r.failure);
     if (!r.counterexample.empty()) fmt::print("shrunk counterexample:\n{}", r.counterexample);
     fmt::print("reproduce: veritape check --suite {} --cases {} --seed {}\n", r.suite, o.cases, r.seed);
   }
-  fmt::print("{}\n", all ? "all properties hold" : "some properties FAILED");
-  return all ? 0 : 1;
+  fmt::print("{}\n", !all ? "some properties FAILED" : weak ? "all properties hold, some WEAK (they decided too little)" : "all properties hold");
+  return code;
 }
 
 int report_mutants(const CheckOptions& o) {
@@ -78,7 +127,8 @@ void add_check_command(CLI::App& app, int& result) {
                                  "Run the property suites on random graphs: compiled == eager, per-node and whole-graph gradient "
                                  "soundness, runtime error contracts against the exact reference, format round trips. "
                                  "--suite mutants plants each known bug in turn and shows the suites catch it.\n"
-                                 "Exit 0: every property holds; 1: one failed (its shrunk counterexample and seed are printed); 2: bad usage.");
+                                 "Exit 0: every property holds; 1: one failed (its shrunk counterexample and seed are printed), or with --strict "
+                                 "one decided too little; 2: bad usage.");
   cmd->add_option("--suite", o->suite, "all | soundness | equivalence | contracts | roundtrip | mutants")
       ->capture_default_str()
       ->check(CLI::IsMember({"all", "soundness", "equivalence", "contracts", "roundtrip", "mutants"}));
@@ -87,6 +137,9 @@ void add_check_command(CLI::App& app, int& result) {
       ->capture_default_str()
       ->check(non_negative_integer());
   cmd->add_flag("--json", o->json, "print the results as JSON");
+  cmd->add_flag("--strict", o->strict,
+                "exit 1 also when a property is weak: more discarded cases than passed ones, or an op (20+ occurrences) "
+                "decided at under half of its nodes");
   cmd->callback([o, &result] {
     try {
       result = o->suite == "mutants" ? report_mutants(*o) : report_properties(*o);

@@ -4,7 +4,7 @@
 set -u
 vt="$1"
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-out=$("$vt" check --cases 50 --seed 3 2>/dev/null); check "all suites" 0 $?
+out=$("$vt" check --strict --cases 50 --seed 3 2>/dev/null); check "all suites, --strict" 0 $?
 echo "$out" | grep -q "all properties hold" || { echo "FAIL summary: $out"; fail=1; }
 for p in "compiled == eager" "per-node soundness" "runtime within contracts" "optimizer steps" "text and JSON round trips"; do
   echo "$out" | grep -q "$p" || { echo "FAIL table lacks '$p'"; fail=1; }
@@ -14,8 +14,14 @@ import json, sys
 r = json.load(sys.stdin)
 assert r["all_passed"] and r["suite"] == "soundness"
 assert {p["suite"] for p in r["properties"]} == {"soundness"}
-assert all(p["cases"] == 30 and p["cases_per_second"] > 0 for p in r["properties"])'
-check "--json" 0 $?
+assert all(p["cases"] == 30 and p["cases_per_second"] > 0 for p in r["properties"])
+per_node = next(p for p in r["properties"] if p["property"] == "per-node soundness")
+ops = per_node["coverage"]["ops"]
+assert ops and all(c["decided"] + c["undecided"] + c["all_at_kinks"] == c["nodes"] for c in ops.values())
+graph = next(p for p in r["properties"] if p["property"].startswith("graph gradient"))
+assert graph["coverage"]["discarded"] == sum(graph["coverage"]["discard_reasons"].values())
+assert all(p["weak"] == "" for p in r["properties"])'
+check "--json with coverage counters" 0 $?
 a=$("$vt" check --suite soundness --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([(p["cases"], p["distribution"]) for p in json.load(sys.stdin)["properties"]])')
 b=$("$vt" check --suite soundness --cases 40 --seed 9 --json 2>/dev/null | python3 -c 'import json,sys; print([(p["cases"], p["distribution"]) for p in json.load(sys.stdin)["properties"]])')
 [ "$a" = "$b" ] || { echo "FAIL the same seed should replay the same run"; fail=1; }

@@ -1,5 +1,8 @@
 #include "vt/proptests/node_checks.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include "vt/reference/audit.hpp"
 #include "vt/reference/soundness.hpp"
 #include "vt/train/rng.hpp"
@@ -27,51 +30,138 @@ RDense random_dense(const spec::Shape& shape, train::Rng& rng) {
   return d;
 }
 
-bool has_equal_pair(const RDense& a, const RDense& b) {
-  for (const Rational& x : a.data)
-    for (const Rational& y : b.data)
-      if (x == y) return true;
+// Per input, the elements where the op's rule is a convention rather than a
+// derivative: relu/abs at 0, clamp at a bound, ties of maximum/minimum (at
+// the same output), of max along its axis and of max_pool2d within a window;
+// and softplus so near its threshold switch that the finite-difference
+// cross-check (step 2^-100 max(1, |x|), tangents |v| <= 2, ref/soundness.hpp)
+// straddles it, where softplus jumps by log1p(e^-threshold) / beta. An input
+// with no such element gets an empty mask.
+using Masks = std::vector<std::vector<bool>>;
+
+Masks kink_masks(std::string_view op, const std::vector<RDense>& xs, const spec::AttrMap& a) {
+  Masks m(xs.size());
+  const auto mark_where = [&](std::size_t input, auto&& at_kink) {
+    for (std::size_t i = 0; i < xs[input].data.size(); ++i)
+      if (at_kink(xs[input].data[i])) {
+        if (m[input].empty()) m[input].assign(xs[input].data.size(), false);
+        m[input][i] = true;
+      }
+  };
+  if (op == "relu" || op == "abs") mark_where(0, [](const Rational& x) { return x == 0; });
+  if (op == "clamp") {
+    const std::optional<Rational> lo = a.has("min") ? std::optional(Rational(a.get_float("min"))) : std::nullopt,
+                                  hi = a.has("max") ? std::optional(Rational(a.get_float("max"))) : std::nullopt;
+    mark_where(0, [&](const Rational& x) { return (lo && x == *lo) || (hi && x == *hi); });
+  }
+  if (op == "maximum" || op == "minimum") {
+    const spec::Shape out = spec::broadcast_shapes(xs[0].shape, xs[1].shape);
+    const auto ia = spec::broadcast_index(xs[0].shape, out), ib = spec::broadcast_index(xs[1].shape, out);
+    for (std::size_t j = 0; j < ia.size(); ++j) {
+      const auto p = static_cast<std::size_t>(ia[j]), q = static_cast<std::size_t>(ib[j]);
+      if (xs[0].data[p] != xs[1].data[q]) continue;
+      for (std::size_t input : {0, 1})
+        if (m[input].empty()) m[input].assign(xs[input].data.size(), false);
+      m[0][p] = m[1][q] = true;
+    }
+  }
+  if (op == "max") {  // ties for the maximum of a slice along the axis
+    const spec::AxisView v = spec::axis_view(xs[0].shape, spec::normalize_axis(a.get_int("axis"), xs[0].shape.rank()));
+    for (std::int64_t o = 0; o < v.outer; ++o)
+      for (std::int64_t i = 0; i < v.inner; ++i) {
+        Rational top = xs[0][v.at(o, 0, i)];
+        std::int64_t ties = 0;
+        for (std::int64_t k = 0; k < v.n; ++k) {
+          const Rational& x = xs[0][v.at(o, k, i)];
+          if (x > top) top = x, ties = 1;
+          else if (x == top) ++ties;
+        }
+        if (ties < 2) continue;
+        if (m[0].empty()) m[0].assign(xs[0].data.size(), false);
+        for (std::int64_t k = 0; k < v.n; ++k)
+          if (xs[0][v.at(o, k, i)] == top) m[0][static_cast<std::size_t>(v.at(o, k, i))] = true;
+      }
+  }
+  if (op == "max_pool2d") {
+    std::vector<bool> t = spec::ops::MaxPool2d::tie_mask(xs[0], a);
+    if (std::find(t.begin(), t.end(), true) != t.end()) m[0] = std::move(t);
+  }
+  if (op == "softplus") {
+    const Rational beta(a.get_float_or("beta", 1)), thr(a.get_float_or("threshold", 20));
+    const Rational two_90(boost::multiprecision::mpz_int(1) << 90);
+    mark_where(0, [&](const Rational& x) {
+      const Rational z = beta * x, near = boost::multiprecision::abs(z) > 1 ? Rational(boost::multiprecision::abs(z)) : Rational(1);
+      return boost::multiprecision::abs(z - thr) * two_90 <= near;
+    });
+  }
+  return m;
+}
+
+bool any_kink(const Masks& m) {
+  for (const auto& v : m)
+    if (!v.empty()) return true;
   return false;
 }
 
-// Inputs at which the op's rule is a convention rather than a derivative
-// (the domain hints of the soundness properties; see node_checks.hpp).
-bool at_kink(std::string_view op, const std::vector<RDense>& xs, const spec::AttrMap& a) {
-  const auto any_equal_to = [&](const Rational& q) {
-    for (const Rational& x : xs[0].data)
-      if (x == q) return true;
-    return false;
-  };
-  if (op == "relu" || op == "abs") return any_equal_to(Rational(0));
-  if (op == "clamp")
-    return (a.has("min") && any_equal_to(Rational(a.get_float("min")))) || (a.has("max") && any_equal_to(Rational(a.get_float("max"))));
-  if (op == "maximum" || op == "minimum") return has_equal_pair(xs[0], xs[1]);
-  if (op == "max_pool2d") return spec::ops::MaxPool2d::has_tie(xs[0], a);  // a tie inside a window
-  if (op == "max") {  // a tie anywhere (a superset of ties along the axis)
-    for (std::size_t i = 0; i < xs[0].data.size(); ++i)
-      for (std::size_t j = i + 1; j < xs[0].data.size(); ++j)
-        if (xs[0].data[i] == xs[0].data[j]) return true;
+// The gradient the op's documented convention gives at kink element i of
+// input `input` (relu'(0) = abs'(0) = 0; clamp passes g at its bounds;
+// tied maximum/minimum share g equally; a max tied t ways gives g/t to each);
+// nullopt where the convention is not checked here (broadcast ties of
+// maximum/minimum, max_pool2d's first-tap rule, softplus, which has no kink).
+std::optional<Rational> convention(std::string_view op, const std::vector<RDense>& xs, const RDense& cot, const spec::AttrMap& a,
+                                   std::size_t input, std::size_t i) {
+  if (op == "relu" || op == "abs") return Rational(0);
+  if (op == "clamp") return cot.data[i];
+  if ((op == "maximum" || op == "minimum") && xs[0].shape == xs[1].shape) return cot.data[i] / 2;
+  if (op == "max" && input == 0) {
+    const std::size_t axis = spec::normalize_axis(a.get_int("axis"), xs[0].shape.rank());
+    const spec::AxisView v = spec::axis_view(xs[0].shape, axis);
+    const auto e = static_cast<std::int64_t>(i), o = e / (v.n * v.inner), in = e % v.inner;
+    Rational top = xs[0][v.at(o, 0, in)];
+    for (std::int64_t k = 1; k < v.n; ++k) top = std::max(top, xs[0][v.at(o, k, in)]);
+    if (xs[0].data[i] != top) return std::nullopt;
+    std::int64_t ties = 0;
+    for (std::int64_t k = 0; k < v.n; ++k) ties += xs[0][v.at(o, k, in)] == top;
+    return cot[o * v.inner + in] / ties;  // the output slot of (o, in), keepdim or not
   }
-  if (op == "softplus") {
-    // beta x at the threshold switch, or so near it that the finite-difference
-    // cross-check (step 2^-100 max(1, |x|), tangents |v| <= 2, ref/soundness.hpp)
-    // straddles the switch, where softplus jumps by log1p(e^-threshold) / beta:
-    // within 2^-90 max(1, |beta x|) of it (x = 1e-310 against threshold 0).
-    const Rational beta(a.get_float_or("beta", 1)), thr(a.get_float_or("threshold", 20));
-    const Rational two_90(boost::multiprecision::mpz_int(1) << 90);
-    for (const Rational& x : xs[0].data) {
-      const Rational z = beta * x, near = boost::multiprecision::abs(z) > 1 ? Rational(boost::multiprecision::abs(z)) : Rational(1);
-      if (boost::multiprecision::abs(z - thr) * two_90 <= near) return true;
+  return std::nullopt;
+}
+
+bool has_element_convention(std::string_view op) {
+  return op == "relu" || op == "abs" || op == "clamp" || op == "maximum" || op == "minimum" || op == "max";
+}
+
+// Checks the op's exact VJP at every kink element against its convention;
+// "" when they agree, counting the elements checked.
+std::string check_conventions(const spec::Node& node, const spec::OpInfo& info, const std::vector<RDense>& xs, const RDense& cot,
+                              const spec::AttrMap& a, const Masks& masks, std::int64_t& checked) {
+  std::vector<const RDense*> in;
+  for (const RDense& x : xs) in.push_back(&x);
+  RDense y = RDense::full(cot.shape, Rational(0));
+  spec::generic_forward<Rational>(info.id, in, a, y);
+  std::vector<RDense> dx;
+  std::vector<RDense*> dxp;
+  for (const RDense& x : xs) dx.push_back(RDense::full(x.shape, Rational(0)));
+  for (std::size_t k = 0; k < xs.size(); ++k) dxp.push_back(info.differentiable(static_cast<int>(k)) ? &dx[k] : nullptr);
+  spec::generic_vjp<Rational>(info.id, in, y, cot, a, dxp);
+  for (std::size_t k = 0; k < masks.size(); ++k)
+    for (std::size_t i = 0; i < masks[k].size(); ++i) {
+      if (!masks[k][i] || !dxp[k]) continue;
+      const std::optional<Rational> want = convention(node.op, xs, cot, a, k, i);
+      if (!want) continue;
+      ++checked;
+      if (dx[k].data[i] != *want)
+        return "%" + node.name + " = " + node.op + "(...): at the kink input " + std::to_string(k) + " element " + std::to_string(i) +
+               " = " + xs[k].data[i].str() + " the VJP gives " + dx[k].data[i].str() + ", the convention " + want->str();
     }
-  }
-  return false;
+  return "";
 }
 
 std::string node_text(const spec::Node& n) { return "%" + n.name + " = " + n.op + "(...)"; }
 
 }  // namespace
 
-std::string per_node_soundness(const GraphCase& c, std::uint64_t seed, NodeCheckStats* stats) {
+std::string per_node_soundness(const GraphCase& c, std::uint64_t seed, Coverage* coverage) {
   const spec::GraphData& g = c.graph;
   const ref::AuditData run = ref::run_generic_float(g, c.args);
   const spec::ResolvedGraph r = spec::resolve(g);
@@ -79,6 +169,7 @@ std::string per_node_soundness(const GraphCase& c, std::uint64_t seed, NodeCheck
   for (const spec::Arg& a : g.args) type_of[a.name] = &a.type;
   for (const spec::Node& n : g.nodes) type_of[n.name] = &n.type;
   train::Rng rng(seed, 7);
+  OpCoverage ignored;
   for (std::size_t k = 0; k < g.nodes.size(); ++k) {
     const spec::Node& node = g.nodes[k];
     std::vector<RDense> xs, vs;
@@ -88,8 +179,30 @@ std::string per_node_soundness(const GraphCase& c, std::uint64_t seed, NodeCheck
       vs.push_back(random_dense(xs.back().shape, rng));
     }
     const RDense cot = random_dense(node.type.shape, rng);
-    if (at_kink(node.op, xs, r.attrs[k])) {
-      if (stats) ++stats->at_kinks;
+    std::int64_t elements = 0;  // of differentiable inputs: a node without any (constant) claims nothing
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      if (r.ops[k]->differentiable(static_cast<int>(i))) elements += xs[i].numel();
+    if (elements == 0) continue;
+    OpCoverage& cov = coverage ? coverage->ops[node.op] : ignored;
+    ++cov.nodes;
+    // Kinks per element: their tangents are zero, so the derivative check
+    // covers every other element, and their gradients meet the convention.
+    const Masks masks = kink_masks(node.op, xs, r.attrs[k]);
+    bool any_tangent = false;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      const bool differentiable = r.ops[k]->differentiable(static_cast<int>(i));
+      for (std::size_t e = 0; e < vs[i].data.size(); ++e) {
+        if (!masks[i].empty() && masks[i][e]) {
+          vs[i].data[e] = 0;
+          cov.kink_elements += differentiable;
+        }
+        any_tangent = any_tangent || (differentiable && vs[i].data[e] != 0);
+      }
+    }
+    if (any_kink(masks) && has_element_convention(node.op))
+      if (std::string f = check_conventions(node, *r.ops[k], xs, cot, r.attrs[k], masks, cov.conventions_checked); !f.empty()) return f;
+    if (!any_tangent) {
+      ++cov.all_at_kinks;
       continue;
     }
     std::string failure;
@@ -106,7 +219,7 @@ std::string per_node_soundness(const GraphCase& c, std::uint64_t seed, NodeCheck
       }
     });
     if (!failure.empty()) return failure;
-    if (stats) ++(inconclusive ? stats->inconclusive : stats->checked);
+    ++(inconclusive ? cov.undecided : cov.decided);
   }
   return "";
 }
@@ -126,7 +239,7 @@ std::string graph_gradient_soundness(const GraphCase& c, std::uint64_t seed, boo
   for (std::size_t k = 0; k < g.nodes.size(); ++k) {
     std::vector<RDense> xs;
     for (int id : r.operand_ids[k]) xs.push_back(tape.value(L.value_slots[static_cast<std::size_t>(id)]));
-    if (at_kink(g.nodes[k].op, xs, r.attrs[k])) {
+    if (any_kink(kink_masks(g.nodes[k].op, xs, r.attrs[k]))) {
       if (skipped) *skipped = true;
       return "";
     }

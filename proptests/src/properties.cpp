@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "coverage_sink.hpp"
 #include "vt/contracts/runtime_contracts.hpp"
 #include "vt/proptests/engines.hpp"
 #include "vt/proptests/graph_gen.hpp"
@@ -35,9 +36,23 @@ void linked_equals_eager() {
   fail_if(first_difference(run_linked_second<float>(c, second.args), run_eager<float>(second, true), c.graph));
 }
 
+// Per op, how the audit's nodes were judged: decided (met or violated) or
+// undecided; backward kernels count under "<op> (backward)".
+void record_audit(const ref::AuditReport& r) {
+  Coverage* cov = case_coverage();
+  if (!cov) return;
+  for (const ref::NodeAudit& n : r.nodes) {
+    if (n.op.empty()) continue;  // the end-to-end and whole-backward rows
+    OpCoverage& o = cov->ops[n.node.ends_with("(backward)") ? n.op + " (backward)" : n.op];
+    ++o.nodes;
+    ++(n.verdict == ref::NodeVerdict::Inconclusive || n.verdict == ref::NodeVerdict::NotAudited ? o.undecided : o.decided);
+  }
+}
+
 void runtime_meets_contracts(GenOptions o, bool fast) {
   const GraphCase c = *gen_graph_case(o);
   const ref::AuditReport r = contracts::audit_runtime(c.graph, c.args, fast);
+  record_audit(r);
   bool violated = false;
   for (const auto& n : r.nodes) violated = violated || n.verdict == ref::NodeVerdict::Violated;
   for (const auto& gr : r.gradients) violated = violated || gr.verdict == ref::NodeVerdict::Violated;
@@ -84,9 +99,7 @@ std::vector<PropertyDef> make_properties() {
       {"LinkedSession == eager Session", "equivalence", linked_equals_eager},
       {"per-node soundness", "soundness", [] {
          const GraphCase c = *gen_graph_case();
-         NodeCheckStats stats;
-         fail_if(per_node_soundness(c, *rc::gen::arbitrary<std::uint64_t>(), &stats));
-         RC_TAG(stats.inconclusive > 0 ? "some node undecided" : "every node decided");
+         fail_if(per_node_soundness(c, *rc::gen::arbitrary<std::uint64_t>(), case_coverage()));
        }},
       {"graph gradient == directional derivative (exact)", "soundness", [] {
          const GraphCase c = *gen_graph_case(GenOptions::rational());
@@ -104,13 +117,33 @@ std::vector<PropertyDef> make_properties() {
   };
 }
 
+// RC_DISCARD's description is "file:line:\nRC_DISCARD(...)\n\nmessage": the message.
+std::string discard_reason(const std::string& description) {
+  const std::size_t end = description.find_last_not_of("\n ");
+  if (end == std::string::npos) return "no reason given";
+  const std::size_t start = description.find_last_of('\n', end);
+  return description.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
 // RapidCheck's default listener prints its own configuration and, at exit,
 // an RC_PARAMS line; `veritape check` reports results and seeds itself.
+// It also gathers coverage: what each case recorded (into `scratch`, the
+// case_coverage() of the run) joins the totals when the case finishes, and
+// discarded cases are counted by their reason; shrinking runs add nothing.
 class QuietListener final : public rc::detail::TestListener {
  public:
-  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
-  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  explicit QuietListener(Coverage& scratch) : scratch_(scratch) {}
+  void onTestCaseFinished(const rc::detail::CaseDescription& d) override {
+    if (d.result.type == rc::detail::CaseResult::Type::Discard) ++scratch_.discards[discard_reason(d.result.description)];
+    total.merge(scratch_);
+    scratch_ = {};
+  }
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override { scratch_ = {}; }
   void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+  Coverage total;
+
+ private:
+  Coverage& scratch_;
 };
 
 // RapidCheck loads a global configuration on first use and prints the
@@ -156,9 +189,13 @@ PropertyOutcome run_property(const PropertyDef& p, int cases, std::uint64_t seed
   o.name = p.name, o.suite = p.suite, o.seed = seed;
   const auto t0 = std::chrono::steady_clock::now();
   quiet_global_configuration();
-  QuietListener quiet;
+  Coverage scratch;
+  const CoverageSink sink(scratch);
+  QuietListener quiet(scratch);
   const rc::detail::TestResult r =
       rc::detail::checkProperty(rc::detail::toProperty(p.body), rc::detail::TestMetadata{p.name, p.name}, params, quiet);
+  o.coverage = std::move(quiet.total);
+  for (const auto& [why, n] : o.coverage.discards) o.discarded += n;
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rc::detail::SuccessResult ok;
   rc::detail::FailureResult failure;
@@ -174,6 +211,7 @@ PropertyOutcome run_property(const PropertyDef& p, int cases, std::uint64_t seed
   else if (r.match(failure)) o.cases = failure.numSuccess, o.failure = failure.description, o.counterexample = shown(failure.counterExample);
   else if (r.match(gave_up)) o.gave_up = true, o.cases = gave_up.numSuccess, o.failure = "gave up: " + gave_up.description;
   else if (r.match(error)) o.failure = "error: " + error.description;
+  if (o.passed) o.weak = weakness(o.coverage, o.cases);
   return o;
 }
 

@@ -17,7 +17,8 @@
 // without the padding offset, layer_norm's backward without its
 // mean-of-g term, attention's backward without the softmax subtraction,
 // linear's backward GEMMs on TF32- or float16-rounded operands, and a bias
-// gradient that leaves out its smallest term.
+// gradient that leaves out its smallest term, and relu's gradient at 0 (a
+// convention, checked per element at kinks).
 
 BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   using M = vt::spec::mutation::Mutant;
@@ -40,6 +41,7 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::fast_gemm_tf32_inputs, "runtime within contracts (f32, FastKernels)"},
       {M::fast_gemm_fp16_inputs, "runtime within contracts (f32, FastKernels)"},
       {M::fast_sum_drops_smallest, "runtime within contracts (f32, FastKernels)"},
+      {M::relu_grad_at_zero, "per-node soundness"},
   };
   const auto outcomes = vt::proptests::run_mutation_campaign(500, 424242);  // throws if the baseline fails
   // (500 cases: the dropped-row bug needs a several-row linear on the loss path;

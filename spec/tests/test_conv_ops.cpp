@@ -73,7 +73,9 @@ BOOST_AUTO_TEST_CASE(max_pool2d_gives_the_gradient_to_the_first_maximum_like_tor
   g.data = {1, 2, 3, 4};
   BOOST_TEST(vjp_of<ops::MaxPool2d>({x}, g, a)[0].data == (std::vector<double>{0, 0, 2, 0, 1, 0, 0, 0, 0, 3, 4, 0, 0, 0, 0, 0}),
              boost::test_tools::per_element());
-  BOOST_TEST(ops::MaxPool2d::has_tie(x, a));  // 4, 4 and 5, 5: the rule is a convention there
+  // 4, 4 (window 0) and 5, 5 (window 3) tie: the rule is a convention at exactly those four elements.
+  const std::vector<bool> ties = ops::MaxPool2d::tie_mask(x, a);
+  BOOST_TEST(ties == (std::vector<bool>{0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(avg_pool2d_counts_padding_like_torch) {

@@ -4,22 +4,22 @@
 #include <cstdint>
 #include <string>
 
+#include "vt/proptests/coverage.hpp"
 #include "vt/proptests/graph_gen.hpp"
 
 namespace vt::proptests {
 
-struct NodeCheckStats {
-  int checked = 0, at_kinks = 0, inconclusive = 0;
-};
-
 // Per node: <g, J v> == <VJP g, v> at the node's own inputs (its float64
 // values, as exact rationals), exactly for rational ops and by interval
 // overlap plus a high-precision finite difference for transcendental ones.
-// Nodes whose inputs sit at a kink (relu/abs at 0, clamp at a bound, ties of
-// maximum/minimum/max) are skipped: there the rule is a convention, checked
-// by the spec's own exact cases; so are nodes whose interval check cannot
-// decide (counted in `stats`). `seed` draws the tangents and cotangents.
-std::string per_node_soundness(const GraphCase& c, std::uint64_t seed, NodeCheckStats* stats = nullptr);
+// Kinks are decided per element: where an input element sits at a kink
+// (relu/abs at 0, clamp at a bound, ties of maximum/minimum/max/max_pool2d)
+// its tangent is zero, so every other element is checked as usual, and the
+// VJP at the kink element must equal the op's documented convention (exact,
+// where the convention is per element). `coverage` counts, per op, the nodes
+// decided, undecided (interval checks too wide) and wholly at kinks, and the
+// kink elements. `seed` draws the tangents and cotangents.
+std::string per_node_soundness(const GraphCase& c, std::uint64_t seed, Coverage* coverage = nullptr);
 
 // The whole graph over exact rationals: <grad, v> summed over every float
 // argument equals the directional derivative of output 0 along v, computed

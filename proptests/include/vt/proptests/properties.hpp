@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vt/proptests/coverage.hpp"
+
 namespace vt::proptests {
 
 struct PropertyDef {
@@ -42,7 +44,10 @@ struct PropertyOutcome {
   std::string failure;         // what failed, after shrinking
   std::string counterexample;  // the shrunk case (.vtg + inputs JSON)
   std::uint64_t seed = 0;
-  std::string distribution;  // how the passed cases were tagged, e.g. "checked 180, at a kink 20"
+  std::string distribution;  // how the passed cases were tagged (RC_TAG)
+  int discarded = 0;         // cases discarded, by reason in coverage.discards
+  Coverage coverage;         // per op: nodes decided, undecided, at kinks
+  std::string weak;          // why the run decided too little (coverage.hpp's floors); "" if it did not
 };
 
 // Runs one property for `cases` cases from `seed` (RapidCheck's seed: the

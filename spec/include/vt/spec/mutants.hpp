@@ -30,6 +30,16 @@ struct ReluLeaky : ops::Unary<ReluLeaky> {
   template <class S> static S grad(const S&, const S&, const S& g) { return g; }
 };
 
+// relu's VJP with relu'(0) = 1: right everywhere but at the kink, where
+// only a check of the convention (per element) can see it.
+struct ReluGradAtZero : ops::Unary<ReluGradAtZero> {
+  static constexpr std::string_view name = "relu", math = "planted bug: dx += g where x >= 0";
+  static constexpr Fragment fragment = Fragment::Rational;
+  static constexpr ErrorContract contract = exact_contract;
+  template <class S> static S value(const S& x) { return ops::Relu::value(x); }
+  template <class S> static S grad(const S& x, const S&, const S& g) { return math::select(x < K(x, 0), K(g, 0), g); }
+};
+
 // mean's backward divided by the full element count instead of the reduced one.
 struct MeanWrongCount : ops::Mean {
   template <class S>
@@ -164,6 +174,9 @@ bool planted_vjp(OpId id, Ins<S> in, const Dense<S>& y, const Dense<S>& g, const
     case Mutant::relu_grad_below_zero:
       if (id != op_id<ops::Relu>) return false;
       return ReluLeaky::vjp<S>(in, y, g, a, dx), true;
+    case Mutant::relu_grad_at_zero:
+      if (id != op_id<ops::Relu>) return false;
+      return ReluGradAtZero::vjp<S>(in, y, g, a, dx), true;
     case Mutant::mean_wrong_count:
       if (id != op_id<ops::Mean>) return false;
       return MeanWrongCount::vjp<S>(in, y, g, a, dx), true;

@@ -33,6 +33,7 @@ enum class Mutant : std::uint8_t {
   fast_gemm_tf32_inputs,   // linear's backward GEMMs on inputs rounded to TF32 (10 significand bits), as tensor cores may
   fast_gemm_fp16_inputs,   // linear's backward GEMMs on inputs rounded to float16 (10 bits, exponent range 2^-24 .. 65504)
   fast_sum_drops_smallest, // linear's bias gradient: each column sum leaves out its smallest-magnitude term
+  relu_grad_at_zero,       // relu's VJP passes g at x == 0 (relu'(0) = 1, not torch's 0)
 };
 
 inline constexpr std::array kAllMutants = {
@@ -42,6 +43,7 @@ inline constexpr std::array kAllMutants = {
     Mutant::fast_backward_drops_row, Mutant::conv2d_flipped_kernel, Mutant::conv2d_ignores_padding,
     Mutant::layer_norm_drops_mean_term, Mutant::attention_drops_softmax_correction,
     Mutant::fast_gemm_tf32_inputs,      Mutant::fast_gemm_fp16_inputs, Mutant::fast_sum_drops_smallest,
+    Mutant::relu_grad_at_zero,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -64,6 +66,7 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::fast_gemm_tf32_inputs: return "fast_gemm_tf32_inputs";
     case Mutant::fast_gemm_fp16_inputs: return "fast_gemm_fp16_inputs";
     case Mutant::fast_sum_drops_smallest: return "fast_sum_drops_smallest";
+    case Mutant::relu_grad_at_zero: return "relu_grad_at_zero";
   }
   return "?";
 }

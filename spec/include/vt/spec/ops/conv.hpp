@@ -321,15 +321,17 @@ struct MaxPool2d : Pool2d<MaxPool2d> {
                 [&](std::int64_t o, const std::vector<std::int64_t>& taps) { (*dx[0])[argmax(x, taps)] += g[o]; });
   }
   // Where the rule is a convention: some window's maximum is attained twice.
+  // The elements tied for the maximum of some window: there the gradient
+  // follows the first-tap convention, not a derivative.
   template <class S>
-  static bool has_tie(const Dense<S>& x, const AttrMap& a) {
-    bool tie = false;
+  static std::vector<bool> tie_mask(const Dense<S>& x, const AttrMap& a) {
+    std::vector<bool> mask(x.data.size(), false);
     each_window(geometry(x.shape, a), [&](std::int64_t, const std::vector<std::int64_t>& taps) {
       const std::int64_t m = argmax(x, taps);
       for (std::int64_t t : taps)
-        if (t != m && x[t] == x[m]) tie = true;
+        if (t != m && x[t] == x[m]) mask[static_cast<std::size_t>(t)] = mask[static_cast<std::size_t>(m)] = true;
     });
-    return tie;
+    return mask;
   }
 };
 
