@@ -1,6 +1,7 @@
 // `veritape check`: the property suites (proptests/) from the command line.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -98,24 +99,49 @@ int report_properties(const CheckOptions& o) {
   return code;
 }
 
+// The kill matrix: every planted bug against every property. Exit 0 only
+// when every bug is caught and every property catches at least one.
 int report_mutants(const CheckOptions& o) {
-  const auto outcomes = proptests::run_mutation_campaign(o.cases, o.seed);
+  const auto outcomes = proptests::run_mutation_campaign(o.cases, o.seed, /*whole_matrix=*/true);
+  const auto& props = proptests::all_properties();
   int detected = 0;
-  for (const auto& m : outcomes) detected += m.detected;
-  const bool all = detected == static_cast<int>(outcomes.size());
+  std::vector<int> kills(props.size(), 0);
+  for (const auto& m : outcomes) {
+    detected += m.detected;
+    for (std::size_t p = 0; p < m.caught_by.size(); ++p) kills[p] += m.caught_by[p];
+  }
+  const int idle = static_cast<int>(std::count(kills.begin(), kills.end(), 0));
+  const bool all = detected == static_cast<int>(outcomes.size()) && idle == 0;
   if (o.json) {
-    nlohmann::json j = {{"detected", detected}, {"planted", outcomes.size()}, {"mutants", nlohmann::json::array()}};
-    for (const auto& m : outcomes)
-      j["mutants"].push_back({{"mutant", spec::mutation::to_string(m.mutant)}, {"detected", m.detected}, {"by", m.property}, {"seconds", m.seconds}});
+    nlohmann::json j = {{"detected", detected}, {"planted", outcomes.size()}, {"properties_catching_none", idle},
+                        {"mutants", nlohmann::json::array()}, {"properties", nlohmann::json::array()}};
+    for (std::size_t p = 0; p < props.size(); ++p) j["properties"].push_back({{"property", props[p].name}, {"bugs_caught", kills[p]}});
+    for (const auto& m : outcomes) {
+      nlohmann::json by = nlohmann::json::array();
+      for (std::size_t p = 0; p < m.caught_by.size(); ++p)
+        if (m.caught_by[p]) by.push_back(props[p].name);
+      j["mutants"].push_back({{"mutant", spec::mutation::to_string(m.mutant)}, {"detected", m.detected}, {"first", m.property},
+                              {"caught_by", by}, {"seconds", m.seconds}});
+    }
     std::cout << j.dump(2) << "\n";
     return all ? 0 : 1;
   }
   std::size_t width = std::string_view("planted bug").size();
   for (const auto& m : outcomes) width = std::max(width, spec::mutation::to_string(m.mutant).size());
-  fmt::print("{:<{}} {:<9} {:>8}  {}\n", "planted bug", width, "detected", "time s", "first failing property");
-  for (const auto& m : outcomes)
-    fmt::print("{:<{}} {:<9} {:>8.2f}  {}\n", spec::mutation::to_string(m.mutant), width, m.detected ? "yes" : "NO", m.seconds, m.property);
-  fmt::print("{} of {} planted bugs detected\n", detected, outcomes.size());
+  fmt::print("{:<{}}", "planted bug", width);
+  for (std::size_t p = 0; p < props.size(); ++p) fmt::print(" {:>3}", "P" + std::to_string(p + 1));
+  fmt::print("  {:>7}\n", "time s");
+  for (const auto& m : outcomes) {
+    fmt::print("{:<{}}", spec::mutation::to_string(m.mutant), width);
+    for (std::size_t p = 0; p < props.size(); ++p) fmt::print(" {:>3}", p < m.caught_by.size() && m.caught_by[p] ? "x" : ".");
+    fmt::print("  {:>7.2f}{}\n", m.seconds, m.detected ? "" : "  NOT DETECTED");
+  }
+  fmt::print("{:<{}}", "bugs caught", width);
+  for (int k : kills) fmt::print(" {:>3}", k);
+  fmt::print("\n\n");
+  for (std::size_t p = 0; p < props.size(); ++p) fmt::print("P{:<3} {}{}\n", p + 1, props[p].name, kills[p] == 0 ? "  (catches none of these bugs)" : "");
+  fmt::print("\n{} of {} planted bugs detected; {} of {} properties catch at least one\n", detected, outcomes.size(),
+             props.size() - static_cast<std::size_t>(idle), props.size());
   return all ? 0 : 1;
 }
 

@@ -7,7 +7,7 @@
 
 namespace vt::proptests {
 
-std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed) {
+std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, bool whole_matrix) {
   for (const PropertyDef& p : all_properties()) {
     const PropertyOutcome r = run_property(p, cases, seed, /*shrink=*/false);
     if (!r.passed) throw std::runtime_error("baseline: '" + p.name + "' fails with no bug planted: " + r.failure);
@@ -20,10 +20,10 @@ std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed) 
     const spec::mutation::Plant planted(m);
     for (const PropertyDef& p : all_properties()) {
       const PropertyOutcome r = run_property(p, cases, seed, /*shrink=*/false);
-      if (!r.passed && !r.gave_up) {  // a property that gave up has not caught anything
-        o.detected = true, o.property = p.name, o.failure = r.failure;
-        break;
-      }
+      const bool caught = !r.passed && !r.gave_up;  // a property that gave up has not caught anything
+      o.caught_by.push_back(caught);
+      if (caught && !o.detected) o.detected = true, o.property = p.name, o.failure = r.failure;
+      if (o.detected && !whole_matrix) break;
     }
     o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     out.push_back(std::move(o));

@@ -104,14 +104,19 @@ bool any_kink(const Masks& m) {
 }
 
 // The gradient the op's documented convention gives at kink element i of
-// input `input` (relu'(0) = abs'(0) = 0; clamp passes g at its bounds;
+// input `input` (relu'(0) = abs'(0) = 0; clamp passes g at its bounds, when
+// lo <= x <= hi holds at all;
 // tied maximum/minimum share g equally; a max tied t ways gives g/t to each);
 // nullopt where the convention is not checked here (broadcast ties of
 // maximum/minimum, max_pool2d's first-tap rule, softplus, which has no kink).
 std::optional<Rational> convention(std::string_view op, const std::vector<RDense>& xs, const RDense& cot, const spec::AttrMap& a,
                                    std::size_t input, std::size_t i) {
   if (op == "relu" || op == "abs") return Rational(0);
-  if (op == "clamp") return cot.data[i];
+  if (op == "clamp") {  // g where lo <= x <= hi (both inclusive; with lo > hi nothing passes)
+    const Rational& x = xs[0].data[i];
+    const bool passes = (!a.has("min") || x >= Rational(a.get_float("min"))) && (!a.has("max") || x <= Rational(a.get_float("max")));
+    return passes ? cot.data[i] : Rational(0);
+  }
   if ((op == "maximum" || op == "minimum") && xs[0].shape == xs[1].shape) return cot.data[i] / 2;
   if (op == "max" && input == 0) {
     const std::size_t axis = spec::normalize_axis(a.get_int("axis"), xs[0].shape.rank());

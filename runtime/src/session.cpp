@@ -1,6 +1,7 @@
 #include "vt/runtime/session.hpp"
 
 #include "vt/runtime/sgd.hpp"
+#include "vt/spec/mutation.hpp"
 #include "vt/spec/verifier.hpp"
 
 namespace vt::rt {
@@ -36,7 +37,9 @@ TensorRef<S> Session<S>::input(spec::Shape shape, std::vector<S> values, spec::D
     throw spec::ShapeError("a session of " + std::string(to_string(kDType)) + " cannot hold " + std::string(to_string(dtype)));
   const Entry want{.kind = Entry::Kind::Input, .type = {dtype, shape}};
   if (Slot s; linked_ && replay(want, s)) {
-    std::copy(values.begin(), values.end(), tape_.leaf_value(s).data.begin());
+    // (planted bug, spec/mutation.hpp: the recorded run's values kept)
+    if (!spec::mutation::planted(spec::mutation::Mutant::linked_replay_stale_input))
+      std::copy(values.begin(), values.end(), tape_.leaf_value(s).data.begin());
     return value_ref(s);
   }
   const Slot s = tape_.leaf(Dense<S>{std::move(shape), std::move(values)}, false);

@@ -3,6 +3,8 @@
 // that print_vtg(parse_vtg(t)) == t holds for every printed t.
 #include "vt/spec/text_format.hpp"
 
+#include "vt/spec/mutation.hpp"
+
 namespace vt::spec {
 
 namespace {
@@ -22,7 +24,9 @@ void print_attrs(std::string& out, const AttrMap& attrs) {
   if (attrs.empty()) return;
   out += " {";
   bool first = true;
+  std::size_t left = attrs.entries().size();
   for (const auto& [key, value] : attrs.entries()) {
+    if (--left == 0 && mutation::planted(mutation::Mutant::printer_drops_last_attribute)) break;  // (planted bug)
     if (!first) out += ", ";
     first = false;
     out += key;

@@ -1,5 +1,7 @@
 #include "vt/spec/verifier.hpp"
 
+#include "vt/spec/mutation.hpp"
+
 #include "vt/spec/text_format.hpp"
 
 #include <algorithm>
@@ -115,7 +117,7 @@ class Verifier {
     if (op && operands_ok) {
       try {
         const TensorType rule = infer_type(*op, types, attrs);
-        if (rule != n.type)
+        if (rule != n.type && !mutation::planted(mutation::Mutant::verifier_skips_type_check))  // (planted bug when set)
           error(n.type_loc, "%" + n.name + " = " + signature(op->name, types) + ": declared type " + to_string(n.type) +
                                 " but the shape rule gives " + to_string(rule));
       } catch (const ShapeError& e) {

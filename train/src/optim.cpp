@@ -1,5 +1,7 @@
 #include "vt/train/optim.hpp"
 
+#include "vt/spec/mutation.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -193,7 +195,9 @@ void Optimizer<S>::step(std::span<const ParamView<S>> params) {
       const ParamView<S>& v = params[i];
       if (!v.grad) continue;
       shapes_[i] = v.value->shape;
-      update_param<S>(kind_, group.options, state_[i], std::span<S>(v.value->data), std::span<const S>(v.grad->data));
+      OptimOptions options = group.options;
+      if (spec::mutation::planted(spec::mutation::Mutant::optimizer_drops_weight_decay)) options.weight_decay = 0;  // (planted bug)
+      update_param<S>(kind_, options, state_[i], std::span<S>(v.value->data), std::span<const S>(v.grad->data));
     }
   }
 }

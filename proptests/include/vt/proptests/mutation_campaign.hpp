@@ -1,7 +1,9 @@
 #pragma once
 // The proof that the property suites can fail: each planted bug of
-// spec/mutation.hpp in turn, with the suites run until one property fails.
-// A bug no property catches is a hole in the suites.
+// spec/mutation.hpp in turn, with the suites run until one property fails,
+// or (the kill matrix) every property with every bug. A bug no property
+// catches is a hole in the suites; a property that catches no bug has not
+// been shown able to fail.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,15 +15,19 @@ namespace vt::proptests {
 struct MutantOutcome {
   spec::mutation::Mutant mutant = spec::mutation::Mutant::none;
   bool detected = false;
-  std::string property;  // the first property that failed
+  std::string property;  // the first property (in all_properties() order) that failed
   std::string failure;   // its message (not shrunk)
+  // With the whole kill matrix: for every property of all_properties(), in
+  // order, whether it failed with this bug planted (else only up to the first).
+  std::vector<bool> caught_by;
   double seconds = 0;
 };
 
 // `cases` per property, from `seed`; shrinking is off (only detection counts).
 // The unmutated suites run first with the same cases and seed: a property
 // that fails without any bug planted would "detect" everything, so then
-// std::runtime_error is thrown naming it.
-std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed);
+// std::runtime_error is thrown naming it. `whole_matrix`: every property runs
+// with every bug (the kill matrix), not only until the first one fails.
+std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, bool whole_matrix = false);
 
 }  // namespace vt::proptests

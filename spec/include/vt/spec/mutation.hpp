@@ -34,6 +34,10 @@ enum class Mutant : std::uint8_t {
   fast_gemm_fp16_inputs,   // linear's backward GEMMs on inputs rounded to float16 (10 bits, exponent range 2^-24 .. 65504)
   fast_sum_drops_smallest, // linear's bias gradient: each column sum leaves out its smallest-magnitude term
   relu_grad_at_zero,       // relu's VJP passes g at x == 0 (relu'(0) = 1, not torch's 0)
+  linked_replay_stale_input,  // a LinkedSession replay keeps the recorded run's input values (a cache never refreshed)
+  optimizer_drops_weight_decay,  // the runtime Optimizer steps without its group's weight_decay
+  printer_drops_last_attribute,  // the .vtg printer leaves out a node's last attribute
+  verifier_skips_type_check,     // the verifier accepts a declared type that differs from the shape rule
 };
 
 inline constexpr std::array kAllMutants = {
@@ -43,7 +47,8 @@ inline constexpr std::array kAllMutants = {
     Mutant::fast_backward_drops_row, Mutant::conv2d_flipped_kernel, Mutant::conv2d_ignores_padding,
     Mutant::layer_norm_drops_mean_term, Mutant::attention_drops_softmax_correction,
     Mutant::fast_gemm_tf32_inputs,      Mutant::fast_gemm_fp16_inputs, Mutant::fast_sum_drops_smallest,
-    Mutant::relu_grad_at_zero,
+    Mutant::relu_grad_at_zero,          Mutant::linked_replay_stale_input, Mutant::optimizer_drops_weight_decay,
+    Mutant::printer_drops_last_attribute, Mutant::verifier_skips_type_check,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -67,6 +72,10 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::fast_gemm_fp16_inputs: return "fast_gemm_fp16_inputs";
     case Mutant::fast_sum_drops_smallest: return "fast_sum_drops_smallest";
     case Mutant::relu_grad_at_zero: return "relu_grad_at_zero";
+    case Mutant::linked_replay_stale_input: return "linked_replay_stale_input";
+    case Mutant::optimizer_drops_weight_decay: return "optimizer_drops_weight_decay";
+    case Mutant::printer_drops_last_attribute: return "printer_drops_last_attribute";
+    case Mutant::verifier_skips_type_check: return "verifier_skips_type_check";
   }
   return "?";
 }
