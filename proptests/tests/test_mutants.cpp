@@ -21,7 +21,10 @@
 // gradient that leaves out its smallest term, relu's gradient at 0 (a
 // convention, checked per element at kinks), a LinkedSession replaying stale
 // inputs, an optimizer without its weight decay, a printer that drops an
-// attribute and a verifier that skips the type check.
+// attribute, a verifier that skips the type check, one bug in each FastKernel
+// family (matmul's broadcast backward, conv's dW, dx and bias, the 2x2
+// pooling path, the norms, permute, embedding) and a zero_grad that keeps
+// parameters' gradients.
 
 BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   using M = vt::spec::mutation::Mutant;
@@ -49,6 +52,15 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::optimizer_drops_weight_decay, "optimizer steps within contracts"},
       {M::printer_drops_last_attribute, "text and JSON round trips"},
       {M::verifier_skips_type_check, "verifier names the broken node"},
+      {M::fast_matmul_broadcast_overwrites, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_conv_dw_overwrites, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_conv_dx_reads_first_image, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_conv_bias_skips_last_image, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_max_pool2x2_first_tap, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_norm_drops_mean_term, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_permute_reverses_rows, "runtime within contracts (f32, FastKernels)"},
+      {M::fast_embedding_assigns, "runtime within contracts (f32, FastKernels)"},
+      {M::session_zero_grad_keeps_params, "LinkedSession == eager Session"},
   };
   // `veritape check`'s default count, at three seeds: detection must not hinge on one draw.
   for (const std::uint64_t seed : {424242, 1, 2}) {

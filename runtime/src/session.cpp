@@ -306,6 +306,7 @@ const Dense<S>* Session<S>::param_grad(std::size_t i) const {
 
 template <class S>
 void Session<S>::zero_grad() {
+  if (spec::mutation::planted(spec::mutation::Mutant::session_zero_grad_keeps_params)) return;  // (planted bug)
   tape_.zero_grad();
   for (Param& p : params_)
     if (!p.slot && p.grad) backend_.fill_zero(*p.grad);

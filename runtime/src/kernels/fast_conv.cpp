@@ -7,6 +7,7 @@
 
 #include "im2col.hpp"
 #include "kernel_scratch.hpp"
+#include "vt/spec/mutation.hpp"
 #include "vt/runtime/blas.hpp"
 
 namespace vt::rt {
@@ -120,6 +121,10 @@ void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, 
   S* dwt = transposed ? grown(s.dwt, p.groups * p.K * p.Og) : nullptr;  // per group [K, Og]
   S* gt = transposed ? grown(s.gt, p.P * p.Og) : nullptr;                // g_n^T: [P, Og]
   const Window2d& w = p.g;
+  using spec::mutation::Mutant;  // (planted bugs, spec/mutation.hpp)
+  const bool dw_overwrites = spec::mutation::planted(Mutant::fast_conv_dw_overwrites),
+             dx_first_image = spec::mutation::planted(Mutant::fast_conv_dx_reads_first_image),
+             bias_skips_last = spec::mutation::planted(Mutant::fast_conv_bias_skips_last_image);
   for (std::int64_t n = 0; n < w.N; ++n)
     for (std::int64_t gi = 0; gi < p.groups; ++gi) {
       const S* gn = g.data.data() + (n * p.O + gi * p.Og) * p.P;
@@ -134,15 +139,16 @@ void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, 
             for (std::int64_t o = 0; o < p.Og; ++o) gt[q * p.Og + o] = gn[o * p.P + q];
           gemm<S>(false, false, p.K, p.Og, p.P, 1, col, p.P, gt, p.Og, n == 0 ? 0 : 1, dwt + gi * p.K * p.Og, p.Og);
         } else {
-          const S beta = n == 0 && stale(1) ? 0 : 1;
+          const S beta = (n == 0 && stale(1)) || dw_overwrites ? 0 : 1;
           gemm<S>(false, true, p.Og, p.K, p.P, 1, gn, p.P, col, p.P, beta, dx[1]->data.data() + gi * p.Og * p.K, p.K);
         }
       }
       if (dx[0]) {
-        gemm<S>(true, false, p.K, p.P, p.Og, 1, wg, p.K, gn, p.P, 0, dcol, p.P);
+        const S* gdx = dx_first_image ? g.data.data() + gi * p.Og * p.P : gn;
+        gemm<S>(true, false, p.K, p.P, p.Og, 1, wg, p.K, gdx, p.P, 0, dcol, p.P);
         col2im(p.g, p.Cg, dcol, xplane);
       }
-      if (in.size() == 3 && dx[2])
+      if (in.size() == 3 && dx[2] && !(bias_skips_last && w.N > 1 && n == w.N - 1))
         for (std::int64_t o = 0; o < p.Og; ++o) (*dx[2])[gi * p.Og + o] += sum(gn + o * p.P, p.P);
     }
   if (transposed) {

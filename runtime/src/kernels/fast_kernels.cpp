@@ -121,11 +121,13 @@ template <class S>
 void matmul_vjp(spec::Ins<S> in, const Dense<S>& g, spec::Grads<S> dx) {
   const ops::Matmul::Plan p = ops::Matmul::plan(in[0]->shape, in[1]->shape, g.shape);
   if (p.M * p.N * p.K == 0) return;
+  // (planted bug, spec/mutation.hpp: GEMMs overwrite instead of accumulating)
+  const S beta = spec::mutation::planted(spec::mutation::Mutant::fast_matmul_broadcast_overwrites) ? 0 : 1;
   for (std::size_t z = 0; z < p.za.size(); ++z) {
     const S* gz = g.data.data() + static_cast<std::int64_t>(z) * p.M * p.N;
     const S *a = in[0]->data.data() + p.za[z] * p.M * p.K, *b = in[1]->data.data() + p.zb[z] * p.K * p.N;
-    if (dx[0]) gemm<S>(false, true, p.M, p.K, p.N, 1, gz, p.N, b, p.N, 1, dx[0]->data.data() + p.za[z] * p.M * p.K, p.K);
-    if (dx[1]) gemm<S>(true, false, p.K, p.N, p.M, 1, a, p.K, gz, p.N, 1, dx[1]->data.data() + p.zb[z] * p.K * p.N, p.N);
+    if (dx[0]) gemm<S>(false, true, p.M, p.K, p.N, 1, gz, p.N, b, p.N, beta, dx[0]->data.data() + p.za[z] * p.M * p.K, p.K);
+    if (dx[1]) gemm<S>(true, false, p.K, p.N, p.M, 1, a, p.K, gz, p.N, beta, dx[1]->data.data() + p.zb[z] * p.K * p.N, p.N);
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "vt/spec/mutation.hpp"
+
 namespace vt::rt {
 
 namespace {
@@ -72,6 +74,12 @@ bool permute_vjp(spec::OpId op, const spec::Dense<S>& x, const spec::Dense<S>& g
   if (!dx) return true;
   const S* gp = g.data.data();
   S* dp = dx->data.data();
+  if (spec::mutation::planted(spec::mutation::Mutant::fast_permute_reverses_rows)) {  // (planted bug: rows read reversed)
+    for_each_run(x.shape, perm, [&](std::int64_t src, std::int64_t dst, std::int64_t run) {
+      for (std::int64_t j = 0; j < run; ++j) dp[src + j] = (overwrite ? S(0) : dp[src + j]) + gp[dst + run - 1 - j];
+    });
+    return true;
+  }
   for_each_run(x.shape, perm, [&](std::int64_t src, std::int64_t dst, std::int64_t run) {
     if (overwrite)
       for (std::int64_t j = 0; j < run; ++j) dp[src + j] = S(0) + gp[dst + j];
@@ -99,10 +107,11 @@ bool embedding_vjp(spec::OpId op, spec::Ins<S> in, const spec::Dense<S>& g, spec
   const std::int64_t D = in[0]->shape[1];
   const auto rows = embedding_rows(*in[0], *in[1]);
   if (overwrite) std::fill(dw->data.begin(), dw->data.end(), S(0));
+  const bool assigns = spec::mutation::planted(spec::mutation::Mutant::fast_embedding_assigns);  // (planted bug)
   for (std::size_t p = 0; p < rows.size(); ++p) {
     S* d = dw->data.data() + rows[p] * D;
     const S* gp = g.data.data() + static_cast<std::int64_t>(p) * D;
-    for (std::int64_t j = 0; j < D; ++j) d[j] += gp[j];
+    for (std::int64_t j = 0; j < D; ++j) d[j] = (assigns ? S(0) : d[j]) + gp[j];
   }
   return true;
 }

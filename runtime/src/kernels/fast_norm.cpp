@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernel_scratch.hpp"
+#include "vt/spec/mutation.hpp"
 
 namespace vt::rt {
 
@@ -118,7 +119,10 @@ void group_vjp(const S* x, const S* g, std::int64_t n, S eps, const Affine<S>& a
     dx[0] = 0;
     return;
   }
-  const S mg = lanes_sum<S>(n, [gp](std::int64_t k) { return gp[k]; }) / nn;
+  // (planted bug, spec/mutation.hpp: the mean term left out)
+  const S mg = spec::mutation::planted(spec::mutation::Mutant::fast_norm_drops_mean_term)
+                   ? S(0)
+                   : lanes_sum<S>(n, [gp](std::int64_t k) { return gp[k]; }) / nn;
   const S mgz = lanes_sum<S>(n, [gp, z](std::int64_t k) { return S(gp[k] * z[k]); }) / nn;
   for (std::int64_t k = 0; k < n; ++k) dx[k] = gp[k] - mg - z[k] * mgz;
 }

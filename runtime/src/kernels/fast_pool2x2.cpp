@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "vt/spec/mutation.hpp"
+
 namespace vt::rt {
 
 namespace {
@@ -85,11 +87,16 @@ template <class S>
 void max_pool2x2_vjp(const spec::ops::Window2d& g, const S* x, const S* gy, S* dx, bool stale) {
   // Rows and columns no window covers (odd H or W) get nothing; stale ones are zeros.
   if (stale && (2 * g.Ho < g.H || 2 * g.Wo < g.W)) std::fill(dx, dx + g.N * g.C * g.H * g.W, S(0));
+  const bool first_tap = spec::mutation::planted(spec::mutation::Mutant::fast_max_pool2x2_first_tap);
   for (std::int64_t nc = 0; nc < g.N * g.C; ++nc)
     for (std::int64_t oh = 0; oh < g.Ho; ++oh) {
       const std::int64_t off = (nc * g.H + 2 * oh) * g.W;
       const S *r0 = x + off, *go = gy + (nc * g.Ho + oh) * g.Wo;
       S* d0 = dx + off;
+      if (first_tap) {  // (planted bug: top-left tap, whatever the maximum)
+        for (std::int64_t ow = 0; ow < g.Wo; ++ow) d0[2 * ow] = (stale ? S(0) : d0[2 * ow]) + go[ow];
+        continue;
+      }
       if (stale) vjp_row<true>(g.Wo, r0, r0 + g.W, go, d0, d0 + g.W);
       else vjp_row<false>(g.Wo, r0, r0 + g.W, go, d0, d0 + g.W);
     }

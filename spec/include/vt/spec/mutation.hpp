@@ -38,6 +38,15 @@ enum class Mutant : std::uint8_t {
   optimizer_drops_weight_decay,  // the runtime Optimizer steps without its group's weight_decay
   printer_drops_last_attribute,  // the .vtg printer leaves out a node's last attribute
   verifier_skips_type_check,     // the verifier accepts a declared type that differs from the shape rule
+  fast_matmul_broadcast_overwrites,  // matmul's backward: a broadcast operand's gradient overwritten per batch, not summed
+  fast_conv_dw_overwrites,           // conv2d's dW: each image's product overwrites the previous images' instead of adding
+  fast_conv_dx_reads_first_image,    // conv2d's dx: every image's input gradient from the first image's cotangent
+  fast_conv_bias_skips_last_image,   // conv2d's bias gradient: the last image's cotangent left out of the sum
+  fast_max_pool2x2_first_tap,        // max_pool2d's 2x2 path: the gradient always to the window's top-left tap
+  fast_norm_drops_mean_term,         // layer_norm/batch_norm kernels: dx misses its -mean(g') term
+  fast_permute_reverses_rows,        // permute/transpose backward: each contiguous row of the gradient read reversed
+  fast_embedding_assigns,            // embedding's backward: a repeated index keeps the last row instead of the sum
+  session_zero_grad_keeps_params,    // Session::zero_grad leaves parameters' gradients in place (they accumulate across steps)
 };
 
 inline constexpr std::array kAllMutants = {
@@ -48,7 +57,10 @@ inline constexpr std::array kAllMutants = {
     Mutant::layer_norm_drops_mean_term, Mutant::attention_drops_softmax_correction,
     Mutant::fast_gemm_tf32_inputs,      Mutant::fast_gemm_fp16_inputs, Mutant::fast_sum_drops_smallest,
     Mutant::relu_grad_at_zero,          Mutant::linked_replay_stale_input, Mutant::optimizer_drops_weight_decay,
-    Mutant::printer_drops_last_attribute, Mutant::verifier_skips_type_check,
+    Mutant::printer_drops_last_attribute, Mutant::verifier_skips_type_check, Mutant::fast_matmul_broadcast_overwrites,
+    Mutant::fast_conv_dw_overwrites,    Mutant::fast_conv_dx_reads_first_image, Mutant::fast_conv_bias_skips_last_image,
+    Mutant::fast_max_pool2x2_first_tap, Mutant::fast_norm_drops_mean_term, Mutant::fast_permute_reverses_rows,
+    Mutant::fast_embedding_assigns,     Mutant::session_zero_grad_keeps_params,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -76,6 +88,15 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::optimizer_drops_weight_decay: return "optimizer_drops_weight_decay";
     case Mutant::printer_drops_last_attribute: return "printer_drops_last_attribute";
     case Mutant::verifier_skips_type_check: return "verifier_skips_type_check";
+    case Mutant::fast_matmul_broadcast_overwrites: return "fast_matmul_broadcast_overwrites";
+    case Mutant::fast_conv_dw_overwrites: return "fast_conv_dw_overwrites";
+    case Mutant::fast_conv_dx_reads_first_image: return "fast_conv_dx_reads_first_image";
+    case Mutant::fast_conv_bias_skips_last_image: return "fast_conv_bias_skips_last_image";
+    case Mutant::fast_max_pool2x2_first_tap: return "fast_max_pool2x2_first_tap";
+    case Mutant::fast_norm_drops_mean_term: return "fast_norm_drops_mean_term";
+    case Mutant::fast_permute_reverses_rows: return "fast_permute_reverses_rows";
+    case Mutant::fast_embedding_assigns: return "fast_embedding_assigns";
+    case Mutant::session_zero_grad_keeps_params: return "session_zero_grad_keeps_params";
   }
   return "?";
 }
