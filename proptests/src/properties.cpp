@@ -9,6 +9,7 @@
 #include "coverage_sink.hpp"
 #include "vt/contracts/runtime_contracts.hpp"
 #include "vt/proptests/engines.hpp"
+#include "vt/proptests/schedule_property.hpp"
 #include "vt/proptests/graph_gen.hpp"
 #include "vt/proptests/node_checks.hpp"
 #include "vt/proptests/optimizer_property.hpp"
@@ -112,6 +113,7 @@ std::vector<PropertyDef> make_properties() {
       {"runtime within contracts (f32, generic kernels)", "contracts", [] { runtime_meets_contracts(GenOptions::f32(), false); }},
       {"runtime within contracts (f64, generic kernels)", "contracts", [] { runtime_meets_contracts({}, false); }},
       {"optimizer steps within contracts", "contracts", [] { fail_if(check_random_optimizer_steps()); }},
+      {"LR schedules == torch's schedulers", "contracts", [] { fail_if(check_random_schedule()); }},
       {"text and JSON round trips", "roundtrip", text_and_json_round_trip},
       {"verifier names the broken node", "roundtrip", verifier_names_the_broken_node},
   };

@@ -6,6 +6,8 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "vt/spec/mutation.hpp"
+
 namespace vt::train {
 
 namespace {
@@ -23,6 +25,7 @@ std::string num(double v) {
 
 // CosineAnnealingLR._get_closed_form_lr.
 double cosine(std::int64_t k, std::int64_t t_max, double eta_min, double base_lr) {
+  if (k > t_max && spec::mutation::planted(spec::mutation::Mutant::schedule_cosine_never_restarts)) return eta_min;  // (planted bug)
   const double kd = static_cast<double>(k), td = static_cast<double>(t_max);
   return eta_min + (base_lr - eta_min) * (1 + std::cos(std::numbers::pi * kd / td)) / 2;
 }
@@ -93,7 +96,11 @@ void require_start_factor(double v) {
 double Schedule::lr(std::int64_t step, double base_lr) const {
   switch (kind) {
     case Kind::Constant: return base_lr;
-    case Kind::Step: return base_lr * std::pow(gamma, static_cast<double>(step / step_size));
+    case Kind::Step: {
+      // (planted bug, spec/mutation.hpp: each decay one step late)
+      const std::int64_t late = spec::mutation::planted(spec::mutation::Mutant::schedule_step_decays_late) && step > 0 ? 1 : 0;
+      return base_lr * std::pow(gamma, static_cast<double>((step - late) / step_size));
+    }
     case Kind::Exponential: return base_lr * std::pow(gamma, static_cast<double>(step));
     case Kind::Cosine: return cosine(step, t_max, eta_min, base_lr);
     case Kind::LinearWarmup: return linear_warmup(step, warmup_steps, start_factor, base_lr);

@@ -12,7 +12,8 @@
 //                directional derivative, exactly (catches sweep errors)
 //   contracts    every runtime node value and parameter gradient within its
 //                op's error contract of the exact reference (FastKernels and
-//                generic kernels); optimizer steps against exact arithmetic
+//                generic kernels); optimizer steps against exact arithmetic;
+//                LR schedules against torch's own recursive schedulers
 //   roundtrip    .vtg text and JSON round trips; the verifier accepts every
 //                well-typed graph and names the broken node of ill-typed ones
 #include <cstdint>

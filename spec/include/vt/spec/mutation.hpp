@@ -47,6 +47,8 @@ enum class Mutant : std::uint8_t {
   fast_permute_reverses_rows,        // permute/transpose backward: each contiguous row of the gradient read reversed
   fast_embedding_assigns,            // embedding's backward: a repeated index keeps the last row instead of the sum
   session_zero_grad_keeps_params,    // Session::zero_grad leaves parameters' gradients in place (they accumulate across steps)
+  schedule_step_decays_late,         // StepLR decays one step after each period (an off-by-one in the period)
+  schedule_cosine_never_restarts,    // CosineAnnealingLR holds eta_min past T_max, where torch's cosine turns back up
 };
 
 inline constexpr std::array kAllMutants = {
@@ -60,7 +62,8 @@ inline constexpr std::array kAllMutants = {
     Mutant::printer_drops_last_attribute, Mutant::verifier_skips_type_check, Mutant::fast_matmul_broadcast_overwrites,
     Mutant::fast_conv_dw_overwrites,    Mutant::fast_conv_dx_reads_first_image, Mutant::fast_conv_bias_skips_last_image,
     Mutant::fast_max_pool2x2_first_tap, Mutant::fast_norm_drops_mean_term, Mutant::fast_permute_reverses_rows,
-    Mutant::fast_embedding_assigns,     Mutant::session_zero_grad_keeps_params,
+    Mutant::fast_embedding_assigns,     Mutant::session_zero_grad_keeps_params, Mutant::schedule_step_decays_late,
+    Mutant::schedule_cosine_never_restarts,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -97,6 +100,8 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::fast_permute_reverses_rows: return "fast_permute_reverses_rows";
     case Mutant::fast_embedding_assigns: return "fast_embedding_assigns";
     case Mutant::session_zero_grad_keeps_params: return "session_zero_grad_keeps_params";
+    case Mutant::schedule_step_decays_late: return "schedule_step_decays_late";
+    case Mutant::schedule_cosine_never_restarts: return "schedule_cosine_never_restarts";
   }
   return "?";
 }
