@@ -104,11 +104,11 @@ bool any_kink(const Masks& m) {
 }
 
 // The gradient the op's documented convention gives at kink element i of
-// input `input` (relu'(0) = abs'(0) = 0; clamp passes g at its bounds, when
-// lo <= x <= hi holds at all;
-// tied maximum/minimum share g equally; a max tied t ways gives g/t to each);
-// nullopt where the convention is not checked here (broadcast ties of
-// maximum/minimum, max_pool2d's first-tap rule, softplus, which has no kink).
+// input `input`: relu'(0) = abs'(0) = 0; clamp passes g at its bounds where
+// lo <= x <= hi holds at all; tied maximum/minimum share g equally; a max
+// tied t ways gives g/t to each. nullopt where the convention is not checked
+// here (broadcast ties of maximum/minimum, max_pool2d's first-tap rule, and
+// softplus, which has no kink, only a switch too near for the FD check).
 std::optional<Rational> convention(std::string_view op, const std::vector<RDense>& xs, const RDense& cot, const spec::AttrMap& a,
                                    std::size_t input, std::size_t i) {
   if (op == "relu" || op == "abs") return Rational(0);

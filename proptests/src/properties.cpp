@@ -123,8 +123,9 @@ std::vector<PropertyDef> make_properties() {
 std::string discard_reason(const std::string& description) {
   const std::size_t end = description.find_last_not_of("\n ");
   if (end == std::string::npos) return "no reason given";
-  const std::size_t start = description.find_last_of('\n', end);
-  return description.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  const std::size_t newline = description.find_last_of('\n', end);
+  const std::size_t start = newline == std::string::npos ? 0 : newline + 1;
+  return description.substr(start, end + 1 - start);
 }
 
 // RapidCheck's default listener prints its own configuration and, at exit,
