@@ -1,7 +1,9 @@
 #include "backward_contracts.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "vt/reference/contract_bounds.hpp"
@@ -41,6 +43,55 @@ ref::NodeVerdict compare(double f, const ref::Interval& exact, double bound, dou
   return ref::NodeVerdict::Inconclusive;
 }
 
+// Rounds of the cache-poisoning check below: more forward calls on other
+// values, from buffers of their own, than any kernel keeps slots for
+// (attention keeps 4 probability sets, conv one column set).
+constexpr int kPoisonRounds = 8;
+
+// A kernel may keep state between calls (attention's probabilities, conv's
+// im2col columns) and reuse it in the backward when its inputs are bitwise
+// the ones it saw. Poisoned: the op's forward runs kPoisonRounds times on
+// other values (each float input rotated), then its backward on this node's
+// own inputs, from copies (other addresses), must give bitwise what it gave
+// before. Returns "" or what differed.
+template <class S>
+std::string stale_cache_difference(rt::FastBackend<S>& backend, const spec::OpInfo& info, const std::vector<const spec::Dense<S>*>& in,
+                                   const std::vector<bool>& float_input, const spec::Dense<S>& y, const spec::Dense<S>& cot,
+                                   const spec::AttrMap& attrs, const std::vector<spec::Dense<S>*>& dxp) {
+  std::vector<std::vector<spec::Dense<S>>> others(kPoisonRounds);  // alive together: every buffer distinct
+  for (int round = 0; round < kPoisonRounds; ++round) {
+    std::vector<const spec::Dense<S>*> ptrs;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      others[static_cast<std::size_t>(round)].push_back(*in[i]);
+      spec::Dense<S>& x = others[static_cast<std::size_t>(round)].back();
+      if (float_input[i] && x.data.size() > 1)
+        std::rotate(x.data.begin(), x.data.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(round) + 1) % x.data.size()),
+                    x.data.end());
+    }
+    for (const auto& x : others[static_cast<std::size_t>(round)]) ptrs.push_back(&x);
+    spec::Dense<S> scratch = spec::Dense<S>::full(y.shape, S(0));
+    backend.forward(info.id, ptrs, attrs, scratch);
+  }
+  std::vector<spec::Dense<S>> own, dx2;
+  std::vector<const spec::Dense<S>*> own_ptrs;
+  std::vector<spec::Dense<S>*> dx2_ptrs;
+  for (const auto* x : in) own.push_back(*x), dx2.push_back(spec::Dense<S>::full(x->shape, S(0)));
+  for (std::size_t i = 0; i < in.size(); ++i) own_ptrs.push_back(&own[i]), dx2_ptrs.push_back(dxp[i] ? &dx2[i] : nullptr);
+  backend.vjp(info.id, own_ptrs, y, cot, attrs, dx2_ptrs);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (!dxp[i]) continue;
+    for (std::int64_t k = 0; k < dx2[i].numel(); ++k)
+      if (std::memcmp(&dx2[i][k], &(*dxp[i])[k], sizeof(S)) != 0) {
+        char why[320];
+        std::snprintf(why, sizeof why, "input %zu element %lld: after forward calls on other values the backward gives %.9g, not %.9g "
+                      "(state kept between calls, not checked against its inputs)", i, static_cast<long long>(k),
+                      static_cast<double>(dx2[i][k]), static_cast<double>((*dxp[i])[k]));
+        return why;
+      }
+  }
+  return "";
+}
+
 }  // namespace
 
 // The bound of one VJP output element: gamma_k * m + (k + z) * eta, where
@@ -78,15 +129,15 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
       m_dx.push_back(spec::Dense<Mag>::full(x.shape, Mag{}));
     }
     std::vector<spec::Dense<S>*> dxp;
+    std::vector<bool> float_input;
     std::vector<const ref::RefTensor*> exp;
     std::vector<ref::RefTensor*> exdp;
     std::vector<const spec::Dense<Mag>*> mp;
     std::vector<spec::Dense<Mag>*> mdp;
     for (std::size_t i = 0; i < in.size(); ++i) {
-      const bool wanted = info.differentiable(static_cast<int>(i)) &&
-                          (static_cast<std::size_t>(r.operand_ids[n][i]) < g.args.size()
-                               ? spec::is_float(g.args[static_cast<std::size_t>(r.operand_ids[n][i])].type.dtype)
-                               : spec::is_float(g.nodes[static_cast<std::size_t>(r.operand_ids[n][i]) - g.args.size()].type.dtype));
+      const auto id = static_cast<std::size_t>(r.operand_ids[n][i]);
+      float_input.push_back(spec::is_float(id < g.args.size() ? g.args[id].type.dtype : g.nodes[id - g.args.size()].type.dtype));
+      const bool wanted = info.differentiable(static_cast<int>(i)) && float_input.back();
       dxp.push_back(wanted ? &dx[i] : nullptr);
       exp.push_back(&ex_in[i]);
       exdp.push_back(wanted ? &ex_dx[i] : nullptr);
@@ -140,6 +191,9 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
         if (v == ref::NodeVerdict::Violated) break;
       }
     }
+    if (a.verdict != ref::NodeVerdict::Violated)
+      if (std::string stale = stale_cache_difference(p.backend(), info, in, float_input, y, *cot, r.attrs[n], dxp); !stale.empty())
+        a.verdict = ref::NodeVerdict::Violated, a.detail = std::move(stale);
     out.push_back(std::move(a));
   }
   return out;

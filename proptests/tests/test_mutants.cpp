@@ -63,6 +63,7 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::session_zero_grad_keeps_params, "LinkedSession == eager Session"},
       {M::schedule_step_decays_late, "LR schedules == torch's schedulers"},
       {M::schedule_cosine_never_restarts, "LR schedules == torch's schedulers"},
+      {M::fast_attention_cache_unchecked, "runtime within contracts (f32, FastKernels)"},
   };
   // `veritape check`'s default count, at three seeds: detection must not hinge on one draw.
   for (const std::uint64_t seed : {424242, 1, 2}) {

@@ -8,6 +8,7 @@
 
 #include "kernel_scratch.hpp"
 #include "vt/runtime/blas.hpp"
+#include "vt/spec/mutation.hpp"
 
 namespace vt::rt {
 
@@ -107,8 +108,10 @@ void attention_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attr
   const S scale = Op::scale_of(S(0), attrs, d.E);
   Scratch<S>& s = thread_scratch<S>();
   const auto key = key_of(d, static_cast<double>(scale));
+  // (planted bug, spec/mutation.hpp: a slot of the right shape is trusted without comparing q and k)
+  const bool unchecked = spec::mutation::planted(spec::mutation::Mutant::fast_attention_cache_unchecked);
   const auto hit = std::find_if(s.saved.begin(), s.saved.end(), [&](const Saved<S>& v) {
-    return v.valid && v.key == key && same(v.q, *in[0]) && same(v.k, *in[1]);
+    return v.valid && v.key == key && (unchecked || (same(v.q, *in[0]) && same(v.k, *in[1])));
   });
   const S* saved = hit != s.saved.end() ? hit->P.data() : nullptr;
   S* dS = grown(s.dS, d.L * d.S);

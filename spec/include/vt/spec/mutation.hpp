@@ -49,6 +49,7 @@ enum class Mutant : std::uint8_t {
   session_zero_grad_keeps_params,    // Session::zero_grad leaves parameters' gradients in place (they accumulate across steps)
   schedule_step_decays_late,         // StepLR decays one step after each period (an off-by-one in the period)
   schedule_cosine_never_restarts,    // CosineAnnealingLR holds eta_min past T_max, where torch's cosine turns back up
+  fast_attention_cache_unchecked,    // attention's backward reuses saved probabilities of the right shape without comparing q, k
 };
 
 inline constexpr std::array kAllMutants = {
@@ -63,7 +64,7 @@ inline constexpr std::array kAllMutants = {
     Mutant::fast_conv_dw_overwrites,    Mutant::fast_conv_dx_reads_first_image, Mutant::fast_conv_bias_skips_last_image,
     Mutant::fast_max_pool2x2_first_tap, Mutant::fast_norm_drops_mean_term, Mutant::fast_permute_reverses_rows,
     Mutant::fast_embedding_assigns,     Mutant::session_zero_grad_keeps_params, Mutant::schedule_step_decays_late,
-    Mutant::schedule_cosine_never_restarts,
+    Mutant::schedule_cosine_never_restarts, Mutant::fast_attention_cache_unchecked,
 };
 
 constexpr std::string_view to_string(Mutant m) {
@@ -102,6 +103,7 @@ constexpr std::string_view to_string(Mutant m) {
     case Mutant::session_zero_grad_keeps_params: return "session_zero_grad_keeps_params";
     case Mutant::schedule_step_decays_late: return "schedule_step_decays_late";
     case Mutant::schedule_cosine_never_restarts: return "schedule_cosine_never_restarts";
+    case Mutant::fast_attention_cache_unchecked: return "fast_attention_cache_unchecked";
   }
   return "?";
 }
