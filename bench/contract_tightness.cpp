@@ -10,10 +10,12 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "vt/contracts/realistic_graphs.hpp"
 #include "vt/contracts/runtime_contracts.hpp"
@@ -25,8 +27,14 @@ int main(int argc, char** argv) {
   int seeds = 4;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) as_json = true;
-    else if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) seeds = std::max(1, std::atoi(argv[++i]));
-    else {
+    else if (std::strcmp(argv[i], "--seeds") == 0 && i + 1 < argc) {
+      const std::string_view text = argv[++i];
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seeds);
+      if (ec != std::errc() || end != text.data() + text.size() || seeds < 1 || seeds > 1000) {
+        fmt::print(stderr, "bench_contract_tightness: --seeds takes a whole number from 1 to 1000, got '{}'\n", text);
+        return 2;
+      }
+    } else {
       fmt::print(stderr, "usage: bench_contract_tightness [--json] [--seeds N]\n");
       return 2;
     }

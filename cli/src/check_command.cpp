@@ -44,15 +44,11 @@ void print_coverage(const proptests::PropertyOutcome& r) {
     for (const auto& [why, n] : r.coverage.discards) line += fmt::format("{}{} {}", first ? "" : ", ", n, why), first = false;
     line += ")";
   }
-  std::int64_t nodes = 0, decided = 0, undecided = 0, at_kinks = 0, kink_elements = 0, conventions = 0;
-  for (const auto& [op, c] : r.coverage.ops)
-    nodes += c.nodes, decided += c.decided, undecided += c.undecided, at_kinks += c.all_at_kinks, kink_elements += c.kink_elements,
-        conventions += c.conventions_checked;
-  if (nodes > 0) {
-    line += fmt::format("{}nodes decided {} of {}", line.empty() ? "" : "; ", decided, nodes);
-    if (undecided > 0) line += fmt::format(", undecided {}", undecided);
-    if (at_kinks > 0) line += fmt::format(", wholly at kinks {}", at_kinks);
-    if (kink_elements > 0) line += fmt::format("; kink elements {} ({} checked against the convention)", kink_elements, conventions);
+  if (const proptests::OpCoverage t = r.coverage.total(); t.nodes > 0) {
+    line += fmt::format("{}nodes decided {} of {}", line.empty() ? "" : "; ", t.decided, t.nodes);
+    if (t.undecided > 0) line += fmt::format(", undecided {}", t.undecided);
+    if (t.all_at_kinks > 0) line += fmt::format(", wholly at kinks {}", t.all_at_kinks);
+    if (t.kink_elements > 0) line += fmt::format("; kink elements {} ({} checked against the convention)", t.kink_elements, t.conventions_checked);
   }
   if (!r.weak.empty()) line += fmt::format("{}WEAK: {}", line.empty() ? "" : "; ", r.weak);
   if (!line.empty()) fmt::print("  {}: {}\n", r.name, line);
@@ -104,12 +100,9 @@ int report_properties(const CheckOptions& o) {
 int report_mutants(const CheckOptions& o) {
   const auto outcomes = proptests::run_mutation_campaign(o.cases, o.seed, /*whole_matrix=*/true);
   const auto& props = proptests::all_properties();
+  const std::vector<int> kills = proptests::bugs_caught_per_property(outcomes);
   int detected = 0;
-  std::vector<int> kills(props.size(), 0);
-  for (const auto& m : outcomes) {
-    detected += m.detected;
-    for (std::size_t p = 0; p < m.caught_by.size(); ++p) kills[p] += m.caught_by[p];
-  }
+  for (const auto& m : outcomes) detected += m.detected;
   const int idle = static_cast<int>(std::count(kills.begin(), kills.end(), 0));
   const bool all = detected == static_cast<int>(outcomes.size()) && idle == 0;
   if (o.json) {

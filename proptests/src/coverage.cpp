@@ -4,13 +4,21 @@
 
 namespace vt::proptests {
 
+OpCoverage& OpCoverage::operator+=(const OpCoverage& o) {
+  nodes += o.nodes, decided += o.decided, undecided += o.undecided, all_at_kinks += o.all_at_kinks;
+  kink_elements += o.kink_elements, conventions_checked += o.conventions_checked;
+  return *this;
+}
+
 void Coverage::merge(const Coverage& other) {
-  for (const auto& [op, o] : other.ops) {
-    OpCoverage& t = ops[op];
-    t.nodes += o.nodes, t.decided += o.decided, t.undecided += o.undecided, t.all_at_kinks += o.all_at_kinks;
-    t.kink_elements += o.kink_elements, t.conventions_checked += o.conventions_checked;
-  }
+  for (const auto& [op, o] : other.ops) ops[op] += o;
   for (const auto& [why, n] : other.discards) discards[why] += n;
+}
+
+OpCoverage Coverage::total() const {
+  OpCoverage t;
+  for (const auto& [op, o] : ops) t += o;
+  return t;
 }
 
 namespace {

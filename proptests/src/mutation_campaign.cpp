@@ -31,4 +31,11 @@ std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, 
   return out;
 }
 
+std::vector<int> bugs_caught_per_property(const std::vector<MutantOutcome>& outcomes) {
+  std::vector<int> kills(all_properties().size(), 0);
+  for (const MutantOutcome& m : outcomes)
+    for (std::size_t p = 0; p < m.caught_by.size() && p < kills.size(); ++p) kills[p] += m.caught_by[p];
+  return kills;
+}
+
 }  // namespace vt::proptests

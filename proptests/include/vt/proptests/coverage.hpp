@@ -18,12 +18,14 @@ struct OpCoverage {
   std::int64_t all_at_kinks = 0;  // every element at a kink or tie: only the convention was checked
   std::int64_t kink_elements = 0;        // elements at a kink or tie, left out of the derivative check...
   std::int64_t conventions_checked = 0;  // ...of which this many were checked against the op's convention
+  OpCoverage& operator+=(const OpCoverage& o);
 };
 
 struct Coverage {
   std::map<std::string, OpCoverage> ops;       // by op name
   std::map<std::string, std::int64_t> discards;  // discarded cases by reason
   void merge(const Coverage& other);
+  OpCoverage total() const;  // every op's counts added up
 };
 
 // Where a property body records what it decided for the case being run:

@@ -30,4 +30,8 @@ struct MutantOutcome {
 // with every bug (the kill matrix), not only until the first one fails.
 std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, bool whole_matrix = false);
 
+// The kill matrix's column sums: for each property of all_properties(), how
+// many of the planted bugs it caught (0: not shown able to fail).
+std::vector<int> bugs_caught_per_property(const std::vector<MutantOutcome>& outcomes);
+
 }  // namespace vt::proptests

@@ -9,7 +9,9 @@
 //     ... run a property: it must fail ... }
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 
 namespace vt::spec::mutation {
@@ -50,61 +52,70 @@ enum class Mutant : std::uint8_t {
   schedule_step_decays_late,         // StepLR decays one step after each period (an off-by-one in the period)
   schedule_cosine_never_restarts,    // CosineAnnealingLR holds eta_min past T_max, where torch's cosine turns back up
   fast_attention_cache_unchecked,    // attention's backward reuses saved probabilities of the right shape without comparing q, k
+  count_,                            // not a mutant: one past the last (kMutantNames must name each before it)
 };
 
-inline constexpr std::array kAllMutants = {
-    Mutant::vjp_wrong_sign,       Mutant::matmul_no_transpose, Mutant::broadcast_no_reduce,
-    Mutant::mean_wrong_count,     Mutant::assign_not_accumulate, Mutant::relu_grad_below_zero,
-    Mutant::softmax_no_subtraction, Mutant::fast_gemm_wrong_ld,  Mutant::compiled_skips_node,
-    Mutant::fast_backward_drops_row, Mutant::conv2d_flipped_kernel, Mutant::conv2d_ignores_padding,
-    Mutant::layer_norm_drops_mean_term, Mutant::attention_drops_softmax_correction,
-    Mutant::fast_gemm_tf32_inputs,      Mutant::fast_gemm_fp16_inputs, Mutant::fast_sum_drops_smallest,
-    Mutant::relu_grad_at_zero,          Mutant::linked_replay_stale_input, Mutant::optimizer_drops_weight_decay,
-    Mutant::printer_drops_last_attribute, Mutant::verifier_skips_type_check, Mutant::fast_matmul_broadcast_overwrites,
-    Mutant::fast_conv_dw_overwrites,    Mutant::fast_conv_dx_reads_first_image, Mutant::fast_conv_bias_skips_last_image,
-    Mutant::fast_max_pool2x2_first_tap, Mutant::fast_norm_drops_mean_term, Mutant::fast_permute_reverses_rows,
-    Mutant::fast_embedding_assigns,     Mutant::session_zero_grad_keeps_params, Mutant::schedule_step_decays_late,
-    Mutant::schedule_cosine_never_restarts, Mutant::fast_attention_cache_unchecked,
+// Every mutant with its name, in the order the campaigns plant them.
+struct MutantName {
+  Mutant mutant;
+  std::string_view name;
 };
+inline constexpr MutantName kMutantNames[] = {
+    {Mutant::vjp_wrong_sign, "vjp_wrong_sign"},
+    {Mutant::matmul_no_transpose, "matmul_no_transpose"},
+    {Mutant::broadcast_no_reduce, "broadcast_no_reduce"},
+    {Mutant::mean_wrong_count, "mean_wrong_count"},
+    {Mutant::assign_not_accumulate, "assign_not_accumulate"},
+    {Mutant::relu_grad_below_zero, "relu_grad_below_zero"},
+    {Mutant::softmax_no_subtraction, "softmax_no_subtraction"},
+    {Mutant::fast_gemm_wrong_ld, "fast_gemm_wrong_ld"},
+    {Mutant::compiled_skips_node, "compiled_skips_node"},
+    {Mutant::fast_backward_drops_row, "fast_backward_drops_row"},
+    {Mutant::conv2d_flipped_kernel, "conv2d_flipped_kernel"},
+    {Mutant::conv2d_ignores_padding, "conv2d_ignores_padding"},
+    {Mutant::layer_norm_drops_mean_term, "layer_norm_drops_mean_term"},
+    {Mutant::attention_drops_softmax_correction, "attention_drops_softmax_correction"},
+    {Mutant::fast_gemm_tf32_inputs, "fast_gemm_tf32_inputs"},
+    {Mutant::fast_gemm_fp16_inputs, "fast_gemm_fp16_inputs"},
+    {Mutant::fast_sum_drops_smallest, "fast_sum_drops_smallest"},
+    {Mutant::relu_grad_at_zero, "relu_grad_at_zero"},
+    {Mutant::linked_replay_stale_input, "linked_replay_stale_input"},
+    {Mutant::optimizer_drops_weight_decay, "optimizer_drops_weight_decay"},
+    {Mutant::printer_drops_last_attribute, "printer_drops_last_attribute"},
+    {Mutant::verifier_skips_type_check, "verifier_skips_type_check"},
+    {Mutant::fast_matmul_broadcast_overwrites, "fast_matmul_broadcast_overwrites"},
+    {Mutant::fast_conv_dw_overwrites, "fast_conv_dw_overwrites"},
+    {Mutant::fast_conv_dx_reads_first_image, "fast_conv_dx_reads_first_image"},
+    {Mutant::fast_conv_bias_skips_last_image, "fast_conv_bias_skips_last_image"},
+    {Mutant::fast_max_pool2x2_first_tap, "fast_max_pool2x2_first_tap"},
+    {Mutant::fast_norm_drops_mean_term, "fast_norm_drops_mean_term"},
+    {Mutant::fast_permute_reverses_rows, "fast_permute_reverses_rows"},
+    {Mutant::fast_embedding_assigns, "fast_embedding_assigns"},
+    {Mutant::session_zero_grad_keeps_params, "session_zero_grad_keeps_params"},
+    {Mutant::schedule_step_decays_late, "schedule_step_decays_late"},
+    {Mutant::schedule_cosine_never_restarts, "schedule_cosine_never_restarts"},
+    {Mutant::fast_attention_cache_unchecked, "fast_attention_cache_unchecked"},
+};
+
+// A mutant added to the enum but not to the table would never be planted.
+constexpr bool every_mutant_named_in_order() {
+  if (std::size(kMutantNames) + 1 != static_cast<std::size_t>(Mutant::count_)) return false;
+  for (std::size_t i = 0; i < std::size(kMutantNames); ++i)
+    if (static_cast<std::size_t>(kMutantNames[i].mutant) != i + 1) return false;
+  return true;
+}
+static_assert(every_mutant_named_in_order(), "kMutantNames must list every Mutant, in the enum's order");
+
+inline constexpr auto kAllMutants = [] {
+  std::array<Mutant, std::size(kMutantNames)> all{};
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = kMutantNames[i].mutant;
+  return all;
+}();
 
 constexpr std::string_view to_string(Mutant m) {
-  switch (m) {
-    case Mutant::none: return "none";
-    case Mutant::vjp_wrong_sign: return "vjp_wrong_sign";
-    case Mutant::matmul_no_transpose: return "matmul_no_transpose";
-    case Mutant::broadcast_no_reduce: return "broadcast_no_reduce";
-    case Mutant::mean_wrong_count: return "mean_wrong_count";
-    case Mutant::assign_not_accumulate: return "assign_not_accumulate";
-    case Mutant::relu_grad_below_zero: return "relu_grad_below_zero";
-    case Mutant::softmax_no_subtraction: return "softmax_no_subtraction";
-    case Mutant::fast_gemm_wrong_ld: return "fast_gemm_wrong_ld";
-    case Mutant::compiled_skips_node: return "compiled_skips_node";
-    case Mutant::fast_backward_drops_row: return "fast_backward_drops_row";
-    case Mutant::conv2d_flipped_kernel: return "conv2d_flipped_kernel";
-    case Mutant::conv2d_ignores_padding: return "conv2d_ignores_padding";
-    case Mutant::layer_norm_drops_mean_term: return "layer_norm_drops_mean_term";
-    case Mutant::attention_drops_softmax_correction: return "attention_drops_softmax_correction";
-    case Mutant::fast_gemm_tf32_inputs: return "fast_gemm_tf32_inputs";
-    case Mutant::fast_gemm_fp16_inputs: return "fast_gemm_fp16_inputs";
-    case Mutant::fast_sum_drops_smallest: return "fast_sum_drops_smallest";
-    case Mutant::relu_grad_at_zero: return "relu_grad_at_zero";
-    case Mutant::linked_replay_stale_input: return "linked_replay_stale_input";
-    case Mutant::optimizer_drops_weight_decay: return "optimizer_drops_weight_decay";
-    case Mutant::printer_drops_last_attribute: return "printer_drops_last_attribute";
-    case Mutant::verifier_skips_type_check: return "verifier_skips_type_check";
-    case Mutant::fast_matmul_broadcast_overwrites: return "fast_matmul_broadcast_overwrites";
-    case Mutant::fast_conv_dw_overwrites: return "fast_conv_dw_overwrites";
-    case Mutant::fast_conv_dx_reads_first_image: return "fast_conv_dx_reads_first_image";
-    case Mutant::fast_conv_bias_skips_last_image: return "fast_conv_bias_skips_last_image";
-    case Mutant::fast_max_pool2x2_first_tap: return "fast_max_pool2x2_first_tap";
-    case Mutant::fast_norm_drops_mean_term: return "fast_norm_drops_mean_term";
-    case Mutant::fast_permute_reverses_rows: return "fast_permute_reverses_rows";
-    case Mutant::fast_embedding_assigns: return "fast_embedding_assigns";
-    case Mutant::session_zero_grad_keeps_params: return "session_zero_grad_keeps_params";
-    case Mutant::schedule_step_decays_late: return "schedule_step_decays_late";
-    case Mutant::schedule_cosine_never_restarts: return "schedule_cosine_never_restarts";
-    case Mutant::fast_attention_cache_unchecked: return "fast_attention_cache_unchecked";
-  }
+  if (m == Mutant::none) return "none";
+  for (const MutantName& e : kMutantNames)
+    if (e.mutant == m) return e.name;
   return "?";
 }
 
