@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "vt/proptests/mutation_campaign.hpp"
@@ -29,41 +30,43 @@
 BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   using M = vt::spec::mutation::Mutant;
   // The property designed to catch each bug (docs/property-suites.md).
-  const std::map<M, std::string> expected{
-      {M::vjp_wrong_sign, "per-node soundness"},
-      {M::matmul_no_transpose, "per-node soundness"},
-      {M::broadcast_no_reduce, "per-node soundness"},
-      {M::mean_wrong_count, "per-node soundness"},
-      {M::assign_not_accumulate, "graph gradient == directional derivative (exact)"},
-      {M::relu_grad_below_zero, "per-node soundness"},
-      {M::softmax_no_subtraction, "per-node soundness"},
-      {M::fast_gemm_wrong_ld, "runtime within contracts (f32, FastKernels)"},
-      {M::compiled_skips_node, "compiled == eager (f32, FastKernels)"},
-      {M::fast_backward_drops_row, "runtime within contracts (f32, FastKernels)"},
-      {M::conv2d_flipped_kernel, "per-node soundness"},
-      {M::conv2d_ignores_padding, "per-node soundness"},
-      {M::layer_norm_drops_mean_term, "per-node soundness"},
-      {M::attention_drops_softmax_correction, "per-node soundness"},
-      {M::fast_gemm_tf32_inputs, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_gemm_fp16_inputs, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_sum_drops_smallest, "runtime within contracts (f32, FastKernels)"},
-      {M::relu_grad_at_zero, "per-node soundness"},
-      {M::linked_replay_stale_input, "LinkedSession == eager Session"},
-      {M::optimizer_drops_weight_decay, "optimizer steps within contracts"},
-      {M::printer_drops_last_attribute, "text and JSON round trips"},
-      {M::verifier_skips_type_check, "verifier names the broken node"},
-      {M::fast_matmul_broadcast_overwrites, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_conv_dw_overwrites, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_conv_dx_reads_first_image, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_conv_bias_skips_last_image, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_max_pool2x2_first_tap, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_norm_drops_mean_term, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_permute_reverses_rows, "runtime within contracts (f32, FastKernels)"},
-      {M::fast_embedding_assigns, "runtime within contracts (f32, FastKernels)"},
-      {M::session_zero_grad_keeps_params, "LinkedSession == eager Session"},
-      {M::schedule_step_decays_late, "LR schedules == torch's schedulers"},
-      {M::schedule_cosine_never_restarts, "LR schedules == torch's schedulers"},
-      {M::fast_attention_cache_unchecked, "runtime within contracts (f32, FastKernels)"},
+  const std::map<M, std::set<std::string>> expected{
+      {M::vjp_wrong_sign, {"per-node soundness"}},
+      {M::matmul_no_transpose, {"per-node soundness"}},
+      {M::broadcast_no_reduce, {"per-node soundness"}},
+      {M::mean_wrong_count, {"per-node soundness"}},
+      {M::assign_not_accumulate, {"graph gradient == directional derivative (exact)"}},
+      {M::relu_grad_below_zero, {"per-node soundness"}},
+      {M::softmax_no_subtraction, {"per-node soundness"}},
+      {M::fast_gemm_wrong_ld, {"runtime within contracts (f32, FastKernels)"}},
+      {M::compiled_skips_node, {"compiled == eager (f32, FastKernels)"}},
+      {M::fast_backward_drops_row, {"runtime within contracts (f32, FastKernels)"}},
+      {M::conv2d_flipped_kernel, {"per-node soundness"}},
+      {M::conv2d_ignores_padding, {"per-node soundness"}},
+      {M::layer_norm_drops_mean_term, {"per-node soundness"}},
+      {M::attention_drops_softmax_correction, {"per-node soundness"}},
+      {M::fast_gemm_tf32_inputs, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_gemm_fp16_inputs, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_sum_drops_smallest, {"runtime within contracts (f32, FastKernels)"}},
+      {M::relu_grad_at_zero, {"per-node soundness"}},
+      {M::linked_replay_stale_input, {"LinkedSession == eager Session"}},
+      {M::optimizer_drops_weight_decay, {"optimizer steps within contracts"}},
+      {M::printer_drops_last_attribute, {"text and JSON round trips"}},
+      {M::verifier_skips_type_check, {"verifier names the broken node"}},
+      {M::fast_matmul_broadcast_overwrites, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_conv_dw_overwrites, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_conv_dx_reads_first_image, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_conv_bias_skips_last_image, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_max_pool2x2_first_tap, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_norm_drops_mean_term, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_permute_reverses_rows, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_embedding_assigns, {"runtime within contracts (f32, FastKernels)"}},
+      {M::session_zero_grad_keeps_params, {"LinkedSession == eager Session"}},
+      {M::schedule_step_decays_late, {"LR schedules == torch's schedulers"}},
+      {M::schedule_cosine_never_restarts, {"LR schedules == torch's schedulers"}},
+      // Which stale slot the unchecked cache trusts follows heap addresses: a
+      // LinkedSession replay may meet it before the poisoned-cache check does.
+      {M::fast_attention_cache_unchecked, {"LinkedSession == eager Session", "runtime within contracts (f32, FastKernels)"}},
   };
   // `veritape check`'s default count, at three seeds: detection must not hinge on one draw.
   for (const std::uint64_t seed : {424242, 1, 2}) {
@@ -75,7 +78,7 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
                                  << (m.detected ? "detected by " + m.property : std::string("NOT DETECTED")) << " (" << m.seconds << " s)");
       BOOST_TEST(m.detected, vt::spec::mutation::to_string(m.mutant) << " was not detected with seed " << seed);
       if (seed == 424242)
-        BOOST_TEST(m.property == expected.at(m.mutant), vt::spec::mutation::to_string(m.mutant) << " caught by " << m.property);
+        BOOST_TEST(expected.at(m.mutant).count(m.property) == 1u, vt::spec::mutation::to_string(m.mutant) << " caught by " << m.property);
       BOOST_TEST(m.failure.find("Exception") == std::string::npos, "caught by a crash, not a failed claim: " << m.failure);
     }
     BOOST_TEST_MESSAGE(detected << " of " << outcomes.size() << " planted bugs detected with seed " << seed);
