@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "vt/proptests/mutation_campaign.hpp"
 #include "vt/proptests/properties.hpp"
+#include "vt/runtime/kernel_paths.hpp"
 
 namespace vt::cli {
 namespace {
@@ -18,6 +19,8 @@ struct CheckOptions {
   std::uint64_t seed = 1;
   bool json = false;
   bool strict = false;
+  std::string shapes = "small";
+  proptests::Shapes profile() const { return shapes == "realistic" ? proptests::Shapes::realistic : proptests::Shapes::small; }
 };
 
 double rate(int cases, double seconds) { return seconds > 0 ? cases / seconds : 0; }
@@ -31,7 +34,7 @@ nlohmann::json coverage_json(const proptests::PropertyOutcome& r) {
                {"all_at_kinks", c.all_at_kinks},
                {"kink_elements", c.kink_elements},
                {"conventions_checked", c.conventions_checked}};
-  return {{"discarded", r.discarded}, {"discard_reasons", r.coverage.discards}, {"ops", ops}};
+  return {{"discarded", r.discarded}, {"discard_reasons", r.coverage.discards}, {"ops", ops}, {"kernel_paths", r.coverage.kernel_paths}};
 }
 
 // One line per property that discarded cases or skipped nodes: what it did
@@ -50,17 +53,19 @@ void print_coverage(const proptests::PropertyOutcome& r) {
     if (t.all_at_kinks > 0) line += fmt::format(", wholly at kinks {}", t.all_at_kinks);
     if (t.kink_elements > 0) line += fmt::format("; kink elements {} ({} checked against the convention)", t.kink_elements, t.conventions_checked);
   }
+  if (!r.coverage.kernel_paths.empty())
+    line += fmt::format("{}FastKernel paths taken {} of {}", line.empty() ? "" : "; ", r.coverage.kernel_paths.size(), rt::kernel_paths().size());
   if (!r.weak.empty()) line += fmt::format("{}WEAK: {}", line.empty() ? "" : "; ", r.weak);
   if (!line.empty()) fmt::print("  {}: {}\n", r.name, line);
 }
 
 int report_properties(const CheckOptions& o) {
-  const auto outcomes = proptests::run_suite(o.suite, o.cases, o.seed);
+  const auto outcomes = proptests::run_suite(o.suite, o.cases, o.seed, o.profile());
   bool all = true, weak = false;
   for (const auto& r : outcomes) all = all && r.passed, weak = weak || !r.weak.empty();
   const int code = !all || (o.strict && weak) ? 1 : 0;
   if (o.json) {
-    nlohmann::json j = {{"suite", o.suite}, {"seed", o.seed},   {"cases", o.cases},
+    nlohmann::json j = {{"suite", o.suite}, {"shapes", o.shapes}, {"seed", o.seed},   {"cases", o.cases},
                         {"all_passed", all}, {"any_weak", weak}, {"strict", o.strict}, {"properties", nlohmann::json::array()}};
     for (const auto& r : outcomes)
       j["properties"].push_back({{"property", r.name},
@@ -78,9 +83,9 @@ int report_properties(const CheckOptions& o) {
     std::cout << j.dump(2) << "\n";
     return code;
   }
-  fmt::print("{:<50} {:<12} {:>6} {:>7} {:>9} {:>9}\n", "property", "suite", "cases", "passed", "time s", "cases/s");
+  fmt::print("{:<64} {:<12} {:>6} {:>7} {:>9} {:>9}\n", "property", "suite", "cases", "passed", "time s", "cases/s");
   for (const auto& r : outcomes)
-    fmt::print("{:<50} {:<12} {:>6} {:>7} {:>9.2f} {:>9.1f}\n", r.name, r.suite, r.cases,
+    fmt::print("{:<64} {:<12} {:>6} {:>7} {:>9.2f} {:>9.1f}\n", r.name, r.suite, r.cases,
                r.passed ? (r.weak.empty() ? "yes" : "weak") : (r.gave_up ? "gave up" : "NO"), r.seconds, rate(r.cases, r.seconds));
   for (const auto& r : outcomes)
     if (!r.distribution.empty()) fmt::print("  {}: {}\n", r.name, r.distribution);
@@ -89,7 +94,7 @@ int report_properties(const CheckOptions& o) {
     if (r.passed) continue;
     fmt::print("\nFAILED: {}\n{}\n", r.name, r.failure);
     if (!r.counterexample.empty()) fmt::print("shrunk counterexample:\n{}", r.counterexample);
-    fmt::print("reproduce: veritape check --suite {} --cases {} --seed {}\n", r.suite, o.cases, r.seed);
+    fmt::print("reproduce: veritape check --suite {} --shapes {} --cases {} --seed {}\n", r.suite, o.shapes, o.cases, r.seed);
   }
   fmt::print("{}\n", !all ? "some properties FAILED" : weak ? "all properties hold, some WEAK (they decided too little)" : "all properties hold");
   return code;
@@ -99,7 +104,7 @@ int report_properties(const CheckOptions& o) {
 // when every bug is caught and every property catches at least one.
 int report_mutants(const CheckOptions& o) {
   const auto outcomes = proptests::run_mutation_campaign(o.cases, o.seed, /*whole_matrix=*/true);
-  const auto& props = proptests::all_properties();
+  const auto props = proptests::campaign_properties();
   const std::vector<int> kills = proptests::bugs_caught_per_property(outcomes);
   int detected = 0;
   for (const auto& m : outcomes) detected += m.detected;
@@ -108,11 +113,11 @@ int report_mutants(const CheckOptions& o) {
   if (o.json) {
     nlohmann::json j = {{"detected", detected}, {"planted", outcomes.size()}, {"properties_catching_none", idle},
                         {"mutants", nlohmann::json::array()}, {"properties", nlohmann::json::array()}};
-    for (std::size_t p = 0; p < props.size(); ++p) j["properties"].push_back({{"property", props[p].name}, {"bugs_caught", kills[p]}});
+    for (std::size_t p = 0; p < props.size(); ++p) j["properties"].push_back({{"property", props[p]->name}, {"bugs_caught", kills[p]}});
     for (const auto& m : outcomes) {
       nlohmann::json by = nlohmann::json::array();
       for (std::size_t p = 0; p < m.caught_by.size(); ++p)
-        if (m.caught_by[p]) by.push_back(props[p].name);
+        if (m.caught_by[p]) by.push_back(props[p]->name);
       j["mutants"].push_back({{"mutant", spec::mutation::to_string(m.mutant)}, {"detected", m.detected}, {"first", m.property},
                               {"caught_by", by}, {"seconds", m.seconds}});
     }
@@ -132,7 +137,7 @@ int report_mutants(const CheckOptions& o) {
   fmt::print("{:<{}}", "bugs caught", width);
   for (int k : kills) fmt::print(" {:>3}", k);
   fmt::print("\n\n");
-  for (std::size_t p = 0; p < props.size(); ++p) fmt::print("P{:<3} {}{}\n", p + 1, props[p].name, kills[p] == 0 ? "  (catches none of these bugs)" : "");
+  for (std::size_t p = 0; p < props.size(); ++p) fmt::print("P{:<3} {}{}\n", p + 1, props[p]->name, kills[p] == 0 ? "  (catches none of these bugs)" : "");
   fmt::print("\n{} of {} planted bugs detected; {} of {} properties catch at least one\n", detected, outcomes.size(),
              props.size() - static_cast<std::size_t>(idle), props.size());
   return all ? 0 : 1;
@@ -155,6 +160,11 @@ void add_check_command(CLI::App& app, int& result) {
   cmd->add_option("--seed", o->seed, "RapidCheck seed (the same seed replays the same cases)")
       ->capture_default_str()
       ->check(non_negative_integer());
+  cmd->add_option("--shapes", o->shapes,
+                  "small: dimensions up to 4, every property; realistic: dimensions up to 256 around the sizes where the "
+                  "FastKernels switch paths (veritape ops --paths), for the properties that depend on sizes")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"small", "realistic"}));
   cmd->add_flag("--json", o->json, "print the results as JSON");
   cmd->add_flag("--strict", o->strict,
                 "exit 1 also when a property is weak: more discarded cases than passed ones, or an op (20+ occurrences) "

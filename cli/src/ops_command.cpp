@@ -1,7 +1,10 @@
 // `veritape ops`: the op table as the code declares it.
 #include <fmt/core.h>
 
+#include <memory>
+
 #include "commands.hpp"
+#include "vt/runtime/kernel_paths.hpp"
 #include "vt/spec/op_table.hpp"
 
 namespace vt::cli {
@@ -16,11 +19,27 @@ std::string contract_text(const spec::ErrorContract& c) {
   }
   return "?";
 }
+
+// The FastKernels' paths and the sizes around each switch (rt::kernel_paths()).
+void print_paths() {
+  for (const rt::KernelPath& p : rt::kernel_paths()) {
+    std::string sizes;
+    for (const std::int64_t s : p.sizes) sizes += fmt::format("{}{}", sizes.empty() ? "" : " ", s);
+    fmt::print("{:<30} {}{}\n", p.op, p.path, sizes.empty() ? "" : fmt::format("  [sizes {}]", sizes));
+    if (!p.beyond.empty()) fmt::print("{:<30}   beyond the realistic profile: {}\n", "", p.beyond);
+  }
+}
 }  // namespace
 
 void add_ops_command(CLI::App& app, int& result) {
   auto* cmd = app.add_subcommand("ops", "List every op: arity, fragment, error contract, attributes and its forward/VJP math");
-  cmd->callback([&result] {
+  auto paths = std::make_shared<bool>(false);
+  cmd->add_flag("--paths", *paths,
+                "list the FastKernels' code paths instead, with the sizes at which each kernel switches (what "
+                "`veritape check --shapes realistic` aims at)");
+  cmd->callback([&result, paths] {
+    result = 0;
+    if (*paths) return print_paths();
     for (const auto& op : spec::all_ops()) {
       std::string attrs;
       for (const auto& a : op.attrs)

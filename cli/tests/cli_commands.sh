@@ -80,4 +80,5 @@ echo '{"inputs": {"y0": 0.5}, "values": {"y0": 0.5}}' > "$tmp/argval.json"
 "$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/argval.json" 2>/dev/null; check "audit with a value for an argument" 2 $?
 for sub in verify fmt ops audit; do "$vt" "$sub" --help > /dev/null; check "$sub --help" 0 $?; done
 "$vt" ops | grep -q "^cross_entropy "; check "ops lists cross_entropy" 0 $?
+"$vt" ops --paths | grep -q "^conv2d .*transposed (K >= 64)"; check "ops --paths lists the conv2d long-column path" 0 $?
 exit $fail

@@ -31,13 +31,42 @@ constexpr double kPositiveConstants[] = {1, 0.5, 2, 0.25, 3};
 
 Ctx::Ctx(const GenOptions& o, int dim_cap) : o_(&o), dim_cap_(std::max(1, std::min(dim_cap, o.max_dim))) {}
 
+std::int64_t Ctx::dim(Dial& d) const { return dim_from(o_->favored_dims, d); }
+
+std::int64_t Ctx::dim_for(std::string_view op, Dial& d) const {
+  const auto own = o_->op_sizes.find(std::string(op));
+  return dim_from(own != o_->op_sizes.end() ? own->second : o_->favored_dims, d);
+}
+
+std::int64_t Ctx::dim_from(const std::vector<std::int64_t>& sizes, Dial& d) const {
+  if (sizes.empty()) return 1 + d.pick(dim_cap_);
+  std::vector<std::int64_t> favored;
+  for (const std::int64_t f : sizes)
+    if (f >= 1 && f <= dim_cap_) favored.push_back(f);
+  const int how = d.pick(3);
+  if (how == 0 && !favored.empty()) return favored[static_cast<std::size_t>(d.pick(static_cast<int>(favored.size())))];
+  if (how == 1) return 1 + d.pick(std::min(8, dim_cap_));
+  return 1 + d.pick(dim_cap_);
+}
+
 Shape Ctx::shape(Dial& d, int min_rank, int max_rank) const {
   max_rank = std::min(max_rank, o_->max_rank);
   if (min_rank > max_rank) throw Skip{};
   const int rank = min_rank + d.pick(max_rank - min_rank + 1);
   std::vector<std::int64_t> dims;
   for (int i = 0; i < rank; ++i) dims.push_back(dim(d));
+  return within_budget(std::move(dims));
+}
+
+Shape Ctx::within_budget(std::vector<std::int64_t> dims) const {
+  std::int64_t room = o_->max_numel;  // 0: no limit
+  if (room > 0)
+    for (std::int64_t& x : dims) x = std::min(x, std::max<std::int64_t>(room, 1)), room /= x;
   return Shape(std::move(dims));
+}
+
+void Ctx::check_numel(const Shape& s) const {
+  if (o_->max_numel > 0 && s.numel() > o_->max_numel) throw Skip{};
 }
 
 Shape Ctx::broadcast_partner(const Shape& s, Dial& d) const {
@@ -88,6 +117,7 @@ std::size_t Ctx::fresh(Dial& d, Shape s, Need need) {
 }
 
 std::size_t Ctx::fresh_arg(Dial& d, Shape s, Need need, bool param) {
+  check_numel(s);
   const bool rational = o_->rational_only;
   const bool large = o_->edge_values && !rational && need != Need::BoundedAbove && d.pick(6) == 5;
   const bool pos = need == Need::Positive || need == Need::AwayFromZero;
@@ -183,13 +213,17 @@ std::size_t Ctx::apply(std::string_view op, const std::vector<std::size_t>& in, 
   if (nodes_ >= o_->max_nodes) throw Skip{};
   if (!(r.mag() <= kMaxMagnitude)) throw Skip{};  // also catches NaN ranges
   ++nodes_;
-  return push_node(op, in, std::move(attrs), r, "v" + std::to_string(next_node_++));
+  const std::size_t v = push_node(op, in, std::move(attrs), r, "v" + std::to_string(next_node_++));
+  check_numel(shape_of(v));
+  return v;
 }
 
 std::size_t Ctx::apply_with_target(std::string_view op, std::size_t x, const spec::GValue& target, Range r) {
   if (nodes_ >= o_->max_nodes) throw Skip{};
   ++nodes_;
-  return push_node(op, {x}, {}, r, "v" + std::to_string(next_node_++), &target);
+  const std::size_t v = push_node(op, {x}, {}, r, "v" + std::to_string(next_node_++), &target);
+  check_numel(shape_of(v));
+  return v;
 }
 
 std::size_t Ctx::apply_with_index(std::string_view op, const std::vector<std::size_t>& in, std::size_t at,
@@ -197,7 +231,9 @@ std::size_t Ctx::apply_with_index(std::string_view op, const std::vector<std::si
   if (nodes_ >= o_->max_nodes) throw Skip{};
   if (!(r.mag() <= kMaxMagnitude)) throw Skip{};
   ++nodes_;
-  return push_node(op, in, std::move(attrs), r, "v" + std::to_string(next_node_++), &index, at);
+  const std::size_t v = push_node(op, in, std::move(attrs), r, "v" + std::to_string(next_node_++), &index, at);
+  check_numel(shape_of(v));
+  return v;
 }
 
 std::size_t Ctx::push_node(std::string_view op, const std::vector<std::size_t>& in, AttrMap attrs, Range r,

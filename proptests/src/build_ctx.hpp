@@ -45,9 +45,19 @@ class Ctx {
   // A node nothing reads yet (a dangling branch).
   bool unused_node(std::size_t v) const { return !vals_[v].is_arg && vals_[v].uses == 0; }
 
-  // Shapes: rank in [min_rank, max_rank] (clipped to the options), dims in [1, dim_cap].
-  std::int64_t dim(Dial& d) const { return 1 + d.pick(dim_cap_); }
+  // Shapes: rank in [min_rank, max_rank] (clipped to the options), dims in
+  // [1, dim_cap] (with favored_dims: a third of them from that list, a third
+  // at most 8), and with max_numel the product kept within it.
+  std::int64_t dim(Dial& d) const;
+  // The same, drawing from op's own switch sizes (GenOptions::op_sizes) when it has them.
+  std::int64_t dim_for(std::string_view op, Dial& d) const;
   spec::Shape shape(Dial& d, int min_rank, int max_rank) const;
+  std::int64_t dim_from(const std::vector<std::int64_t>& favored, Dial& d) const;
+  // dims with each cut down, left to right, so that their product stays
+  // within max_numel (when set).
+  spec::Shape within_budget(std::vector<std::int64_t> dims) const;
+  // Throws Skip when s has more elements than max_numel allows.
+  void check_numel(const spec::Shape& s) const;
   // A shape that broadcasts with s: a suffix of it, s with a new leading
   // axis, with some axes set to 1, or with 1-axes grown.
   spec::Shape broadcast_partner(const spec::Shape& s, Dial& d) const;

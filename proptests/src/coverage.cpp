@@ -13,6 +13,7 @@ OpCoverage& OpCoverage::operator+=(const OpCoverage& o) {
 void Coverage::merge(const Coverage& other) {
   for (const auto& [op, o] : other.ops) ops[op] += o;
   for (const auto& [why, n] : other.discards) discards[why] += n;
+  for (const auto& [path, n] : other.kernel_paths) kernel_paths[path] += n;
 }
 
 OpCoverage Coverage::total() const {

@@ -1,5 +1,6 @@
 #include "vt/proptests/engines.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "vt/reference/ref_backend.hpp"
@@ -90,6 +91,66 @@ EngineRun run_linked_second(const GraphCase& c, const Args& second_args) {
   const spec::ResolvedGraph resolved = spec::resolve(c.graph);
   session_run<S>(s, c, resolved, c.args);
   return session_run<S>(s, c, resolved, second_args);
+}
+
+namespace {
+
+// The graph with node k turned into an input of the same name and type.
+GraphCase cut_at(const GraphCase& c, std::size_t k, std::vector<double> value) {
+  GraphCase out = c;
+  const spec::Node& n = c.graph.nodes[k];
+  out.graph.args.push_back(spec::Arg{n.name, spec::ArgKind::Input, n.type, n.loc});
+  out.args[n.name] = std::move(value);
+  out.graph.nodes.erase(out.graph.nodes.begin() + static_cast<std::ptrdiff_t>(k));
+  return out;
+}
+
+// Gradients equal bitwise, or one run has none and the other's is all zeros.
+bool same_gradient(const EngineRun& a, const EngineRun& b, const std::string& name) {
+  const auto ia = a.grads.find(name), ib = b.grads.find(name);
+  const bool has_a = ia != a.grads.end(), has_b = ib != b.grads.end();
+  if (has_a && has_b) return same_bits(ia->second, ib->second);
+  if (!has_a && !has_b) return true;
+  const std::vector<double>& only = has_a ? ia->second : ib->second;
+  return std::all_of(only.begin(), only.end(), [](double v) { return v == 0; });
+}
+
+}  // namespace
+
+std::string detach_equals_cut(const GraphCase& c, std::size_t k) {
+  rt::Session<float> s(true);
+  add_params(s, c);
+  std::vector<rt::TensorRef<float>> values;
+  std::size_t param = 0;
+  for (const spec::Arg& a : c.graph.args)
+    values.push_back(a.kind == spec::ArgKind::Param ? s.param_ref(param++) : s.input(a.type.shape, narrow<float>(c.args.at(a.name)), a.type.dtype));
+  const spec::ResolvedGraph r = spec::resolve(c.graph);
+  for (std::size_t n = 0; n < r.ops.size(); ++n) {
+    std::vector<rt::TensorRef<float>> ins;
+    for (int id : r.operand_ids[n]) ins.push_back(values[static_cast<std::size_t>(id)]);
+    values.push_back(s.apply(r.ops[n]->id, ins, r.attrs[n]));
+    if (n == k) values.back() = values.back().detach();
+  }
+  EngineRun detached;
+  for (std::size_t n = 0; n < c.graph.nodes.size(); ++n) detached.values.push_back(spec::to_doubles(values[c.graph.args.size() + n].value()));
+  s.zero_grad();
+  const rt::TensorRef<float>& loss = values[static_cast<std::size_t>(r.output_ids[0])];
+  if (loss.requires_grad()) loss.backward();
+  param = 0;
+  for (const spec::Arg& a : c.graph.args)
+    if (a.kind == spec::ArgKind::Param)
+      if (const spec::Dense<float>* g = s.param_grad(param++)) detached.grads[a.name] = spec::to_doubles(*g);
+
+  const GraphCase cut = cut_at(c, k, detached.values[k]);
+  const EngineRun compiled = run_compiled<float>(cut, true);
+  for (std::size_t n = 0, m = 0; n < c.graph.nodes.size(); ++n) {
+    if (n == k) continue;
+    if (!same_bits(detached.values[n], compiled.values[m++])) return "value of %" + c.graph.nodes[n].name + " (" + c.graph.nodes[n].op + ")";
+  }
+  for (const spec::Arg& a : c.graph.args)
+    if (a.kind == spec::ArgKind::Param && !same_gradient(detached, compiled, a.name))
+      return "gradient of %" + a.name + " with %" + c.graph.nodes[k].name + " detached";
+  return "";
 }
 
 std::string first_difference(const EngineRun& a, const EngineRun& b, const spec::GraphData& g) {

@@ -7,8 +7,23 @@
 #include "guard.hpp"
 #include "plan.hpp"
 #include "values.hpp"
+#include "vt/runtime/kernel_paths.hpp"
 
 namespace vt::proptests {
+
+GenOptions GenOptions::realistic(spec::DType dtype) {
+  GenOptions o;
+  o.dtype = dtype;
+  o.max_dim = 256;
+  o.max_numel = 4096;
+  o.max_nodes = 6;
+  o.favored_dims = rt::kernel_path_sizes();
+  for (const std::string_view op : rt::fast_kernel_ops()) {
+    o.ops.emplace_back(op);
+    if (auto sizes = rt::kernel_path_sizes(op); !sizes.empty()) o.op_sizes[std::string(op)] = std::move(sizes);
+  }
+  return o;
+}
 
 rc::Gen<GraphCase> gen_graph_case(GenOptions o) {
   detail::allowed_ops(o);  // reject bad options now, not inside a property

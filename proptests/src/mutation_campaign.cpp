@@ -1,5 +1,6 @@
 #include "vt/proptests/mutation_campaign.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -7,10 +8,27 @@
 
 namespace vt::proptests {
 
+std::vector<const PropertyDef*> campaign_properties() {
+  std::vector<const PropertyDef*> out;
+  for (const Shapes s : {Shapes::small, Shapes::realistic})
+    for (const PropertyDef& p : all_properties(s)) out.push_back(&p);
+  return out;
+}
+
+int realistic_cases(int cases) { return std::max(10, cases / 10); }
+
+namespace {
+bool is_realistic(const PropertyDef* p) {
+  const auto& r = all_properties(Shapes::realistic);
+  return p >= r.data() && p < r.data() + r.size();
+}
+}  // namespace
+
 std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, bool whole_matrix) {
-  for (const PropertyDef& p : all_properties()) {
-    const PropertyOutcome r = run_property(p, cases, seed, /*shrink=*/false);
-    if (!r.passed) throw std::runtime_error("baseline: '" + p.name + "' fails with no bug planted: " + r.failure);
+  const std::vector<const PropertyDef*> props = campaign_properties();
+  for (const PropertyDef* p : props) {
+    const PropertyOutcome r = run_property(*p, is_realistic(p) ? realistic_cases(cases) : cases, seed, /*shrink=*/false);
+    if (!r.passed) throw std::runtime_error("baseline: '" + p->name + "' fails with no bug planted: " + r.failure);
   }
   std::vector<MutantOutcome> out;
   for (const spec::mutation::Mutant m : spec::mutation::kAllMutants) {
@@ -18,11 +36,13 @@ std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, 
     o.mutant = m;
     const auto t0 = std::chrono::steady_clock::now();
     const spec::mutation::Plant planted(m);
-    for (const PropertyDef& p : all_properties()) {
-      const PropertyOutcome r = run_property(p, cases, seed, /*shrink=*/false);
+    for (const PropertyDef* p : props) {
+      // Realistic shapes get the full count only for a bug the small shapes missed.
+      const int n = is_realistic(p) && o.detected ? realistic_cases(cases) : cases;
+      const PropertyOutcome r = run_property(*p, n, seed, /*shrink=*/false);
       const bool caught = !r.passed && !r.gave_up;  // a property that gave up has not caught anything
       o.caught_by.push_back(caught);
-      if (caught && !o.detected) o.detected = true, o.property = p.name, o.failure = r.failure;
+      if (caught && !o.detected) o.detected = true, o.property = p->name, o.failure = r.failure;
       if (o.detected && !whole_matrix) break;
     }
     o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -32,7 +52,7 @@ std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, 
 }
 
 std::vector<int> bugs_caught_per_property(const std::vector<MutantOutcome>& outcomes) {
-  std::vector<int> kills(all_properties().size(), 0);
+  std::vector<int> kills(campaign_properties().size(), 0);
   for (const MutantOutcome& m : outcomes)
     for (std::size_t p = 0; p < m.caught_by.size() && p < kills.size(); ++p) kills[p] += m.caught_by[p];
   return kills;

@@ -309,7 +309,8 @@ void cross_entropy(Ctx& c, Dial& d, std::string_view op) {
 // An NCHW image: an existing rank-4 value, the latest value reshaped to
 // [1, 1, h, w], or a fresh [N, C, H, W] argument (rank 4 even where the
 // options cap other shapes lower: images are NCHW).
-std::size_t image_operand(Ctx& c, Dial& d) {
+std::size_t image_operand(Ctx& c, Dial& d, std::string_view op) {
+  const bool realistic = !c.opts().favored_dims.empty();
   const int src = d.pick(4);
   if (src <= 1) {
     std::vector<std::size_t> images;
@@ -317,7 +318,7 @@ std::size_t image_operand(Ctx& c, Dial& d) {
       if (c.rank_of(i) == 4) images.push_back(i);
     if (!images.empty()) return src == 0 ? images.back() : pick_of(images, d);
   }
-  if (src == 2 && c.num_vals() > 0) {
+  if (src == 2 && !realistic && c.num_vals() > 0) {  // (realistic: a fresh image, with channels)
     const std::size_t last = c.num_vals() - 1;
     const std::int64_t n = c.shape_of(last).numel();
     std::vector<std::size_t> divisors;
@@ -330,8 +331,12 @@ std::size_t image_operand(Ctx& c, Dial& d) {
       return c.apply("reshape", {last}, std::move(a), c.range_of(last));
     }
   }
+  // Batch and channels stay small, except in the realistic profile, whose
+  // channel counts reach the FastKernels' switches (conv2d's K >= 64).
   const int cap = static_cast<int>(c.opts().max_dim);
-  return c.fresh(d, Shape{1 + d.pick(std::min(2, cap)), 1 + d.pick(std::min(3, cap)), c.dim(d), c.dim(d)}, Need::None);
+  const std::int64_t n = 1 + d.pick(std::min(2, cap));
+  const std::int64_t channels = realistic ? c.dim_for(op, d) : 1 + d.pick(std::min(3, cap));
+  return c.fresh(d, c.within_budget({n, channels, c.dim(d), c.dim(d)}), Need::None);
 }
 
 // [v] or [v_h, v_w] (the same pair either way, written both ways).
@@ -358,12 +363,14 @@ Axis window_axis(std::int64_t size, bool pool, std::int64_t max_dim, Dial& d) {
 // conv2d over an image with a fresh weight [O, C/groups, kh, kw], groups a
 // divisor of C, bias half the time, and every stride/padding/dilation form.
 void conv2d(Ctx& c, Dial& d, std::string_view op) {
-  const std::size_t x = image_operand(c, d);
+  const std::size_t x = image_operand(c, d, op);
   const Shape s = c.shape_of(x);
   std::vector<std::size_t> divisors;
   for (std::int64_t q = 1; q <= s[1]; ++q)
     if (s[1] % q == 0) divisors.push_back(static_cast<std::size_t>(q));
-  const auto groups = static_cast<std::int64_t>(pick_of(divisors, d));
+  // (realistic profile: groups = 1 half the time, so that long columns, K >= 64, come up)
+  const bool ungrouped = !c.opts().favored_dims.empty() && d.pick(2) == 0;
+  const auto groups = ungrouped ? std::int64_t{1} : static_cast<std::int64_t>(pick_of(divisors, d));
   const std::int64_t out = groups * (2 * groups <= c.opts().max_dim ? 1 + d.pick(2) : 1), cg = s[1] / groups;
   const Axis h = window_axis(s[2], false, c.opts().max_dim, d), w = window_axis(s[3], false, c.opts().max_dim, d);
   const std::size_t weight = c.fresh(d, Shape{out, cg, h.k, w.k}, Need::None);
@@ -388,7 +395,7 @@ void conv2d(Ctx& c, Dial& d, std::string_view op) {
 // stride-2 window that models use most, which the FastKernels run on a path
 // of its own (about 2% of the free draws would hit it).
 void pool2d(Ctx& c, Dial& d, std::string_view op) {
-  const std::size_t x = image_operand(c, d);
+  const std::size_t x = image_operand(c, d, op);
   const Shape s = c.shape_of(x);
   Axis h = window_axis(s[2], true, c.opts().max_dim, d), w = window_axis(s[3], true, c.opts().max_dim, d);
   if (op == "max_pool2d") h.dil = w.dil = 1;  // dilated windows may lie wholly in the padding (rejected)

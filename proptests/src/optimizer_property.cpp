@@ -50,6 +50,8 @@
 // equivalent constant c of a "c u S" bound.
 #include "vt/proptests/optimizer_property.hpp"
 
+#include "optimizer_cases.hpp"
+
 #include <rapidcheck.h>
 
 #include <algorithm>
@@ -213,17 +215,6 @@ struct TrackedCoefficients {
   static H sqrt(const H& x) { return tracked_sqrt(x); }
 };
 
-// ---------------------------------------------------------------------------
-// The exact run's scalar for the sqrt kinds: a 256-bit interval of our own
-// type, so that its OptimScalar (max without undecidable comparisons) is
-// defined here without touching the library's Interval.
-// ---------------------------------------------------------------------------
-struct ExactInterval : ref::Interval {
-  using ref::Interval::Interval;
-  ExactInterval() = default;
-  ExactInterval(const ref::Interval& x) : ref::Interval(x) {}  // NOLINT: results of Interval's operators
-};
-
 }  // namespace
 }  // namespace vt::proptests
 
@@ -235,195 +226,16 @@ struct vt::train::OptimScalar<vt::proptests::Tracked<S>> {
   }
 };
 
-template <>
-struct vt::spec::ScalarTraits<vt::proptests::ExactInterval> {
-  using I = vt::proptests::ExactInterval;
-  static constexpr bool transcendental = true;
-  static I from_double(const I&, double v) { return I(ref::to_interval(ref::exact(v))); }
-};
-
-template <>
-struct vt::train::OptimScalar<vt::proptests::ExactInterval> {
-  using I = vt::proptests::ExactInterval;
-  static I sqrt(const I& x) { return I(spec::ScalarTraits<ref::Interval>::sqrt(x)); }
-  // torch.maximum's value lies in [max of the lows, max of the highs].
-  static I max(const I& a, const I& b) {
-    using boost::multiprecision::lower;
-    using boost::multiprecision::upper;
-    const ref::BigFloat lo = std::max(ref::BigFloat(lower(a.raw())), ref::BigFloat(lower(b.raw())));
-    const ref::BigFloat hi = std::max(ref::BigFloat(upper(a.raw())), ref::BigFloat(upper(b.raw())));
-    return I(ref::Interval(ref::Interval::Raw(lo, hi)));
-  }
-};
-
 namespace vt::proptests {
 namespace {
 
+using namespace optim_cases;
 using XI = ExactInterval;
 
 // Planted bug: Adam's bias corrections dropped (beta^t taken as 0, so 1 - beta^t = 1).
 struct NoBiasCorrection : train::ExactCoefficients<XI> {
   static H pow(const H&, std::int64_t) { return in(0.0); }
 };
-
-// ---------------------------------------------------------------------------
-// A case
-// ---------------------------------------------------------------------------
-struct Case {
-  OptimKind kind = OptimKind::SGD;
-  OptimOptions o;
-  bool f32 = false;
-  std::vector<spec::Shape> shapes;
-  std::vector<std::vector<double>> init;                                       // parameter -> values (exact in S)
-  std::vector<std::vector<std::optional<std::vector<double>>>> grads;          // step -> parameter -> gradient or none
-};
-
-// Draws at a fixed size, so the first cases of a run are as rich as the last
-// (RapidCheck scales integer ranges with its size, which starts at 0).
-template <class T>
-T draw_full(T lo, T hi) {
-  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
-}
-
-// A value exactly representable in f32 (f32) or f64: zero, a small multiple
-// of 1/8, or a full-mantissa number of magnitude in [2^lo_exp, 2^hi_exp).
-double draw_value(bool f32, int lo_exp, int hi_exp) {
-  const int what = *rc::gen::weightedElement<int>({{1, 0}, {2, 1}, {7, 2}});
-  if (what == 0) return 0.0;
-  if (what == 1) return static_cast<double>(draw_full<int>(-16, 17)) / 8;
-  const int bits = f32 ? 23 : 52;
-  const auto mant = draw_full<std::uint64_t>(0, std::uint64_t{1} << bits);
-  const int ex = draw_full<int>(lo_exp, hi_exp);
-  const bool neg = *rc::gen::arbitrary<bool>();
-  const double v = std::ldexp(1.0 + std::ldexp(static_cast<double>(mant), -bits), ex);
-  return neg ? -v : v;
-}
-
-OptimOptions draw_options(OptimKind kind) {
-  namespace g = rc::gen;
-  OptimOptions o = OptimOptions::defaults(kind);
-  const auto eps = [] { return *g::element(0x1p-20, 0x1p-30, 0x1p-10); };
-  const auto wd = [] { return *g::element(0.0, 0x1p-4, 0x1p-10, 0.5); };
-  switch (kind) {
-    case OptimKind::SGD:
-      o.lr = *g::element(0.125, 0.5, 1.0, 0x1p-5, 0x1p-10);
-      o.momentum = *g::element(0.0, 0.5, 0.875, 0.9375);
-      o.dampening = *g::element(0.0, 0.25, 0.5);
-      o.nesterov = o.momentum > 0 && o.dampening == 0 && *g::arbitrary<bool>();
-      o.weight_decay = wd();
-      break;
-    case OptimKind::Adagrad:
-      o.lr = *g::element(0.125, 0.5, 1.0, 0x1p-5);
-      o.lr_decay = *g::element(0.0, 0.5, 0x1p-4);
-      o.initial_accumulator_value = *g::element(0.0, 0.25, 1.0);
-      o.eps = eps();
-      o.weight_decay = wd();
-      break;
-    case OptimKind::RMSprop:
-      o.lr = *g::element(0x1p-5, 0x1p-3, 0x1p-7);
-      o.alpha = *g::element(0.75, 0.5, 0.9375, 0.984375);
-      o.eps = eps();
-      o.momentum = *g::element(0.0, 0.5, 0.875);
-      o.centered = *g::arbitrary<bool>();
-      o.weight_decay = wd();
-      break;
-    case OptimKind::Adam:
-    case OptimKind::AdamW:
-      o.lr = *g::element(0x1p-5, 0x1p-3, 0x1p-7, 0x1p-10);
-      o.beta1 = *g::element(0.875, 0.0, 0.5, 0.9375);
-      o.beta2 = *g::element(0.9375, 0.5, 0.75, 0.998046875);
-      o.eps = eps();
-      o.amsgrad = *g::arbitrary<bool>();
-      o.weight_decay = *g::element(0.0, 0x1p-4, 0x1p-7, 0.5);
-      break;
-    case OptimKind::Adadelta:
-      o.lr = *g::element(1.0, 0.5, 0.125);
-      o.rho = *g::element(0.875, 0.0, 0.5, 0.9375);
-      o.eps = *g::element(0x1p-20, 0x1p-10, 0x1p-6, 0x1p-30);
-      o.weight_decay = wd();
-      break;
-  }
-  return o;
-}
-
-Case draw_case() {
-  namespace g = rc::gen;
-  Case c;
-  c.kind = static_cast<OptimKind>(*g::element(0, 1, 2, 3, 4, 5));  // train::OptimKind's order: sgd .. adadelta
-  c.o = draw_options(c.kind);
-  c.f32 = *g::arbitrary<bool>();
-  const int nparams = *g::element(1, 2, 3);
-  for (int i = 0; i < nparams; ++i) {
-    const int rank = *g::element(1, 0, 2);
-    std::vector<std::int64_t> dims;
-    for (int r = 0; r < rank; ++r) dims.push_back(static_cast<std::int64_t>(*g::element(2, 1, 3)));
-    c.shapes.emplace_back(dims);
-    std::vector<double> v;
-    for (std::int64_t e = 0; e < c.shapes.back().numel(); ++e) v.push_back(draw_value(c.f32, -4, 2));
-    c.init.push_back(std::move(v));
-  }
-  const int steps = *g::element(3, 4, 5);
-  for (int k = 0; k < steps; ++k) {
-    c.grads.emplace_back();
-    for (int i = 0; i < nparams; ++i) {
-      if (*g::weightedElement<bool>({{7, true}, {1, false}})) {
-        std::vector<double> gv;
-        for (std::size_t e = 0; e < c.init[static_cast<std::size_t>(i)].size(); ++e) gv.push_back(draw_value(c.f32, -6, 4));
-        c.grads.back().emplace_back(std::move(gv));
-      } else {
-        c.grads.back().emplace_back(std::nullopt);
-      }
-    }
-  }
-  return c;
-}
-
-// ---------------------------------------------------------------------------
-// Messages
-// ---------------------------------------------------------------------------
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-std::string float_text(double v, bool f32) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, f32 ? "%.9g (%a)" : "%.17g (%a)", v, v);
-  return buf;
-}
-
-std::string options_text(OptimKind kind, const OptimOptions& o) {
-  std::string s = "lr=" + num(o.lr);
-  auto add = [&](const char* name, double v) { s += std::string(" ") + name + "=" + num(v); };
-  auto flag = [&](const char* name, bool v) { s += std::string(" ") + name + "=" + (v ? "true" : "false"); };
-  switch (kind) {
-    case OptimKind::SGD:
-      add("momentum", o.momentum), add("dampening", o.dampening), flag("nesterov", o.nesterov);
-      break;
-    case OptimKind::Adagrad:
-      add("lr_decay", o.lr_decay), add("initial_accumulator_value", o.initial_accumulator_value), add("eps", o.eps);
-      break;
-    case OptimKind::RMSprop:
-      add("alpha", o.alpha), add("eps", o.eps), add("momentum", o.momentum), flag("centered", o.centered);
-      break;
-    case OptimKind::Adam:
-    case OptimKind::AdamW:
-      add("beta1", o.beta1), add("beta2", o.beta2), add("eps", o.eps), flag("amsgrad", o.amsgrad);
-      break;
-    case OptimKind::Adadelta:
-      add("rho", o.rho), add("eps", o.eps);
-      break;
-  }
-  add("weight_decay", o.weight_decay);
-  return s;
-}
-
-std::string shape_text(const spec::Shape& s) {
-  std::string t = "[";
-  for (std::size_t d = 0; d < s.rank(); ++d) t += (d ? ", " : "") + std::to_string(s[d]);
-  return t + "]";
-}
 
 const char* plant_text(OptimizerPlant p) {
   switch (p) {
@@ -508,7 +320,7 @@ class CaseRunner {
 
   std::string run() {
     const std::size_t n = c_.shapes.size();
-    train::Optimizer<S> opt(c_.kind, n, c_.o);
+    train::Optimizer<S> opt(c_.kind, c_.groups);
     std::vector<spec::Dense<S>> values, grads(n);
     for (std::size_t i = 0; i < n; ++i) values.push_back({c_.shapes[i], std::vector<S>(c_.init[i].begin(), c_.init[i].end())});
     for (std::size_t k = 0; k < c_.grads.size(); ++k) {
@@ -547,8 +359,8 @@ class CaseRunner {
   static constexpr bool f32 = sizeof(S) == 4;
 
   std::string where() const {
-    return std::string(plant_text(plant_)) + std::string(train::to_string(c_.kind)) + " (" + options_text(c_.kind, c_.o) +
-           ") " + (f32 ? "f32" : "f64") + ": step " + std::to_string(k_ + 1) + " of " + std::to_string(c_.grads.size()) +
+    return std::string(plant_text(plant_)) + std::string(train::to_string(c_.kind)) + " (" + groups_text(c_) + ") " +
+           (f32 ? "f32" : "f64") + ": step " + std::to_string(k_ + 1) + " of " + std::to_string(c_.grads.size()) +
            ", parameter " + std::to_string(i_) + " of shape " + shape_text(c_.shapes[i_]);
   }
 
@@ -586,7 +398,8 @@ class CaseRunner {
   std::string check_step(const ParamState<S>& st0, const std::vector<S>& p0, const std::vector<S>& g, const std::vector<S>& p1,
                          const ParamState<S>& st1) {
     // Exact run from the float state.
-    OptimOptions ox = c_.o;
+    const OptimOptions& o = c_.options_of(i_);
+    OptimOptions ox = o;
     if (plant_ == OptimizerPlant::lr_relative_2m20) ox.lr *= 1 + 0x1p-20;
     if (plant_ == OptimizerPlant::lr_negated) ox.lr = -ox.lr;
     ParamState<X> sx = exact_state<X>(st0);
@@ -602,7 +415,7 @@ class CaseRunner {
     std::vector<Tracked<S>> pb, gb;
     for (const S v : p0) pb.push_back({v, 0.0});
     for (const S v : g) gb.push_back({v, 0.0});
-    train::update_param<Tracked<S>, TrackedCoefficients<S>>(c_.kind, c_.o, sb, std::span<Tracked<S>>(pb),
+    train::update_param<Tracked<S>, TrackedCoefficients<S>>(c_.kind, o, sb, std::span<Tracked<S>>(pb),
                                                          std::span<const Tracked<S>>(gb));
 
     if (sx.step != st1.step || sb.step != st1.step)
@@ -651,7 +464,7 @@ std::string check_random_optimizer_steps(OptimizerPlant plant, OptimizerStepStat
   try {
     return c.f32 ? CaseRunner<float>(c, plant, st).run() : CaseRunner<double>(c, plant, st).run();
   } catch (const std::exception& e) {
-    return std::string(plant_text(plant)) + std::string(train::to_string(c.kind)) + " (" + options_text(c.kind, c.o) + ") " +
+    return std::string(plant_text(plant)) + std::string(train::to_string(c.kind)) + " (" + groups_text(c) + ") " +
            (c.f32 ? "f32" : "f64") + ": exception: " + e.what();
   }
 }

@@ -24,17 +24,39 @@ void fail_if(const std::string& failure) {
   if (!failure.empty()) RC_FAIL(failure);
 }
 
+// A case of profile o. With realistic shapes, half the cases use one
+// FastKernel op only (so that each op's size-dependent paths come up often
+// at small case counts), and the kernel paths its nodes take are counted.
+GraphCase draw(GenOptions o) {
+  if (o.favored_dims.empty()) return *gen_graph_case(o);
+  if (*rc::gen::arbitrary<bool>()) o.ops = {*rc::gen::elementOf(o.ops)};
+  GraphCase c = *gen_graph_case(o);
+  record_kernel_paths(c.graph, case_coverage());
+  return c;
+}
+
 template <class S>
 void compiled_equals_eager(GenOptions o, bool fast) {
-  const GraphCase c = *gen_graph_case(o);
+  const GraphCase c = draw(o);
   fail_if(first_difference(run_compiled<S>(c, fast), run_eager<S>(c, fast), c.graph));
 }
 
-void linked_equals_eager() {
-  const GraphCase c = *gen_graph_case(GenOptions::f32());
+void linked_equals_eager(GenOptions o) {
+  const GraphCase c = draw(o);
   GraphCase second = c;
   second.args = perturbed_args(c);
   fail_if(first_difference(run_linked_second<float>(c, second.args), run_eager<float>(second, true), c.graph));
+}
+
+// Session::detach on a random node other than the loss: the same as the
+// graph with that node made an input of its value.
+void detach_equals_cut_graph() {
+  const GraphCase c = *gen_graph_case(GenOptions::f32());
+  std::vector<std::size_t> nodes;
+  for (std::size_t n = 0; n < c.graph.nodes.size(); ++n)
+    if (spec::is_float(c.graph.nodes[n].type.dtype) && c.graph.nodes[n].name != c.graph.outputs[0].name) nodes.push_back(n);
+  if (nodes.empty()) RC_DISCARD("no node besides the loss to detach");
+  fail_if(detach_equals_cut(c, nodes[*rc::gen::inRange<std::size_t>(0, nodes.size())]));
 }
 
 // Per op, how the audit's nodes were judged: decided (met or violated) or
@@ -51,7 +73,7 @@ void record_audit(const ref::AuditReport& r) {
 }
 
 void runtime_meets_contracts(GenOptions o, bool fast) {
-  const GraphCase c = *gen_graph_case(o);
+  const GraphCase c = draw(o);
   const ref::AuditReport r = contracts::audit_runtime(c.graph, c.args, fast);
   record_audit(r);
   bool violated = false;
@@ -80,6 +102,21 @@ void verifier_names_the_broken_node() {
     RC_FAIL("the first diagnostic does not name %" + c.bad_node + ": " + diags.front().message);
 }
 
+// The properties whose claims depend on sizes, on GenOptions::realistic():
+// dimensions up to 256 and the sizes where the FastKernels switch paths.
+std::vector<PropertyDef> make_realistic_properties() {
+  const std::string tag = " [realistic shapes]";
+  return {
+      {"compiled == eager (f32, FastKernels)" + tag, "equivalence",
+       [] { compiled_equals_eager<float>(GenOptions::realistic(), true); }},
+      {"LinkedSession == eager Session" + tag, "equivalence", [] { linked_equals_eager(GenOptions::realistic()); }},
+      {"runtime within contracts (f32, FastKernels)" + tag, "contracts",
+       [] { runtime_meets_contracts(GenOptions::realistic(), true); }},
+      {"runtime within contracts (f64, FastKernels)" + tag, "contracts",
+       [] { runtime_meets_contracts(GenOptions::realistic(spec::DType::f64), true); }},
+  };
+}
+
 std::vector<PropertyDef> make_properties() {
   return {
       {"compiled == eager (f32, FastKernels)", "equivalence", [] { compiled_equals_eager<float>(GenOptions::f32(), true); }},
@@ -97,7 +134,8 @@ std::vector<PropertyDef> make_properties() {
          }
          fail_if(difference);
        }},
-      {"LinkedSession == eager Session", "equivalence", linked_equals_eager},
+      {"LinkedSession == eager Session", "equivalence", [] { linked_equals_eager(GenOptions::f32()); }},
+      {"Session detach == graph cut there", "equivalence", detach_equals_cut_graph},
       {"per-node soundness", "soundness", [] {
          const GraphCase c = *gen_graph_case();
          fail_if(per_node_soundness(c, *rc::gen::arbitrary<std::uint64_t>(), case_coverage()));
@@ -113,6 +151,7 @@ std::vector<PropertyDef> make_properties() {
       {"runtime within contracts (f32, generic kernels)", "contracts", [] { runtime_meets_contracts(GenOptions::f32(), false); }},
       {"runtime within contracts (f64, generic kernels)", "contracts", [] { runtime_meets_contracts({}, false); }},
       {"optimizer steps within contracts", "contracts", [] { fail_if(check_random_optimizer_steps()); }},
+      {"optimizer rules == torch's algorithms (exact)", "contracts", [] { fail_if(check_rules_against_torch_algorithms()); }},
       {"LR schedules == torch's schedulers", "contracts", [] { fail_if(check_random_schedule()); }},
       {"text and JSON round trips", "roundtrip", text_and_json_round_trip},
       {"verifier names the broken node", "roundtrip", verifier_names_the_broken_node},
@@ -171,9 +210,9 @@ std::string shown(const rc::detail::Example& ex) {
 
 }  // namespace
 
-const std::vector<PropertyDef>& all_properties() {
-  static const std::vector<PropertyDef> props = make_properties();
-  return props;
+const std::vector<PropertyDef>& all_properties(Shapes shapes) {
+  static const std::vector<PropertyDef> small = make_properties(), realistic = make_realistic_properties();
+  return shapes == Shapes::realistic ? realistic : small;
 }
 
 const std::vector<std::string>& suite_names() {
@@ -218,12 +257,12 @@ PropertyOutcome run_property(const PropertyDef& p, int cases, std::uint64_t seed
   return o;
 }
 
-std::vector<PropertyOutcome> run_suite(std::string_view suite, int cases, std::uint64_t seed) {
+std::vector<PropertyOutcome> run_suite(std::string_view suite, int cases, std::uint64_t seed, Shapes shapes) {
   bool known = suite == "all";
   for (const auto& s : suite_names()) known = known || s == suite;
   if (!known) throw std::invalid_argument("unknown suite '" + std::string(suite) + "' (all, soundness, equivalence, contracts, roundtrip)");
   std::vector<PropertyOutcome> out;
-  for (const PropertyDef& p : all_properties())
+  for (const PropertyDef& p : all_properties(shapes))
     if (suite == "all" || p.suite == suite) out.push_back(run_property(p, cases, seed));
   return out;
 }

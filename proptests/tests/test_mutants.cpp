@@ -67,6 +67,15 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       // Which stale slot the unchecked cache trusts follows heap addresses: a
       // LinkedSession replay may meet it before the poisoned-cache check does.
       {M::fast_attention_cache_unchecked, {"LinkedSession == eager Session", "runtime within contracts (f32, FastKernels)"}},
+      {M::fast_im2col_shifted_drops_first, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_conv_bias_first_of_group, {"runtime within contracts (f32, FastKernels)"}},
+      {M::fast_attention_causal_sees_next, {"runtime within contracts (f32, FastKernels)"}},
+      {M::session_detach_keeps_graph, {"Session detach == graph cut there"}},
+      {M::fast_norm_backward_drops_eps, {"runtime within contracts (f32, FastKernels)"}},
+      {M::optimizer_group_options_from_first, {"optimizer steps within contracts"}},
+      {M::optim_rule_adam_drops_bias_correction2, {"optimizer rules == torch's algorithms (exact)"}},
+      // Long conv columns (K >= 64) exist only at realistic shapes: no small-shape property can see this one.
+      {M::fast_conv_dw_transposed_overwrites, {"runtime within contracts (f32, FastKernels) [realistic shapes]"}},
   };
   // `veritape check`'s default count, at three seeds: detection must not hinge on one draw.
   for (const std::uint64_t seed : {424242, 1, 2}) {
@@ -87,16 +96,8 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   BOOST_TEST(expected.size() == vt::spec::mutation::kAllMutants.size());
 }
 
-// The kill matrix: with every bug planted in turn, every property runs; each
-// property must fail for at least one bug (else nothing shows it can fail).
-BOOST_AUTO_TEST_CASE(every_property_catches_a_planted_bug) {
-  const auto outcomes = vt::proptests::run_mutation_campaign(500, 7, /*whole_matrix=*/true);
-  const auto& props = vt::proptests::all_properties();
-  for (const auto& m : outcomes) BOOST_REQUIRE_EQUAL(m.caught_by.size(), props.size());
-  const std::vector<int> kills = vt::proptests::bugs_caught_per_property(outcomes);
-  for (std::size_t p = 0; p < props.size(); ++p) BOOST_TEST(kills[p] > 0, props[p].name << " caught none of the planted bugs");
-  for (const auto& m : outcomes) BOOST_TEST(m.detected, vt::spec::mutation::to_string(m.mutant) << " escaped every property");
-}
+// The kill matrix (every property with every bug, each property catching at
+// least one) runs as `veritape check --suite mutants` in cli/tests/cli_check.sh.
 
 BOOST_AUTO_TEST_CASE(no_mutant_is_left_planted) {
   BOOST_TEST(vt::spec::mutation::to_string(vt::spec::mutation::active()) == "none");

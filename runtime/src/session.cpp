@@ -165,6 +165,7 @@ void Session<S>::backward(const TensorRef<S>& root, const Dense<S>* seed, bool r
 
 template <class S>
 TensorRef<S> Session<S>::detach(const TensorRef<S>& t) {
+  if (!linked_ && spec::mutation::planted(spec::mutation::Mutant::session_detach_keeps_graph)) return t;  // (planted bug)
   const spec::TensorType type = type_of(t);
   Slot src = slot_for(t);
   Entry want{.kind = Entry::Kind::Detach, .type = type, .inputs = {src}};

@@ -197,6 +197,7 @@ void Optimizer<S>::step(std::span<const ParamView<S>> params) {
       shapes_[i] = v.value->shape;
       OptimOptions options = group.options;
       if (spec::mutation::planted(spec::mutation::Mutant::optimizer_drops_weight_decay)) options.weight_decay = 0;  // (planted bug)
+      if (spec::mutation::planted(spec::mutation::Mutant::optimizer_group_options_from_first)) options = groups_[0].options;  // (planted bug)
       update_param<S>(kind_, options, state_[i], std::span<S>(v.value->data), std::span<const S>(v.grad->data));
     }
   }

@@ -10,6 +10,12 @@
 
 namespace vt::rt {
 
+// Probabilities of at most this many elements (Z*L*S) are kept for the
+// backward (32 MB in float); larger ones are recomputed there.
+inline constexpr std::int64_t kAttentionMaxSaved = std::int64_t{1} << 23;
+// Lanes of the backward's row dot products (over the S keys).
+inline constexpr int kAttentionLanes = 8;
+
 template <class S>
 void attention_forward(spec::Ins<S> in, const spec::AttrMap& attrs, spec::Dense<S>& y);
 

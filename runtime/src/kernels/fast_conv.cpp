@@ -46,11 +46,11 @@ Scratch<S>& thread_scratch() {
   return s;
 }
 
-// x[0] + ... + x[n-1] in 8 interleaved partial sums, which vectorize (the
+// x[0] + ... + x[n-1] in interleaved partial sums, which vectorize (the
 // contract allows any order of the sum).
 template <class S>
 S sum(const S* x, std::int64_t n) {
-  return detail::partial_sums<8, S>(n, [x](std::int64_t k) { return x[k]; });
+  return detail::partial_sums<kConvBiasLanes, S>(n, [x](std::int64_t k) { return x[k]; });
 }
 
 // The cache key: the geometry the columns were built under.
@@ -80,6 +80,7 @@ void conv2d_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {
   S* col = grown(s.col, p.g.N * p.groups * p.K * p.P);
   s.valid = false;
   const Window2d& g = p.g;
+  const bool bias_first = spec::mutation::planted(spec::mutation::Mutant::fast_conv_bias_first_of_group);
   for (std::int64_t n = 0; n < g.N; ++n)
     for (std::int64_t gi = 0; gi < p.groups; ++gi) {
       S* c = block(p, col, n, gi);
@@ -88,7 +89,8 @@ void conv2d_forward(spec::Ins<S> in, const spec::AttrMap& attrs, Dense<S>& y) {
       gemm<S>(false, false, p.Og, p.P, p.K, 1, in[1]->data.data() + gi * p.Og * p.K, p.K, c, p.P, 0, out, p.P);
       if (in.size() == 3)
         for (std::int64_t o = 0; o < p.Og; ++o) {
-          const S bias = (*in[2])[gi * p.Og + o];
+          // (planted bug, spec/mutation.hpp: the group's first bias for all its channels)
+          const S bias = (*in[2])[gi * p.Og + (bias_first ? 0 : o)];
           for (std::int64_t q = 0; q < p.P; ++q) out[o * p.P + q] += bias;
         }
     }
@@ -117,14 +119,15 @@ void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, 
                       std::memcmp(s.seen.data(), x.data.data(), x.data.size() * sizeof(S)) == 0;
   S* own = dx[1] && !cached ? grown(s.one, p.K * p.P) : nullptr;
   S* dcol = dx[0] ? grown(s.dcol, p.K * p.P) : nullptr;
-  const bool transposed = dx[1] && p.K >= 64;
+  const bool transposed = dx[1] && p.K >= kConvTransposedMinK;
   S* dwt = transposed ? grown(s.dwt, p.groups * p.K * p.Og) : nullptr;  // per group [K, Og]
   S* gt = transposed ? grown(s.gt, p.P * p.Og) : nullptr;                // g_n^T: [P, Og]
   const Window2d& w = p.g;
   using spec::mutation::Mutant;  // (planted bugs, spec/mutation.hpp)
   const bool dw_overwrites = spec::mutation::planted(Mutant::fast_conv_dw_overwrites),
              dx_first_image = spec::mutation::planted(Mutant::fast_conv_dx_reads_first_image),
-             bias_skips_last = spec::mutation::planted(Mutant::fast_conv_bias_skips_last_image);
+             bias_skips_last = spec::mutation::planted(Mutant::fast_conv_bias_skips_last_image),
+             dwt_overwrites = spec::mutation::planted(Mutant::fast_conv_dw_transposed_overwrites);
   for (std::int64_t n = 0; n < w.N; ++n)
     for (std::int64_t gi = 0; gi < p.groups; ++gi) {
       const S* gn = g.data.data() + (n * p.O + gi * p.Og) * p.P;
@@ -137,7 +140,7 @@ void conv2d_vjp(spec::Ins<S> in, const Dense<S>& g, const spec::AttrMap& attrs, 
         if (transposed) {
           for (std::int64_t q = 0; q < p.P; ++q)
             for (std::int64_t o = 0; o < p.Og; ++o) gt[q * p.Og + o] = gn[o * p.P + q];
-          gemm<S>(false, false, p.K, p.Og, p.P, 1, col, p.P, gt, p.Og, n == 0 ? 0 : 1, dwt + gi * p.K * p.Og, p.Og);
+          gemm<S>(false, false, p.K, p.Og, p.P, 1, col, p.P, gt, p.Og, n == 0 || dwt_overwrites ? 0 : 1, dwt + gi * p.K * p.Og, p.Og);
         } else {
           const S beta = (n == 0 && stale(1)) || dw_overwrites ? 0 : 1;
           gemm<S>(false, true, p.Og, p.K, p.P, 1, gn, p.P, col, p.P, beta, dx[1]->data.data() + gi * p.Og * p.K, p.K);

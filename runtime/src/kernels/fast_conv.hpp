@@ -10,6 +10,12 @@
 
 namespace vt::rt {
 
+// conv2d's dW: with columns this long (K = C/groups * kh * kw) or longer it is
+// summed transposed (fast_conv.cpp says why); kernel_paths.cpp lists both sides.
+inline constexpr std::int64_t kConvTransposedMinK = 64;
+// Lanes of conv2d's bias-gradient sums (partial sums over P = Ho * Wo).
+inline constexpr int kConvBiasLanes = 8;
+
 template <class S>
 void conv2d_forward(spec::Ins<S> in, const spec::AttrMap& attrs, spec::Dense<S>& y);
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include "elementwise_loops.hpp"
 #include "fast_attention.hpp"
 #include "fast_conv.hpp"
 #include "fast_layout.hpp"
@@ -179,24 +180,10 @@ void binary_vjp(const Dense<S>& a, const Dense<S>& b, const Dense<S>& y, const D
   }
 }
 
-// Whether s is y's shape, or y's trailing axes with leading 1s allowed.
-bool trailing_of(const spec::Shape& s, const spec::Shape& y) {
-  std::size_t lead = 0;
-  while (lead < s.rank() && s[lead] == 1) ++lead;
-  if (s.rank() - lead > y.rank()) return false;
-  for (std::size_t k = lead; k < s.rank(); ++k)
-    if (s[k] != y[y.rank() - (s.rank() - k)]) return false;
-  return true;
-}
-
-// Operands the elementwise loops take: unary on y's shape; binary with one
-// operand of y's shape and the other of y's shape or its trailing axes.
 template <class S>
 bool loop_shapes(spec::Ins<S> in, const spec::Shape& y) {
-  if (in.size() == 1) return in[0]->shape == y;
-  if (in.size() != 2) return false;
-  const bool a_full = in[0]->shape == y, b_full = in[1]->shape == y;
-  return (a_full && trailing_of(in[1]->shape, y)) || (b_full && trailing_of(in[0]->shape, y));
+  if (in.size() != 1 && in.size() != 2) return false;
+  return elementwise_loop_shapes(in[0]->shape, in.size() == 2 ? &in[1]->shape : nullptr, y);
 }
 
 // Calls f.template operator()<Op>() when `op` is one of the elementwise ops

@@ -22,7 +22,7 @@ void for_each_run(const spec::Shape& in, const std::vector<std::int64_t>& perm, 
   for (auto s : size) total *= s;
   if (total == 0) return;
   // The last output axis is a contiguous run when it is the input's last axis.
-  const bool rows = r > 0 && perm[r - 1] == static_cast<std::int64_t>(r - 1);
+  const bool rows = permute_keeps_last_axis(perm);
   const std::int64_t run = rows ? size[r - 1] : 1;
   const std::size_t axes = rows ? r - 1 : r;  // the odometer's axes
   std::vector<std::int64_t> idx(axes, 0);

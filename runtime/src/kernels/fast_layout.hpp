@@ -5,10 +5,19 @@
 // strided copy walked with an odometer, whole rows at a time when the last
 // axis stays last; the backward is the inverse copy added into dx (each dx
 // element receives exactly one g element). Results are bitwise the generic ones.
+#include <cstdint>
+#include <vector>
+
 #include "vt/spec/dense.hpp"
 #include "vt/spec/op_table.hpp"
 
 namespace vt::rt {
+
+// permute/transpose copy whole rows when the last axis stays last, else
+// element by element.
+inline bool permute_keeps_last_axis(const std::vector<std::int64_t>& perm) {
+  return !perm.empty() && perm.back() == static_cast<std::int64_t>(perm.size() - 1);
+}
 
 // False when `op` is not permute or transpose.
 template <class S>

@@ -17,11 +17,11 @@ using detail::zero_stale;
 using spec::ops::BatchNorm;
 using spec::ops::LayerNorm;
 
-// Group sums in 16 partial sums: a float sum in strict order is one dependent
+// Group sums in kNormLanes (16) partial sums: a float sum in strict order is one dependent
 // chain (4 cycles an add); 16 chains vectorize.
 template <class S, class F>
 S lanes_sum(std::int64_t n, F&& f) {
-  return detail::partial_sums<16, S>(n, f);
+  return detail::partial_sums<kNormLanes, S>(n, f);
 }
 
 // Where a group's n elements lie: `runs` runs of `len` contiguous elements,
@@ -103,7 +103,9 @@ void group_vjp(const S* x, const S* g, std::int64_t n, S eps, const Affine<S>& a
   const S sum = lanes_sum<S>(n, [x](std::int64_t k) { return x[k]; });
   for (std::int64_t k = 0; k < n; ++k) z[k] = nn * x[k] - sum;
   const S sq = lanes_sum<S>(n, [z](std::int64_t k) { return S(z[k] * z[k]); });
-  const S s = std::sqrt(S(sq / (nn * nn * nn) + eps)), ns = nn * s;
+  // (planted bug, spec/mutation.hpp: eps left out, so a constant group divides by 0)
+  const S eps_used = spec::mutation::planted(spec::mutation::Mutant::fast_norm_backward_drops_eps) ? S(0) : eps;
+  const S s = std::sqrt(S(sq / (nn * nn * nn) + eps_used)), ns = nn * s;
   for (std::int64_t k = 0; k < n; ++k) {
     z[k] = z[k] / ns;
     gp[k] = a.w ? S(g[k] * (a.weight(k) / s)) : S(g[k] / s);

@@ -12,6 +12,9 @@
 
 namespace vt::rt {
 
+// Lanes of the group sums (a group of fewer elements is summed in one chain).
+inline constexpr int kNormLanes = 16;
+
 template <class S>
 void layer_norm_forward(spec::Ins<S> in, const spec::AttrMap& attrs, spec::Dense<S>& y);
 

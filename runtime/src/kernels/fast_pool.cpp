@@ -81,6 +81,7 @@ struct ArgMax {
   template <class S>
   std::int64_t operator()(const S* x, std::int64_t first, std::int64_t ni, std::int64_t nj) const {
     if (ni == g.kh && nj == g.kw) {  // a whole window: unrolled for the usual 2x2 and 3x3
+      static_assert(kUnrolledWindowTaps[0] == 4 && kUnrolledWindowTaps[1] == 9);
       if (offsets.size() == 4) return whole<4>(x, first);
       if (offsets.size() == 9) return whole<9>(x, first);
     }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "vt/spec/mutation.hpp"
+
 namespace vt::rt {
 
 namespace {
@@ -20,10 +22,6 @@ ColRange col_range(const Window2d& g, std::int64_t j) {
   return {lo, std::max(lo, std::min(g.Wo, (g.W - 1 - base) / g.sw + 1)), base};
 }
 
-// Stride 1 and an output as wide as the input (e.g. 3x3 with padding 1): a
-// tap's block is then the plane shifted by one constant offset, so its valid
-// rows are one contiguous run instead of Ho short rows.
-bool shifted_plane(const Window2d& g) { return g.sh == 1 && g.sw == 1 && g.Wo == g.W; }
 
 // The output rows [lo, hi) whose tap i reads an input row inside [0, H) (stride 1).
 struct RowRange {
@@ -61,7 +59,8 @@ VT_INLINE_LOOPS void shifted_tap(const Window2d& g, const S* plane, std::int64_t
   const std::int64_t a = rr.lo * g.Wo + cr.lo, b = (rr.hi - 1) * g.Wo + cr.hi;
   const S* src = plane + g.row(rr.lo, i) * g.W + cr.base + cr.lo;  // the input of q = a
   for (std::int64_t k = 0; k < b - a; ++k) out[a + k] = src[k];
-  fill_zero(out, a);
+  // (planted bug, spec/mutation.hpp: the run's first element zeroed with the padding before it)
+  fill_zero(out, spec::mutation::planted(spec::mutation::Mutant::fast_im2col_shifted_drops_first) ? a + 1 : a);
   fill_zero(out + b, P - b);
   for (std::int64_t oh = rr.lo; oh < rr.hi; ++oh) {
     fill_zero(out + oh * g.Wo, cr.lo);
@@ -88,11 +87,13 @@ VT_INLINE_LOOPS void shifted_tap_adjoint(const Window2d& g, S* in, std::int64_t 
 
 }  // namespace
 
+bool im2col_shifted_plane(const Window2d& g) { return g.sh == 1 && g.sw == 1 && g.Wo == g.W; }
+
 // Bounds are settled per (i, j, oh) so the inner loop is a plain (strided) copy.
 template <class S>
 VT_INLINE_LOOPS void im2col(const Window2d& g, std::int64_t Cg, const S* plane, S* col) {
   const std::int64_t P = g.Ho * g.Wo;
-  const bool shifted = shifted_plane(g);
+  const bool shifted = im2col_shifted_plane(g);
   for (std::int64_t c = 0; c < Cg; ++c, plane += g.H * g.W)
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {
@@ -123,7 +124,7 @@ VT_INLINE_LOOPS void im2col(const Window2d& g, std::int64_t Cg, const S* plane, 
 template <class S>
 VT_INLINE_LOOPS void col2im(const Window2d& g, std::int64_t Cg, S* dcol, S* plane) {
   const std::int64_t P = g.Ho * g.Wo;
-  const bool shifted = shifted_plane(g);
+  const bool shifted = im2col_shifted_plane(g);
   for (std::int64_t c = 0; c < Cg; ++c, plane += g.H * g.W)
     for (std::int64_t i = 0; i < g.kh; ++i)
       for (std::int64_t j = 0; j < g.kw; ++j) {

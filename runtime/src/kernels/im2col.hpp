@@ -8,6 +8,11 @@
 
 namespace vt::rt {
 
+// Stride 1 and an output as wide as the input (e.g. 3x3 with padding 1): a
+// tap's block is then the plane shifted by one constant offset, copied as one
+// contiguous run instead of Ho short rows.
+bool im2col_shifted_plane(const spec::ops::Window2d& g);
+
 // col[k, p] = plane[c, row, col] (zero in the padding); plane is the group's
 // first channel of the image.
 template <class S>

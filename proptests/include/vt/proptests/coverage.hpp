@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "vt/spec/graph.hpp"
 
 namespace vt::proptests {
 
@@ -24,6 +27,9 @@ struct OpCoverage {
 struct Coverage {
   std::map<std::string, OpCoverage> ops;       // by op name
   std::map<std::string, std::int64_t> discards;  // discarded cases by reason
+  // Nodes that took each FastKernel path of rt::kernel_paths(), by "op: path"
+  // (recorded by the realistic-shape properties).
+  std::map<std::string, std::int64_t> kernel_paths;
   void merge(const Coverage& other);
   OpCoverage total() const;  // every op's counts added up
 };
@@ -31,6 +37,11 @@ struct Coverage {
 // Where a property body records what it decided for the case being run:
 // null outside a run of run_property (a body then records nothing).
 Coverage* case_coverage();
+
+// For each entry of rt::kernel_paths(), in order, how many nodes of g take it.
+std::vector<std::int64_t> kernel_paths_taken(const spec::GraphData& g);
+// The same, added into c->kernel_paths (nothing when c is null).
+void record_kernel_paths(const spec::GraphData& g, Coverage* c);
 
 // Floors below which a run is weak: more discarded cases than passed ones,
 // or an op occurring at least kMinOccurrences times with under half of its

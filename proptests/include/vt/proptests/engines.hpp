@@ -25,6 +25,14 @@ EngineRun run_eager(const GraphCase& c, bool fast_kernels);
 template <class S>
 EngineRun run_linked_second(const GraphCase& c, const std::map<std::string, std::vector<double>>& second_args);
 
+// Session::detach against the graph cut at the same place: the eager Session
+// (f32, FastKernels) with node `k`'s result detached before any later node
+// reads it, and the compiled program of the graph in which node k is an input
+// holding that value, must give bitwise the same node values and parameter
+// gradients (a parameter without a gradient on one side counts as zeros).
+// "" when they do, else where they first differ.
+std::string detach_equals_cut(const GraphCase& c, std::size_t k);
+
 // "" when a and b are bitwise equal, else where they first differ.
 std::string first_difference(const EngineRun& a, const EngineRun& b, const spec::GraphData& g);
 

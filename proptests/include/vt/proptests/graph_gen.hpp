@@ -24,6 +24,10 @@ struct GenOptions {
   bool rational_only = false;            // only ops of the rational fragment; inputs k/8 with |k| <= 32
   bool edge_values = true;               // float inputs include zeros, ties, kinks, tiny and large values
   std::vector<std::string> ops;          // restrict to these op names (empty: the whole op table)
+  // The realistic profile's knobs (both off by default):
+  std::int64_t max_numel = 0;                 // > 0: no value of more elements (steps that would make one are dropped)
+  std::vector<std::int64_t> favored_dims;     // non-empty: a third of dimensions drawn from these, a third small (<= 8)
+  std::map<std::string, std::vector<std::int64_t>> op_sizes;  // an op's own switch sizes (image channels of conv2d/pooling)
 
   // The two profiles besides the default (f64, whole op table) that the
   // properties and their tests use.
@@ -37,6 +41,13 @@ struct GenOptions {
     o.rational_only = true;
     return o;
   }
+  // `--shapes realistic`: f32 (or f64) with dimensions up to 256, a third of
+  // them at the sizes where a FastKernel switches paths (rt::kernel_path_sizes(),
+  // exported by the kernels), values of at most 4,096 elements (so that the
+  // exact reference checks a case in well under a second), 6 nodes, and only
+  // the ops that have FastKernels (rt::fast_kernel_ops(): other ops run the
+  // generic rules, whose code does not change with sizes).
+  static GenOptions realistic(spec::DType dtype = spec::DType::f32);
 };
 
 struct GraphCase {

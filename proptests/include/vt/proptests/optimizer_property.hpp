@@ -44,6 +44,15 @@ namespace vt::proptests {
 // bound.
 std::string check_random_optimizer_steps();
 
+// Property: the shared update rules themselves are torch's. A random case as
+// above (several parameter groups, each with its own options) runs through
+// optim_rules and through torch 1.13's algorithms written out again from
+// their documentation (torch_optim_algorithms.cpp), both exactly (Rational
+// for SGD, 256-bit intervals otherwise) and from the same start; after every
+// step each parameter and state buffer must agree. Returns "" or a message
+// naming kind, groups, step, parameter, element and both values.
+std::string check_rules_against_torch_algorithms();
+
 namespace detail {
 
 // Planted bugs for the self-test: each changes only the exact side, so a

@@ -5,7 +5,8 @@
 //
 //   equivalence  compiled == eager, bitwise (f32 with FastKernels, f64 with
 //                the generic kernels); the exact reference compiled == eager,
-//                exactly; LinkedSession == eager Session on a second run
+//                exactly; LinkedSession == eager Session on a second run;
+//                Session::detach == the graph with that node made an input
 //   soundness    every node's VJP against forward-mode duals at its own
 //                inputs (exact, or intervals + high-precision finite
 //                differences); the whole graph's gradient against the
@@ -13,7 +14,8 @@
 //   contracts    every runtime node value and parameter gradient within its
 //                op's error contract of the exact reference (FastKernels and
 //                generic kernels); optimizer steps against exact arithmetic;
-//                LR schedules against torch's own recursive schedulers
+//                optimizer rules against torch's algorithms, exactly; LR
+//                schedules against torch's own recursive schedulers
 //   roundtrip    .vtg text and JSON round trips; the verifier accepts every
 //                well-typed graph and names the broken node of ill-typed ones
 #include <cstdint>
@@ -33,7 +35,14 @@ struct PropertyDef {
   std::function<void()> body;
 };
 
-const std::vector<PropertyDef>& all_properties();
+// Small shapes (the default: dimensions up to 4, every property), or
+// realistic ones (GenOptions::realistic(): dimensions up to 256 around the
+// FastKernels' path switches; only the properties whose claims depend on
+// sizes: compiled == eager and LinkedSession == eager in f32 with
+// FastKernels, and runtime within contracts with FastKernels in f32 and f64).
+enum class Shapes { small, realistic };
+
+const std::vector<PropertyDef>& all_properties(Shapes shapes = Shapes::small);
 const std::vector<std::string>& suite_names();  // soundness, equivalence, contracts, roundtrip
 
 struct PropertyOutcome {
@@ -56,6 +65,6 @@ struct PropertyOutcome {
 PropertyOutcome run_property(const PropertyDef& p, int cases, std::uint64_t seed, bool shrink = true);
 
 // "all" or one suite name; std::invalid_argument for anything else.
-std::vector<PropertyOutcome> run_suite(std::string_view suite, int cases, std::uint64_t seed);
+std::vector<PropertyOutcome> run_suite(std::string_view suite, int cases, std::uint64_t seed, Shapes shapes = Shapes::small);
 
 }  // namespace vt::proptests

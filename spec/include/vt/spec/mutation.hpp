@@ -52,6 +52,14 @@ enum class Mutant : std::uint8_t {
   schedule_step_decays_late,         // StepLR decays one step after each period (an off-by-one in the period)
   schedule_cosine_never_restarts,    // CosineAnnealingLR holds eta_min past T_max, where torch's cosine turns back up
   fast_attention_cache_unchecked,    // attention's backward reuses saved probabilities of the right shape without comparing q, k
+  fast_im2col_shifted_drops_first,   // im2col's shifted-plane path (stride 1, output as wide as the input): each tap's first valid element zeroed
+  fast_conv_bias_first_of_group,     // conv2d's forward: every output channel of a group gets the group's first bias
+  fast_attention_causal_sees_next,   // attention's fused forward: a causal row also sees the next key
+  session_detach_keeps_graph,        // Session::detach returns the tensor itself: gradients flow through it
+  fast_norm_backward_drops_eps,      // layer_norm/batch_norm backward: s = sqrt(var) without eps (a constant group gives 0/0)
+  optimizer_group_options_from_first,  // the runtime Optimizer steps every group with the first group's options
+  optim_rule_adam_drops_bias_correction2,  // the shared Adam/AdamW rule (float and exact runs alike) divides by sqrt(v), not sqrt(v / (1 - beta2^t))
+  fast_conv_dw_transposed_overwrites,  // conv2d's dW on its long-column path (K >= 64, which small shapes never reach): each image overwrites the last
   count_,                            // not a mutant: one past the last (kMutantNames must name each before it)
 };
 
@@ -95,6 +103,14 @@ inline constexpr MutantName kMutantNames[] = {
     {Mutant::schedule_step_decays_late, "schedule_step_decays_late"},
     {Mutant::schedule_cosine_never_restarts, "schedule_cosine_never_restarts"},
     {Mutant::fast_attention_cache_unchecked, "fast_attention_cache_unchecked"},
+    {Mutant::fast_im2col_shifted_drops_first, "fast_im2col_shifted_drops_first"},
+    {Mutant::fast_conv_bias_first_of_group, "fast_conv_bias_first_of_group"},
+    {Mutant::fast_attention_causal_sees_next, "fast_attention_causal_sees_next"},
+    {Mutant::session_detach_keeps_graph, "session_detach_keeps_graph"},
+    {Mutant::fast_norm_backward_drops_eps, "fast_norm_backward_drops_eps"},
+    {Mutant::optimizer_group_options_from_first, "optimizer_group_options_from_first"},
+    {Mutant::optim_rule_adam_drops_bias_correction2, "optim_rule_adam_drops_bias_correction2"},
+    {Mutant::fast_conv_dw_transposed_overwrites, "fast_conv_dw_transposed_overwrites"},
 };
 
 // A mutant added to the enum but not to the table would never be planted.

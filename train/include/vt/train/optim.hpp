@@ -38,6 +38,7 @@
 
 #include "vt/runtime/io/checkpoint.hpp"
 #include "vt/spec/dense.hpp"
+#include "vt/spec/mutation.hpp"
 #include "vt/spec/scalar.hpp"
 
 namespace vt::train {
@@ -245,7 +246,9 @@ void adam_like(const OptimOptions& o, ParamState<T>& st, std::span<T> p, std::sp
   using H = typename C::H;
   const H bc1 = C::in(1.0) - C::pow(C::in(o.beta1), st.step);
   const H bc2 = C::in(1.0) - C::pow(C::in(o.beta2), st.step);
-  const T neg_step_size = C::out(-(C::in(o.lr) / bc1)), bc2s = C::out(C::sqrt(bc2));
+  // (planted bug, spec/mutation.hpp: the second bias correction taken as 1, in every run of this rule)
+  const bool no_bc2 = spec::mutation::planted(spec::mutation::Mutant::optim_rule_adam_drops_bias_correction2);
+  const T neg_step_size = C::out(-(C::in(o.lr) / bc1)), bc2s = C::out(no_bc2 ? C::in(1.0) : C::sqrt(bc2));
   const T b1 = coef<T, C>(o.beta1), b2 = coef<T, C>(o.beta2), eps = coef<T, C>(o.eps);
   const T omb1 = C::out(one_minus<C>(o.beta1)), omb2 = C::out(one_minus<C>(o.beta2));
   const T wd = coef<T, C>(o.weight_decay);
