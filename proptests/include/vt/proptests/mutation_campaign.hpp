@@ -29,7 +29,7 @@ struct MutantOutcome {
 std::vector<const PropertyDef*> campaign_properties();
 
 // Cases a realistic-shape property runs in the campaign: a tenth of `cases`
-// (at least 10), since each costs some 70 ms against the exact reference;
+// (at least 10), since each costs some 30 ms against the exact reference;
 // the full `cases` for a bug that no small-shape property caught.
 int realistic_cases(int cases);
 
