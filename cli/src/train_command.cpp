@@ -3,6 +3,7 @@
 // final weights) and optionally audits one batch against the exact reference.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "vt/runtime/io/atomic_file.hpp"
 #include "vt/runtime/blas.hpp"
 #include "vt/train/model.hpp"
+#include "vt/train/optim_settings.hpp"
 #include "vt/runtime/io/npz.hpp"
 #include "vt/train/trainer.hpp"
 #include "vt/spec/text_format.hpp"
@@ -24,13 +26,21 @@ namespace {
 
 constexpr int kFailed = 1, kBadInput = 2;
 
-train::OptimOptions optim_options(const TrainFlags& f, train::OptimKind kind) {
-  train::OptimOptions o = train::OptimOptions::defaults(kind);
-  if (f.lr) o.lr = *f.lr;
-  if (f.momentum) o.momentum = *f.momentum;
-  if (f.weight_decay) o.weight_decay = *f.weight_decay;
-  o.nesterov = f.nesterov;
-  return o;
+// The optimizer's defaults with the given settings, checked as torch.optim's
+// constructor checks them; a setting the optimizer does not take is an error.
+train::OptimOptions optim_options(const nlohmann::json& settings, train::OptimKind kind) {
+  try {
+    return train::optim_options_from_json(kind, settings, "--optimizer " + std::string(train::to_string(kind)));
+  } catch (const std::invalid_argument& e) {
+    throw FlagError(e.what());
+  }
+}
+
+// --lr, --betas, --lr-decay, ...: torch.optim's names, dashed.
+std::string setting_flag(std::string_view name) {
+  std::string flag = "--" + std::string(name);
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
 }
 
 // The model's output count must cover every label (or equal the targets).
@@ -164,12 +174,13 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
                         .drop_last = false,
                         .seed = f.seed,
                         .optimizer = *kind,
-                        .optim = optim_options(f, *kind),
+                        .optim = optim_options(f.optim, *kind),
                         .schedule = f.schedule,
                         .patience = f.patience,
                         .stop_after = f.stop_after};
   train::Trainer<S> trainer(*runner, d.train, d.validation, opts);
   nlohmann::json config = f.to_json();
+  config["optim"] = train::optim_settings_json(*kind, opts.optim);  // every setting, defaults included
   config["model"] = model.text();
   config["features"] = d.train.features;
   trainer.set_checkpoint_meta(config);
@@ -178,7 +189,10 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
     const std::filesystem::path last = folder_path / "checkpoints" / "last.vtck";
     if (std::filesystem::exists(last)) {
       const rt::Checkpoint c = rt::load_checkpoint(last);
-      check_same_run(c.meta.value("config", nlohmann::json::object()), config, last);
+      nlohmann::json saved = upgraded_run_config(c.meta.value("config", nlohmann::json::object()));
+      // (a run written before every setting was recorded holds only those given: resolve them)
+      if (saved.contains("optim")) saved["optim"] = train::optim_settings_json(*kind, optim_options(saved["optim"], *kind));
+      check_same_run(std::move(saved), config, last);
       trainer.restore(c);
     } else {
       fresh_resume = true;  // stopped before its first checkpoint: start it again
@@ -230,15 +244,19 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
 }
 
 // Flags that define a run: with --resume they come from its config.json.
-constexpr const char* kRunFlags[] = {"--data",       "--label-column", "--header",   "--regression", "--model",   "--backend",
-                                     "--dtype",      "--optimizer",    "--lr",       "--momentum",   "--weight-decay", "--nesterov",
-                                     "--schedule",   "--batch",        "--seed",     "--val-fraction", "--patience", "--out", "--overwrite"};
+std::vector<std::string> run_flags() {
+  std::vector<std::string> flags = {"--data",  "--label-column", "--header",   "--regression",   "--model",    "--backend", "--dtype",
+                                    "--optimizer", "--config",   "--schedule", "--batch", "--seed", "--val-fraction", "--patience",
+                                    "--out",   "--overwrite"};
+  for (const train::OptimSetting& s : train::optim_settings()) flags.push_back(setting_flag(s.name));
+  return flags;
+}
 
 int run_train(TrainFlags f, const char* argv0, const std::function<bool(const char*)>& given) {
   if (!f.resume.empty()) {
-    for (const char* flag : kRunFlags)
-      if (given(flag))
-        throw FlagError(std::string("--resume continues the run as its config.json defines it; ") + flag +
+    for (const std::string& flag : run_flags())
+      if (given(flag.c_str()))
+        throw FlagError("--resume continues the run as its config.json defines it; " + flag +
                         " cannot be changed (only --epochs, --steps, --stop-after, --audit, --threads and --quiet may be given)");
     const std::filesystem::path cfg = std::filesystem::path(f.resume) / "config.json";
     std::ifstream in(cfg);
@@ -253,6 +271,7 @@ int run_train(TrainFlags f, const char* argv0, const std::function<bool(const ch
     if (given("--epochs")) f.epochs = epochs, f.steps = 0;
     if (given("--steps")) f.steps = steps;
   }
+  f.take_config_file(given("--optimizer"));
   if (f.dtype != "f32" && f.dtype != "f64") throw FlagError("--dtype must be f32 or f64, not '" + f.dtype + "'");
   rt::set_blas_threads(static_cast<int>(f.threads));
   const PreparedData d = prepare_data(f, bundled_data_dir(argv0));
@@ -276,10 +295,31 @@ void add_train_command(CLI::App& app, int& result) {
   cmd->add_option("--backend", f->backend, "compiled | eager | linked")->capture_default_str();
   cmd->add_option("--dtype", f->dtype, "f32 | f64")->capture_default_str();
   cmd->add_option("--optimizer", f->optimizer, "sgd | adagrad | rmsprop | adam | adamw | adadelta (PyTorch's defaults)")->capture_default_str();
-  cmd->add_option("--lr", f->lr, "learning rate (default: the optimizer's)");
-  cmd->add_option("--momentum", f->momentum, "momentum (sgd, rmsprop)");
-  cmd->add_option("--weight-decay", f->weight_decay, "weight decay");
-  cmd->add_flag("--nesterov", f->nesterov, "Nesterov momentum (sgd)");
+  // Every optimizer setting, named as in torch.optim; one the chosen optimizer
+  // does not take is an error (optim_settings.hpp).
+  for (const train::OptimSetting& s : train::optim_settings()) {
+    std::string kinds;
+    for (const train::OptimKind k : s.kinds) kinds += (kinds.empty() ? "" : ", ") + std::string(train::to_string(k));
+    const std::string help = std::string(s.help) + " (" + kinds + ")";
+    const std::string key(s.name);
+    switch (s.type) {
+      case train::OptimSetting::Type::number:
+        cmd->add_option_function<double>(setting_flag(s.name), [f, key](double v) { f->optim[key] = v; }, help);
+        break;
+      case train::OptimSetting::Type::flag:
+        cmd->add_flag_function(setting_flag(s.name), [f, key](std::int64_t) { f->optim[key] = true; }, help);
+        break;
+      case train::OptimSetting::Type::pair:
+        cmd->add_option_function<std::vector<double>>(setting_flag(s.name), [f, key](const std::vector<double>& v) { f->optim[key] = v; }, help)
+            ->delimiter(',')
+            ->expected(2)
+            ->type_name("B1,B2");
+        break;
+    }
+  }
+  cmd->add_option("--config", f->config,
+                  "a JSON object of optimizer settings under torch.optim's names, e.g. {\"optimizer\": \"adam\", \"betas\": [0.9, 0.99], "
+                  "\"amsgrad\": true}; flags given as well win");
   cmd->add_option("--schedule", f->schedule,
                   "constant | step:S[:GAMMA] | exp:GAMMA | cosine[:T[:ETA_MIN]] | warmup:W[:START_FACTOR] | "
                   "warmup-cosine:W[:START_FACTOR[:ETA_MIN]] | cyclic:MAX_LR:UP[:MODE[:GAMMA]] | onecycle[:PCT[:cos|linear]]; "

@@ -14,22 +14,29 @@
 namespace vt::cli {
 
 nlohmann::json TrainFlags::to_json() const {
-  nlohmann::json j = {{"data", data},         {"label_column", label_column}, {"header", header},
-                      {"regression", regression}, {"model", model},           {"backend", backend},
-                      {"dtype", dtype},       {"optimizer", optimizer},       {"nesterov", nesterov},
-                      {"schedule", schedule}, {"epochs", epochs},             {"steps", steps},             {"batch", batch},
-                      {"seed", seed},         {"val_fraction", val_fraction}, {"patience", patience},
-                      {"threads", threads}};
-  j["lr"] = lr ? nlohmann::json(*lr) : nlohmann::json(nullptr);
-  j["momentum"] = momentum ? nlohmann::json(*momentum) : nlohmann::json(nullptr);
-  j["weight_decay"] = weight_decay ? nlohmann::json(*weight_decay) : nlohmann::json(nullptr);
+  return {{"data", data},         {"label_column", label_column}, {"header", header},
+          {"regression", regression}, {"model", model},           {"backend", backend},
+          {"dtype", dtype},       {"optimizer", optimizer},       {"optim", optim},
+          {"schedule", schedule}, {"epochs", epochs},             {"steps", steps},             {"batch", batch},
+          {"seed", seed},         {"val_fraction", val_fraction}, {"patience", patience},
+          {"threads", threads}};
+}
+
+nlohmann::json upgraded_run_config(nlohmann::json j) {
+  if (!j.is_object() || j.contains("optim")) return j;
+  nlohmann::json optim = nlohmann::json::object();
+  for (const char* key : {"lr", "momentum", "weight_decay"}) {
+    if (j.contains(key) && !j[key].is_null()) optim[key] = j[key];
+    j.erase(key);
+  }
+  if (j.value("nesterov", false)) optim["nesterov"] = true;
+  j.erase("nesterov");
+  j["optim"] = std::move(optim);
   return j;
 }
 
-void TrainFlags::take_run_config(const nlohmann::json& j) {
-  const auto opt = [&](const char* key) -> std::optional<double> {
-    return j.at(key).is_null() ? std::nullopt : std::optional<double>(j.at(key).get<double>());
-  };
+void TrainFlags::take_run_config(const nlohmann::json& config) {
+  const nlohmann::json j = upgraded_run_config(config);
   data = j.at("data").get<std::string>();
   label_column = j.at("label_column").get<std::int64_t>();
   header = j.at("header").get<std::string>();
@@ -38,7 +45,7 @@ void TrainFlags::take_run_config(const nlohmann::json& j) {
   backend = j.at("backend").get<std::string>();
   dtype = j.at("dtype").get<std::string>();
   optimizer = j.at("optimizer").get<std::string>();
-  nesterov = j.at("nesterov").get<bool>();
+  optim = j.at("optim");
   schedule = j.at("schedule").get<std::string>();
   epochs = j.at("epochs").get<std::int64_t>();
   steps = j.value("steps", std::int64_t{0});
@@ -47,7 +54,27 @@ void TrainFlags::take_run_config(const nlohmann::json& j) {
   val_fraction = j.at("val_fraction").get<double>();
   patience = j.at("patience").get<std::int64_t>();
   run_features = j.value("features", std::int64_t{0});
-  lr = opt("lr"), momentum = opt("momentum"), weight_decay = opt("weight_decay");
+}
+
+void TrainFlags::take_config_file(bool optimizer_given) {
+  if (config.empty()) return;
+  std::ifstream in(config);
+  if (!in) throw FlagError("--config " + config + ": cannot read the file");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw FlagError("--config " + config + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object()) throw FlagError("--config " + config + ": expected a JSON object of optimizer settings, e.g. {\"optimizer\": \"adam\", \"betas\": [0.9, 0.99]}");
+  for (const auto& [key, value] : j.items()) {
+    if (key == "optimizer") {
+      if (!value.is_string()) throw FlagError("--config " + config + ": \"optimizer\" must be a string, not " + value.dump());
+      if (!optimizer_given) optimizer = value.get<std::string>();
+    } else if (!optim.contains(key)) {
+      optim[key] = value;  // checked with the flags' values (optim_settings.hpp)
+    }
+  }
 }
 
 namespace {

@@ -30,8 +30,10 @@ struct TrainFlags {
   std::string backend = "compiled";
   std::string dtype = "f32";
   std::string optimizer = "adam";
-  std::optional<double> lr, momentum, weight_decay;
-  bool nesterov = false;
+  // Optimizer settings given, by torch.optim's names (train/optim_settings.hpp):
+  // from flags (--lr, --betas, ...), --config FILE.json, or a resumed run.
+  nlohmann::json optim = nlohmann::json::object();
+  std::string config;  // --config FILE.json
   std::string schedule = "constant";
   std::int64_t epochs = 30;
   std::int64_t steps = 0;  // > 0: optimizer steps instead of epochs
@@ -52,7 +54,15 @@ struct TrainFlags {
   nlohmann::json to_json() const;
   // Fills the run-defining fields from a run folder's config.json.
   void take_run_config(const nlohmann::json& j);
+  // Reads --config: {"optimizer": ..., "<setting>": ...}; settings given as
+  // flags win over the file's, and so does a given --optimizer.
+  void take_config_file(bool optimizer_given);
 };
+
+// A run configuration as written before the optimizer settings had their own
+// object (lr, momentum, weight_decay and nesterov at the top): moved into
+// "optim", so that such runs resume and compare as they are now written.
+nlohmann::json upgraded_run_config(nlohmann::json j);
 
 struct PreparedData {
   train::Dataset train, validation;

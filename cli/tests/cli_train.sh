@@ -84,6 +84,48 @@ cp -r "$tmp/r1" "$tmp/edited"
 sed -i 's/"seed": 0/"seed": 5/' "$tmp/edited/config.json"
 err=$("$vt" train --quiet --resume "$tmp/edited" --epochs 4 2>&1 >/dev/null); check "--resume of an edited config" 2 $?
 case "$err" in *"not the same run"*) ;; *) echo "FAIL edited config message: $err"; fail=1 ;; esac
+# Every optimizer setting is a flag named as in torch.optim, checked as torch
+# checks it; one the optimizer does not take is an error, not ignored.
+"$vt" train --quiet --data iris --epochs 2 --optimizer adam --betas 0.8,0.99 --eps 1e-6 --amsgrad --out "$tmp/adam" > /dev/null
+check "adam with --betas --eps --amsgrad" 0 $?
+python3 -c 'import json, sys; o = json.load(open(sys.argv[1]))["optim"]
+assert o == {"lr": 0.001, "betas": [0.8, 0.99], "eps": 1e-6, "amsgrad": True, "weight_decay": 0.0}, o' "$tmp/adam/config.json"
+check "config.json records every adam setting" 0 $?
+"$vt" train --quiet --data iris --epochs 2 --optimizer adam --betas 0.8,0.999 --eps 1e-6 --out "$tmp/adam2" > /dev/null
+cmp -s "$tmp/adam/weights.npz" "$tmp/adam2/weights.npz"; check "--amsgrad changes the run" 1 $?
+for opt in "rmsprop --alpha 0.9 --centered --momentum 0.5" "adagrad --lr-decay 0.01 --initial-accumulator-value 0.1" \
+           "adadelta --rho 0.8" "sgd --momentum 0.9 --dampening 0.1" "adamw --weight-decay 0.1 --betas 0.9,0.95"; do
+  # shellcheck disable=SC2086
+  "$vt" train --quiet --data iris --epochs 1 --optimizer $opt --out "$tmp/opt" --overwrite > /dev/null; check "--optimizer $opt" 0 $?
+done
+expect_error "a setting the optimizer does not take" "betas: does not apply to sgd, which takes lr, momentum" --optimizer sgd --betas 0.9,0.99
+expect_error "--amsgrad with rmsprop" "amsgrad: does not apply to rmsprop" --optimizer rmsprop --amsgrad
+expect_error "--nesterov without momentum" "nesterov needs momentum > 0" --optimizer sgd --nesterov
+expect_error "beta1 out of range" "invalid beta1 = 1.5" --betas 1.5,0.99
+expect_error "negative rho" "invalid rho = -0.5" --optimizer adadelta --rho -0.5
+expect_error "one beta" "--betas" --betas 0.9
+# --config: the same names in a JSON file; flags win over it.
+printf '{"optimizer": "rmsprop", "alpha": 0.9, "centered": true, "lr": 0.5}' > "$tmp/optim.json"
+"$vt" train --quiet --data iris --epochs 2 --config "$tmp/optim.json" --lr 0.005 --out "$tmp/cfg" > /dev/null; check "--config" 0 $?
+python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); o = c["optim"]
+assert c["optimizer"] == "rmsprop" and o["alpha"] == 0.9 and o["centered"] is True and o["lr"] == 0.005, c' "$tmp/cfg/config.json"
+check "--config settings with a flag over them" 0 $?
+"$vt" train --quiet --resume "$tmp/cfg" --epochs 3 > /dev/null; check "resume a run configured by --config" 0 $?
+err=$("$vt" train --quiet --resume "$tmp/cfg" --epochs 4 --alpha 0.5 2>&1 >/dev/null); check "--resume with --alpha" 2 $?
+printf '{"optimizer": "sgd", "betas": [0.9, 0.9]}' > "$tmp/badcfg.json"
+expect_error "--config with a setting sgd does not take" "betas: does not apply to sgd" --config "$tmp/badcfg.json"
+printf '{"lr": "fast"}' > "$tmp/badcfg.json"
+expect_error "--config with a string lr" "lr: must be a number" --config "$tmp/badcfg.json"
+printf '{"lr": 0.1,' > "$tmp/badcfg.json"
+expect_error "--config not JSON" "badcfg.json: not valid JSON" --config "$tmp/badcfg.json"
+expect_error "--config missing" "cannot read the file" --config "$tmp/none.json"
+printf '{"learning_rate": 0.1}' > "$tmp/badcfg.json"
+expect_error "--config with an unknown name" "learning_rate: no such optimizer setting" --config "$tmp/badcfg.json"
+# A run folder written before settings had their own object still resumes.
+cp -r "$tmp/r3" "$tmp/old"
+python3 -c 'import json, sys; p = sys.argv[1]; c = json.load(open(p)); c.pop("optim"); c.update(lr=None, momentum=None, weight_decay=None, nesterov=False)
+json.dump(c, open(p, "w"), indent=2)' "$tmp/old/config.json"
+"$vt" train --quiet --resume "$tmp/old" --epochs 4 > /dev/null; check "resume of an old-style config.json" 0 $?
 # --overwrite replaces the whole run: nothing of the old one is left.
 "$vt" train --quiet --epochs 1 --out "$tmp/ow" > /dev/null && "$vt" train --quiet --data iris --epochs 1 --overwrite --out "$tmp/ow" > /dev/null
 check "--overwrite" 0 $?
