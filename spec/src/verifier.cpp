@@ -37,12 +37,24 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::string unknown_op_message(const std::string& name) {
   std::string best;
-  std::size_t best_d = 3;  // suggest only close names
+  // Suggest only close names: within a third of the name's length (at least
+  // one edit), so 'linaer' suggests 'linear' and 'pow' suggests nothing.
+  std::size_t best_d = std::max<std::size_t>(1, name.size() / 3) + 1;
   for (const auto& op : all_ops()) {
     const auto d = edit_distance(name, op.name);
     if (d < best_d) best_d = d, best = op.name;
   }
   return "unknown op '" + name + "'" + (best.empty() ? "" : " (did you mean '" + best + "'?)");
+}
+
+// A node whose declared dtype differs from its rule's only because an
+// attribute left at its default sets it (constant(), f32 unless told): say so.
+std::string dtype_hint(const OpInfo& op, const Node& n, const TensorType& rule) {
+  if (rule.dtype == n.type.dtype || rule.shape != n.type.shape || n.attrs.has("dtype")) return "";
+  for (const AttrSpec& a : op.attrs)
+    if (a.name == "dtype")
+      return " (" + std::string(op.name) + " is " + std::string(to_string(rule.dtype)) + " unless told: add dtype = " + std::string(to_string(n.type.dtype)) + ")";
+  return "";
 }
 
 // Walks the graph once, recording what it resolves and every problem it finds.
@@ -119,7 +131,7 @@ class Verifier {
         const TensorType rule = infer_type(*op, types, attrs);
         if (rule != n.type && !mutation::planted(mutation::Mutant::verifier_skips_type_check))  // (planted bug when set)
           error(n.type_loc, "%" + n.name + " = " + signature(op->name, types) + ": declared type " + to_string(n.type) +
-                                " but the shape rule gives " + to_string(rule));
+                                " but the shape rule gives " + to_string(rule) + dtype_hint(*op, n, rule));
       } catch (const ShapeError& e) {
         error(n.op_loc, "%" + n.name + " = " + e.what());
       }

@@ -145,3 +145,19 @@ BOOST_AUTO_TEST_CASE(an_intermediate_not_reached_by_the_last_backward_has_no_gra
   BOOST_TEST(t.grad(a) == nullptr);  // not a stale -1
   BOOST_TEST((*t.grad(x))[0] == -2 + std::exp(1.0));
 }
+
+// An op's domain error is named once by its node and op, not twice when the
+// op's own message starts with its name (it used to read "slot 2 =
+// cross_entropy: cross_entropy: target[1] ...").
+BOOST_AUTO_TEST_CASE(domain_errors_name_the_node_and_op_once) {
+  B be;
+  Tape<B> t(be);
+  const Slot x = t.leaf(D({2, 3}, {1, 2, 3, 4, 5, 6}), true);
+  const Slot target = t.leaf(D({2}, {0, 7}), false);
+  try {
+    (void)t.record(op_id<ops::CrossEntropy>, std::vector<Slot>{x, target}, {}, f64({}));
+    BOOST_FAIL("a class index of 7 among 3 classes was accepted");
+  } catch (const DomainError& e) {
+    BOOST_TEST(std::string(e.what()) == "slot 2 = cross_entropy: target[1] is not a class index in [0, 3) (got 7)");
+  }
+}

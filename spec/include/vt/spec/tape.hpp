@@ -181,7 +181,7 @@ class Tape {
         for (std::size_t i = 0; i < dx.size(); ++i)
           if (overwrite_[i]) zero_pending_[node.inputs[i]] = false;
       } catch (const DomainError& e) {
-        throw DomainError(where(node) + " backward: " + e.what(), e.inconclusive);
+        throw DomainError(where(node, e.what(), " backward"), e.inconclusive);
       }
     }
   }
@@ -238,13 +238,16 @@ class Tape {
     try {
       be_->forward(node.op, in, node.attrs, values_[node.output]);
     } catch (const DomainError& e) {
-      throw DomainError(where(node) + ": " + e.what(), e.inconclusive);
+      throw DomainError(where(node, e.what()), e.inconclusive);
     }
   }
-  // How errors name a node: its label (or slot) and op.
-  static std::string where(const Node& node) {
+  // How errors name a node: its label (or slot) and op, then the message
+  // (which may start with the op's name already: it is not said twice).
+  static std::string where(const Node& node, std::string_view message, std::string_view pass = "") {
     const std::string name = node.label.empty() ? "slot " + std::to_string(node.output) : node.label;
-    return name + " = " + std::string(op_info(node.op).name);
+    const std::string op(op_info(node.op).name);
+    if (message.starts_with(op + ": ")) message.remove_prefix(op.size() + 2);
+    return name + " = " + op + std::string(pass) + ": " + std::string(message);
   }
   // The gradient buffer of s for this sweep: leaves keep what earlier sweeps
   // accumulated; intermediate values restart from zero (buffers are reused).
