@@ -19,5 +19,6 @@ void add_ops_command(CLI::App& app, int& result);
 void add_audit_command(CLI::App& app, int& result);
 void add_train_command(CLI::App& app, int& result);
 void add_check_command(CLI::App& app, int& result);
+void add_run_command(CLI::App& app, int& result);
 
 }  // namespace vt::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   vt::cli::add_verify_command(app, result);
   vt::cli::add_fmt_command(app, result);
   vt::cli::add_ops_command(app, result);
+  vt::cli::add_run_command(app, result);
   vt::cli::add_audit_command(app, result);
   vt::cli::add_train_command(app, result);
   vt::cli::add_check_command(app, result);
