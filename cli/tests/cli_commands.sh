@@ -29,7 +29,7 @@ head -c 4096 /dev/urandom > "$tmp/garbage.vtg"; "$vt" verify "$tmp/garbage.vtg" 
 "$vt" 2>/dev/null; check "no subcommand" 2 $?
 "$vt" verify 2>/dev/null; check "verify without files" 2 $?
 "$vt" verify --bogus x.vtg 2>/dev/null; check "unknown flag" 2 $?
-# audit: the generic float path meets every contract (exit 0) ...
+# audit: the FastKernels runtime (what train runs) meets every contract (exit 0) ...
 for f in "$root"/examples/graphs/*.vtg; do
   b=$(basename "$f")
   "$vt" audit "$f" --seed 3 > "$tmp/audit.txt"; check "audit $b" 0 $?
@@ -37,6 +37,22 @@ for f in "$root"/examples/graphs/*.vtg; do
 done
 "$vt" audit "$root/examples/graphs/chain.vtg" --json | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["all_met"] and r["nodes"]' 
 check "audit --json" 0 $?
+out=$("$vt" audit "$root/examples/graphs/mlp_mse.vtg"); check "audit's default backend" 0 $?
+echo "$out" | grep -q "values from runtime (FastKernels)" && echo "$out" | grep -q "(backward)" || { echo "FAIL default audit: $out"; fail=1; }
+out=$("$vt" audit "$root/examples/graphs/mlp_mse.vtg" --backend both); check "audit --backend both" 0 $?
+[ "$(echo "$out" | grep -c '^audit of graph')" = 2 ] && echo "$out" | grep -q "values from runtime (generic kernels)" || { echo "FAIL --backend both: $out"; fail=1; }
+"$vt" audit "$root/examples/graphs/mlp_mse.vtg" --backend both --json | python3 -c 'import json,sys; r=json.load(sys.stdin); assert len(r) == 2 and all(x["all_met"] for x in r)'
+check "audit --backend both --json" 0 $?
+# ... only gradients, from another framework: audited against the exact
+# end-to-end gradient (the header says so), the skipped nodes listed, exit 0.
+echo '{"inputs": {"y0": 0.5}, "grads": {"y0": [1.0003000300009999]}}' > "$tmp/grads.json"
+out=$("$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/grads.json"); check "audit of gradients alone" 0 $?
+echo "$out" | grep -q "vs the exact end-to-end gradient on the float inputs" && echo "$out" | grep -q "1 of 1 gradients within tolerance" \
+  && echo "$out" | grep -q "^skipped (no float value of the node and its inputs given): %a, %c, %m1" || { echo "FAIL gradients-only audit: $out"; fail=1; }
+echo '{"inputs": {"y0": 0.5}, "grads": {"y0": [1.5]}}' > "$tmp/grads.json"
+"$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/grads.json" > /dev/null; check "audit of a wrong gradient alone" 1 $?
+err=$("$vt" audit "$root/examples/graphs/chain.vtg" --inputs "$tmp/grads.json" --backend generic 2>&1); check "--backend with values given" 2 $?
+case "$err" in *"already holds values to audit"*) ;; *) echo "FAIL --backend with values message: $err"; fail=1 ;; esac
 # ... values given in a file are audited: a wrong one fails (exit 1) and is named.
 cat > "$tmp/chain.json" <<'JSON'
 {"inputs": {"y0": 0.5},

@@ -40,7 +40,7 @@ bool AuditReport::all_met() const {
   }
   for (const auto& g : gradients)
     if (g.verdict != NodeVerdict::Met) return false;
-  return audited > 0;  // nothing audited proves nothing
+  return audited + static_cast<int>(gradients.size()) > 0;  // nothing audited proves nothing
 }
 
 spec::DType float_dtype(const spec::GraphData& g) {
@@ -373,6 +373,9 @@ AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned inte
       return rep;
     }
   }
+  if (!data.grads.empty())
+    rep.gradient_reference = local ? "the exact backward pass on the float forward values"
+                                   : "the exact end-to-end gradient on the float inputs (not every node value was given)";
   const std::map<std::string, double> magnitude = data.grads.empty() ? std::map<std::string, double>{} : detail::gradient_scales(g, data.args, data.values);
   for (std::size_t a = 0; a < g.args.size(); ++a) {
     const auto it = data.grads.find(g.args[a].name);
@@ -425,8 +428,8 @@ std::string format_table(const AuditReport& r) {
     if (!n.detail.empty() && n.verdict != NodeVerdict::Met) out += "    " + n.detail + "\n";
   }
   if (!r.gradients.empty()) {
-    std::snprintf(line, sizeof line, "%-14s %10s %10s %9s %10s  verdict (vs the exact backward on the float forward values; normwise tolerance %s)\n", "gradient",
-                  "max abs", "max rel", "max ulp", "normwise", num(r.gradient_tolerance).c_str());
+    std::snprintf(line, sizeof line, "%-14s %10s %10s %9s %10s  verdict (vs %s; normwise tolerance %s)\n", "gradient",
+                  "max abs", "max rel", "max ulp", "normwise", r.gradient_reference.c_str(), num(r.gradient_tolerance).c_str());
     out += line;
     for (const auto& g : r.gradients) {
       std::snprintf(line, sizeof line, "%-14s %10s %10s %9s %10s  %s\n", g.arg.c_str(), num(g.error.max_abs).c_str(),
@@ -437,10 +440,21 @@ std::string format_table(const AuditReport& r) {
   out += "first node with error: " + (r.first_error.empty() ? std::string("none") : r.first_error) + "\n";
   out += "first contract violation: " + (r.first_violation.empty() ? std::string("none") : r.first_violation) + "\n";
   int met = 0, audited = 0;
-  for (const auto& n : r.nodes) met += n.verdict == NodeVerdict::Met, audited += n.verdict != NodeVerdict::NotAudited;
-  out += std::to_string(met) + " of " + std::to_string(audited) + " audited nodes meet their contracts\n";
-  if (audited == 0)
-    out += "nothing could be audited: give each node's float value together with the values of its inputs\n";
+  std::string skipped;
+  for (const auto& n : r.nodes) {
+    met += n.verdict == NodeVerdict::Met, audited += n.verdict != NodeVerdict::NotAudited;
+    if (n.verdict == NodeVerdict::NotAudited) skipped += (skipped.empty() ? "" : ", ") + n.node;
+  }
+  out += std::to_string(met) + " of " + std::to_string(audited) + " audited nodes meet their contracts";
+  if (!r.gradients.empty()) {
+    int passed = 0;
+    for (const auto& g : r.gradients) passed += g.verdict == NodeVerdict::Met;
+    out += "; " + std::to_string(passed) + " of " + std::to_string(r.gradients.size()) + " gradients within tolerance";
+  }
+  out += "\n";
+  if (!skipped.empty()) out += "skipped (no float value of the node and its inputs given): " + skipped + "\n";
+  if (audited == 0 && r.gradients.empty())
+    out += "nothing could be audited: give each node's float value together with the values of its inputs, or gradients\n";
   return out;
 }
 
@@ -458,6 +472,7 @@ nlohmann::json to_json(const AuditReport& r) {
                           {"local", stats_json(n.local)}, {"end_to_end", stats_json(n.end_to_end)}, {"detail", n.detail}});
   j["gradients"] = nlohmann::json::array();
   j["gradient_tolerance"] = r.gradient_tolerance;
+  j["gradient_reference"] = r.gradient_reference;
   for (const auto& g : r.gradients)
     j["gradients"].push_back(
         {{"arg", g.arg}, {"error", stats_json(g.error)}, {"normwise", g.normwise}, {"verdict", to_string(g.verdict)}});

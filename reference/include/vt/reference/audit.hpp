@@ -70,8 +70,12 @@ struct AuditReport {
   std::string first_error;      // first node, in definition order, with a nonzero local error
   std::string first_violation;  // first node that does not meet its contract (or is inconclusive)
   double gradient_tolerance = 0;
+  // What the gradients were compared with: the exact backward pass on the
+  // float forward values (every node value given), or else the exact
+  // end-to-end gradient on the float inputs.
+  std::string gradient_reference;
   // True when every audited node meets its contract, every gradient passes,
-  // and at least one node was audited.
+  // and something (a node or a gradient) was audited.
   bool all_met() const;
 };
 
