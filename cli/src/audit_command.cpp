@@ -37,7 +37,7 @@ void add_audit_command(CLI::App& app, int& result) {
   cmd->add_option("--backend", o->backend, "fast (FastKernels) | generic (the op table's code) | both: the runtime to audit when --inputs holds no values")
       ->capture_default_str()
       ->check(CLI::IsMember({"fast", "generic", "both"}));
-  cmd->add_flag("--json", o->json, "print the report as JSON");
+  cmd->add_flag("--json", o->json, "print the report as JSON (with --backend both: an array of the two reports)");
   cmd->callback([o, cmd, &result] {
     try {
       const spec::GraphData g = load_graph(o->graph);

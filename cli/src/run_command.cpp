@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -67,7 +68,8 @@ std::vector<std::size_t> grad_args(const spec::GraphData& g, const std::vector<s
     }
     if (!spec::is_float(it->type.dtype))
       throw std::invalid_argument("--grad " + name + ": %" + name + " is " + spec::to_string(it->type) + ": not differentiable");
-    out.push_back(static_cast<std::size_t>(it - g.args.begin()));
+    const auto a = static_cast<std::size_t>(it - g.args.begin());
+    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);  // each once
   }
   return out;
 }
@@ -75,10 +77,40 @@ std::vector<std::size_t> grad_args(const spec::GraphData& g, const std::vector<s
 // Gradients are of output 0, which must be a float scalar; "" when it is.
 std::string why_no_gradient(const spec::GraphData& g) {
   if (g.outputs.empty()) return "the graph has no outputs";
+  const std::string& out = g.outputs[0].name;
+  const auto check = [&](const std::string& name, const spec::TensorType& t) {
+    return name == out && (!spec::is_float(t.dtype) || t.shape.rank() != 0)
+               ? "output 0 (%" + name + ") is " + spec::to_string(t) + ", not a float scalar"
+               : std::string();
+  };
   for (const spec::Node& n : g.nodes)
-    if (n.name == g.outputs[0].name && (!spec::is_float(n.type.dtype) || n.type.shape.rank() != 0))
-      return "output 0 (%" + n.name + ") is " + spec::to_string(n.type) + ", not a float scalar";
+    if (std::string why = check(n.name, n.type); !why.empty()) return why;
+  for (const spec::Arg& a : g.args)
+    if (std::string why = check(a.name, a.type); !why.empty()) return why;
   return "";
+}
+
+// Every argument's values: as many as its shape holds, finite, and each a
+// value of its dtype (f32 values exactly floats, i64 values integers), as
+// `audit` requires; nothing is rounded on the way in.
+void check_args(const spec::GraphData& g, const Args& args) {
+  for (const spec::Arg& a : g.args) {
+    const auto it = args.find(a.name);
+    if (it == args.end()) throw std::invalid_argument("no values for argument '" + a.name + "'");
+    const std::vector<double>& v = it->second;
+    if (static_cast<std::int64_t>(v.size()) != a.type.shape.numel())
+      throw std::invalid_argument("argument %" + a.name + " is " + spec::to_string(a.type) + ": needs " +
+                                  std::to_string(a.type.shape.numel()) + " values, got " + std::to_string(v.size()));
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const double x = v[i];
+      const bool ok = a.type.dtype == spec::DType::i64   ? std::isfinite(x) && x == std::trunc(x) && std::abs(x) <= 0x1p53
+                      : a.type.dtype == spec::DType::f32 ? std::isfinite(x) && static_cast<double>(static_cast<float>(x)) == x
+                                                         : std::isfinite(x);
+      if (!ok)
+        throw std::invalid_argument(fmt::format("argument %{} element {}: {} is not a finite {} value", a.name, i, x,
+                                                spec::to_string(a.type.dtype)));
+    }
+  }
 }
 
 const std::vector<double>& values_of(const Args& args, const spec::Arg& a) {
@@ -170,7 +202,9 @@ void print_tensor(const std::string& label, const Tensor& t, bool f32) {
 nlohmann::json tensors_json(const std::vector<Tensor>& ts) {
   nlohmann::json j = nlohmann::json::object();
   for (const Tensor& t : ts) {
-    nlohmann::json values = t.exact.empty() ? nlohmann::json(t.numbers) : nlohmann::json(t.exact);
+    nlohmann::json values = !t.exact.empty()                ? nlohmann::json(t.exact)
+                            : t.type.dtype == spec::DType::i64 ? nlohmann::json(std::vector<std::int64_t>(t.numbers.begin(), t.numbers.end()))
+                                                               : nlohmann::json(t.numbers);
     j[t.name] = {{"dtype", spec::to_string(t.type.dtype)}, {"shape", t.type.shape.dims()}, {"values", std::move(values)}};
   }
   return j;
@@ -182,7 +216,8 @@ void write_npz_result(const std::string& path, const RunResult& r, bool f32) {
     rt::NpyArray a;
     a.dtype = t.type.dtype == spec::DType::i64 ? rt::NpyDType::i64 : f32 ? rt::NpyDType::f32 : rt::NpyDType::f64;
     a.shape = t.type.shape.dims();
-    a.values = t.numbers;
+    if (a.dtype == rt::NpyDType::i64) a.ints.assign(t.numbers.begin(), t.numbers.end());
+    else a.values = t.numbers;
     entries.emplace_back(prefix + t.name, std::move(a));
   };
   for (const Tensor& t : r.outputs) add("output.", t);
@@ -202,6 +237,7 @@ int run(const RunOptions& o) {
       throw std::invalid_argument(o.inputs + ": holds node values or gradients; `run` computes those and reads only the arguments");
     args = std::move(d.args);
   }
+  check_args(g, args);
   const spec::DType declared = ref::float_dtype(g);
   const spec::DType dtype = o.dtype.empty() ? declared : o.dtype == "f32" ? spec::DType::f32 : spec::DType::f64;
   const bool exact = o.backend == "exact", f32 = dtype == spec::DType::f32;

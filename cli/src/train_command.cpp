@@ -307,7 +307,7 @@ void add_train_command(CLI::App& app, int& result) {
         cmd->add_option_function<double>(setting_flag(s.name), [f, key](double v) { f->optim[key] = v; }, help);
         break;
       case train::OptimSetting::Type::flag:
-        cmd->add_flag_function(setting_flag(s.name), [f, key](std::int64_t) { f->optim[key] = true; }, help);
+        cmd->add_flag_function(setting_flag(s.name), [f, key](std::int64_t n) { f->optim[key] = n > 0; }, help);  // (--amsgrad=false: -1)
         break;
       case train::OptimSetting::Type::pair:
         cmd->add_option_function<std::vector<double>>(setting_flag(s.name), [f, key](const std::vector<double>& v) { f->optim[key] = v; }, help)

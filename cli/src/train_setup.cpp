@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "vt/train/optim_settings.hpp"
 #include "vt/train/synthetic.hpp"
 
 #ifndef VT_SOURCE_DATA_DIR
@@ -31,6 +32,13 @@ nlohmann::json upgraded_run_config(nlohmann::json j) {
   }
   if (j.value("nesterov", false)) optim["nesterov"] = true;
   j.erase("nesterov");
+  // The old flags went to every optimizer, which ignored those it does not
+  // take (--momentum with adam): drop them as that run did.
+  if (const auto kind = j.contains("optimizer") && j["optimizer"].is_string() ? train::parse_optim_kind(j["optimizer"].get<std::string>()) : std::nullopt)
+    for (auto it = optim.begin(); it != optim.end();) {
+      const train::OptimSetting* s = train::find_optim_setting(it.key());
+      it = s && train::takes_setting(*kind, *s) ? std::next(it) : optim.erase(it);
+    }
   j["optim"] = std::move(optim);
   return j;
 }
@@ -67,13 +75,21 @@ void TrainFlags::take_config_file(bool optimizer_given) {
     throw FlagError("--config " + config + ": not valid JSON: " + e.what());
   }
   if (!j.is_object()) throw FlagError("--config " + config + ": expected a JSON object of optimizer settings, e.g. {\"optimizer\": \"adam\", \"betas\": [0.9, 0.99]}");
+  if (j.contains("optimizer")) {
+    if (!j["optimizer"].is_string()) throw FlagError("--config " + config + ": \"optimizer\" must be a string, not " + j["optimizer"].dump());
+    if (!optimizer_given) optimizer = j["optimizer"].get<std::string>();
+  }
+  const auto kind = train::parse_optim_kind(optimizer);
+  if (!kind) throw FlagError("--optimizer '" + optimizer + "': expected sgd, adagrad, rmsprop, adam, adamw or adadelta");
   for (const auto& [key, value] : j.items()) {
-    if (key == "optimizer") {
-      if (!value.is_string()) throw FlagError("--config " + config + ": \"optimizer\" must be a string, not " + value.dump());
-      if (!optimizer_given) optimizer = value.get<std::string>();
-    } else if (!optim.contains(key)) {
-      optim[key] = value;  // checked with the flags' values (optim_settings.hpp)
+    if (key == "optimizer" || optim.contains(key)) continue;  // a flag given wins
+    try {  // its name and type here, so that the message names the file; the ranges with the flags'
+      train::OptimOptions scratch;
+      train::set_optim_setting(*kind, scratch, key, value, "--config " + config + " (optimizer " + optimizer + ")");
+    } catch (const std::invalid_argument& e) {
+      throw FlagError(e.what());
     }
+    optim[key] = value;
   }
 }
 

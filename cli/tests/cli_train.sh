@@ -104,6 +104,9 @@ expect_error "--nesterov without momentum" "nesterov needs momentum > 0" --optim
 expect_error "beta1 out of range" "invalid beta1 = 1.5" --betas 1.5,0.99
 expect_error "negative rho" "invalid rho = -0.5" --optimizer adadelta --rho -0.5
 expect_error "one beta" "--betas" --betas 0.9
+"$vt" train --quiet --data iris --epochs 1 --optimizer adam --amsgrad=false --out "$tmp/noams" > /dev/null; check "--amsgrad=false" 0 $?
+python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["optim"]["amsgrad"] is False' "$tmp/noams/config.json"
+check "--amsgrad=false leaves amsgrad off" 0 $?
 # --config: the same names in a JSON file; flags win over it.
 printf '{"optimizer": "rmsprop", "alpha": 0.9, "centered": true, "lr": 0.5}' > "$tmp/optim.json"
 "$vt" train --quiet --data iris --epochs 2 --config "$tmp/optim.json" --lr 0.005 --out "$tmp/cfg" > /dev/null; check "--config" 0 $?
@@ -113,7 +116,7 @@ check "--config settings with a flag over them" 0 $?
 "$vt" train --quiet --resume "$tmp/cfg" --epochs 3 > /dev/null; check "resume a run configured by --config" 0 $?
 err=$("$vt" train --quiet --resume "$tmp/cfg" --epochs 4 --alpha 0.5 2>&1 >/dev/null); check "--resume with --alpha" 2 $?
 printf '{"optimizer": "sgd", "betas": [0.9, 0.9]}' > "$tmp/badcfg.json"
-expect_error "--config with a setting sgd does not take" "betas: does not apply to sgd" --config "$tmp/badcfg.json"
+expect_error "--config with a setting sgd does not take" "--config $tmp/badcfg.json (optimizer sgd): betas: does not apply to sgd" --config "$tmp/badcfg.json"
 printf '{"lr": "fast"}' > "$tmp/badcfg.json"
 expect_error "--config with a string lr" "lr: must be a number" --config "$tmp/badcfg.json"
 printf '{"lr": 0.1,' > "$tmp/badcfg.json"
@@ -126,6 +129,11 @@ cp -r "$tmp/r3" "$tmp/old"
 python3 -c 'import json, sys; p = sys.argv[1]; c = json.load(open(p)); c.pop("optim"); c.update(lr=None, momentum=None, weight_decay=None, nesterov=False)
 json.dump(c, open(p, "w"), indent=2)' "$tmp/old/config.json"
 "$vt" train --quiet --resume "$tmp/old" --epochs 4 > /dev/null; check "resume of an old-style config.json" 0 $?
+# ... also one whose old flags included a setting its optimizer ignored then (--momentum with adam).
+cp -r "$tmp/r3" "$tmp/old2"
+python3 -c 'import json, sys; p = sys.argv[1]; c = json.load(open(p)); c.pop("optim"); c.update(lr=None, momentum=0.9, weight_decay=None, nesterov=False)
+json.dump(c, open(p, "w"), indent=2)' "$tmp/old2/config.json"
+"$vt" train --quiet --resume "$tmp/old2" --epochs 4 > /dev/null; check "resume of an old config with an ignored setting" 0 $?
 # --overwrite replaces the whole run: nothing of the old one is left.
 "$vt" train --quiet --epochs 1 --out "$tmp/ow" > /dev/null && "$vt" train --quiet --data iris --epochs 1 --overwrite --out "$tmp/ow" > /dev/null
 check "--overwrite" 0 $?

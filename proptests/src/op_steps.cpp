@@ -335,8 +335,11 @@ std::size_t image_operand(Ctx& c, Dial& d, std::string_view op) {
   // channel counts reach the FastKernels' switches (conv2d's K >= 64).
   const int cap = static_cast<int>(c.opts().max_dim);
   const std::int64_t n = 1 + d.pick(std::min(2, cap));
+  // (realistic: channels, height and width around the op's own switch sizes:
+  // conv2d's column lengths, pooling's odd and even widths)
   const std::int64_t channels = realistic ? c.dim_for(op, d) : 1 + d.pick(std::min(3, cap));
-  return c.fresh(d, c.within_budget({n, channels, c.dim(d), c.dim(d)}), Need::None);
+  const std::int64_t h = realistic ? c.dim_for(op, d) : c.dim(d), w = realistic ? c.dim_for(op, d) : c.dim(d);
+  return c.fresh(d, c.within_budget({n, channels, h, w}), Need::None);
 }
 
 // [v] or [v_h, v_w] (the same pair either way, written both ways).

@@ -20,7 +20,9 @@ struct KernelPath {
   std::string_view op;    // the op-table name of the kernel
   std::string_view path;  // which path, and when it is taken
   // Whether a node of `op` with these operand shapes, attributes and result
-  // shape runs this path (forward or backward).
+  // shape runs this path (forward or backward). Backward paths are counted
+  // as if every gradient were wanted, as the contract audit asks for them;
+  // a window path counts when the node has such windows, not all of them.
   std::function<bool(const std::vector<spec::Shape>& in, const spec::AttrMap& attrs, const spec::Shape& y)> taken;
   std::vector<std::int64_t> sizes;  // dimensions on both sides of the switch
   // Empty, or why the realistic profile cannot reach the path and which test
