@@ -5,7 +5,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -90,35 +89,6 @@ std::string why_no_gradient(const spec::GraphData& g) {
   return "";
 }
 
-// Every argument's values: as many as its shape holds, finite, and each a
-// value of its dtype (f32 values exactly floats, i64 values integers), as
-// `audit` requires; nothing is rounded on the way in.
-void check_args(const spec::GraphData& g, const Args& args) {
-  for (const spec::Arg& a : g.args) {
-    const auto it = args.find(a.name);
-    if (it == args.end()) throw std::invalid_argument("no values for argument '" + a.name + "'");
-    const std::vector<double>& v = it->second;
-    if (static_cast<std::int64_t>(v.size()) != a.type.shape.numel())
-      throw std::invalid_argument("argument %" + a.name + " is " + spec::to_string(a.type) + ": needs " +
-                                  std::to_string(a.type.shape.numel()) + " values, got " + std::to_string(v.size()));
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const double x = v[i];
-      const bool ok = a.type.dtype == spec::DType::i64   ? std::isfinite(x) && x == std::trunc(x) && std::abs(x) <= 0x1p53
-                      : a.type.dtype == spec::DType::f32 ? std::isfinite(x) && static_cast<double>(static_cast<float>(x)) == x
-                                                         : std::isfinite(x);
-      if (!ok)
-        throw std::invalid_argument(fmt::format("argument %{} element {}: {} is not a finite {} value", a.name, i, x,
-                                                spec::to_string(a.type.dtype)));
-    }
-  }
-}
-
-const std::vector<double>& values_of(const Args& args, const spec::Arg& a) {
-  const auto it = args.find(a.name);
-  if (it == args.end()) throw std::invalid_argument("no value for argument %" + a.name);
-  return it->second;
-}
-
 // The tape's outputs and the asked gradients (zeros where the sweep did not
 // reach an argument), each turned into a Tensor by `tensor_of`.
 template <class Backend, class Fill, class ToTensor>
@@ -151,7 +121,7 @@ template <class S>
 RunResult run_float(const spec::GraphData& g, const Args& args, bool fast, const std::vector<std::size_t>& wanted, bool gradients) {
   rt::FastBackend<S> be(fast);
   const auto fill = [&](spec::Dense<S>& leaf, const spec::Arg& a) {
-    const std::vector<double>& v = values_of(args, a);
+    const std::vector<double>& v = ref::arg_values(args, a);
     std::transform(v.begin(), v.end(), leaf.data.begin(), [](double x) { return static_cast<S>(x); });
   };
   const auto tensor_of = [](const std::string& name, const spec::TensorType& t, const spec::Dense<S>* d) {
@@ -177,7 +147,7 @@ std::vector<std::string> exact_texts(const ref::RefTensor& t) {
 
 RunResult run_exact(const spec::GraphData& g, const Args& args, unsigned bits, const std::vector<std::size_t>& wanted, bool gradients) {
   ref::RefBackend be(bits);
-  const auto fill = [&](ref::RefTensor& leaf, const spec::Arg& a) { leaf = ref::exact_tensor(a.type.shape, values_of(args, a)); };
+  const auto fill = [&](ref::RefTensor& leaf, const spec::Arg& a) { leaf = ref::exact_tensor(a.type.shape, ref::arg_values(args, a)); };
   const auto tensor_of = [](const std::string& name, const spec::TensorType& t, const ref::RefTensor* v) {
     return Tensor{name, t, {}, v ? exact_texts(*v) : std::vector<std::string>(static_cast<std::size_t>(t.shape.numel()), "0")};
   };
@@ -237,7 +207,7 @@ int run(const RunOptions& o) {
       throw std::invalid_argument(o.inputs + ": holds node values or gradients; `run` computes those and reads only the arguments");
     args = std::move(d.args);
   }
-  check_args(g, args);
+  for (const spec::Arg& a : g.args) (void)ref::arg_values(args, a);  // every argument checked before anything runs
   const spec::DType declared = ref::float_dtype(g);
   const spec::DType dtype = o.dtype.empty() ? declared : o.dtype == "f32" ? spec::DType::f32 : spec::DType::f64;
   const bool exact = o.backend == "exact", f32 = dtype == spec::DType::f32;

@@ -83,12 +83,12 @@ echo '{"inputs": {"a": 1, "b": 2}, "values": {"f": 3}}' > "$tmp/values.json"
 bad "node values in --inputs" "reads only the arguments" "$tmp/micro.vtg" --inputs "$tmp/values.json"
 # Inputs are checked as audit checks them: count, finite, a value of the dtype.
 echo '{"inputs": {"a": [1, 2, 3], "b": 2.0}}' > "$tmp/many.json"
-bad "too many values" "argument %a is f64[]: needs 1 values, got 3" "$tmp/micro.vtg" --inputs "$tmp/many.json"
+bad "too many values" "argument %a : f64[] needs 1 values, got 3" "$tmp/micro.vtg" --inputs "$tmp/many.json"
 echo '{"inputs": {"a": [], "b": 2.0}}' > "$tmp/none.json"
 bad "no values" "needs 1 values, got 0" "$tmp/micro.vtg" --inputs "$tmp/none.json"
 sed 's/f64/f32/g' "$tmp/micro.vtg" > "$tmp/micro32.vtg"
 echo '{"inputs": {"a": 0.1, "b": 2.0}}' > "$tmp/point1.json"
-bad "a value f32 cannot hold" "argument %a element 0: 0.1 is not a finite f32 value" "$tmp/micro32.vtg" --inputs "$tmp/point1.json"
+bad "a value f32 cannot hold" "argument %a[0] = 0.1 is not a float32 value" "$tmp/micro32.vtg" --inputs "$tmp/point1.json"
 # Each --grad once; an output that is an argument.
 out=$("$vt" run "$tmp/micro.vtg" --inputs "$tmp/micro.json" --grad b,b,%b); check "--grad b,b,%b" 0 $?
 [ "$(echo "$out" | grep -c '^d%f/d%b')" = 1 ] || { echo "FAIL repeated --grad: $out"; fail=1; }

@@ -74,6 +74,8 @@ void check_representable(const std::vector<double>& v, spec::DType t, const std:
   }
 }
 
+}  // namespace
+
 const std::vector<double>& arg_values(const std::map<std::string, std::vector<double>>& args, const spec::Arg& a) {
   const auto it = args.find(a.name);
   if (it == args.end()) throw spec::ShapeError("no values given for argument %" + a.name);
@@ -85,6 +87,8 @@ const std::vector<double>& arg_values(const std::map<std::string, std::vector<do
     if (!std::isfinite(x)) throw spec::ShapeError("argument %" + a.name + " holds a non-finite value");
   return it->second;
 }
+
+namespace {
 
 bool is_scalar_float(const spec::GraphData& g, const std::string& name) {
   for (const auto& n : g.nodes)

@@ -90,6 +90,12 @@ struct AuditData {
 // The graph's one float dtype; throws ShapeError when it mixes f32 and f64.
 spec::DType float_dtype(const spec::GraphData& g);
 
+// Argument a's values in args, checked: as many as its shape holds, finite,
+// and each a value of its dtype (f32 values exactly floats, i64 values
+// integers within 2^53), so that float and exact code read the same numbers.
+// Throws ShapeError naming the argument otherwise.
+const std::vector<double>& arg_values(const std::map<std::string, std::vector<double>>& args, const spec::Arg& a);
+
 // Deterministic inputs for every argument: floats uniform in [-1, 1] rounded
 // to the graph's dtype; class indices uniform over the classes of the
 // cross_entropy they feed (else over 0..9).
