@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "vt/reference/ref_backend.hpp"
 #include "vt/runtime/graph_replay.hpp"
@@ -33,9 +34,10 @@ EngineRun compiled_run(const GraphCase& c, const Args& args, bool fast) {
 }
 
 // One eager (or linked) run on session `s`, whose parameters 0.. are the
-// graph's parameters in order.
+// graph's parameters in order; `on_node` as rt::replay_graph's.
 template <class S>
-EngineRun session_run(rt::Session<S>& s, const GraphCase& c, const spec::ResolvedGraph& resolved, const Args& args) {
+EngineRun session_run(rt::Session<S>& s, const GraphCase& c, const spec::ResolvedGraph& resolved, const Args& args,
+                      const std::function<void(std::size_t, rt::TensorRef<S>&)>& on_node = {}) {
   std::vector<rt::TensorRef<S>> in;
   std::size_t param = 0;
   for (const spec::Arg& a : c.graph.args) {
@@ -46,7 +48,7 @@ EngineRun session_run(rt::Session<S>& s, const GraphCase& c, const spec::Resolve
       in.push_back(s.input(a.type.shape, narrow<S>(args.at(a.name)), a.type.dtype));
     }
   }
-  const std::vector<rt::TensorRef<S>> values = rt::replay_graph<S>(s, resolved, in);
+  const std::vector<rt::TensorRef<S>> values = rt::replay_graph<S>(s, resolved, in, on_node);
   EngineRun r;
   for (std::size_t n = 0; n < c.graph.nodes.size(); ++n) r.values.push_back(spec::to_doubles(values[c.graph.args.size() + n].value()));
   s.zero_grad();
@@ -120,26 +122,9 @@ bool same_gradient(const EngineRun& a, const EngineRun& b, const std::string& na
 std::string detach_equals_cut(const GraphCase& c, std::size_t k) {
   rt::Session<float> s(true);
   add_params(s, c);
-  std::vector<rt::TensorRef<float>> values;
-  std::size_t param = 0;
-  for (const spec::Arg& a : c.graph.args)
-    values.push_back(a.kind == spec::ArgKind::Param ? s.param_ref(param++) : s.input(a.type.shape, narrow<float>(c.args.at(a.name)), a.type.dtype));
-  const spec::ResolvedGraph r = spec::resolve(c.graph);
-  for (std::size_t n = 0; n < r.ops.size(); ++n) {
-    std::vector<rt::TensorRef<float>> ins;
-    for (int id : r.operand_ids[n]) ins.push_back(values[static_cast<std::size_t>(id)]);
-    values.push_back(s.apply(r.ops[n]->id, ins, r.attrs[n]));
-    if (n == k) values.back() = values.back().detach();
-  }
-  EngineRun detached;
-  for (std::size_t n = 0; n < c.graph.nodes.size(); ++n) detached.values.push_back(spec::to_doubles(values[c.graph.args.size() + n].value()));
-  s.zero_grad();
-  const rt::TensorRef<float>& loss = values[static_cast<std::size_t>(r.output_ids[0])];
-  if (loss.requires_grad()) loss.backward();
-  param = 0;
-  for (const spec::Arg& a : c.graph.args)
-    if (a.kind == spec::ArgKind::Param)
-      if (const spec::Dense<float>* g = s.param_grad(param++)) detached.grads[a.name] = spec::to_doubles(*g);
+  const EngineRun detached = session_run<float>(s, c, spec::resolve(c.graph), c.args, [k](std::size_t n, rt::TensorRef<float>& v) {
+    if (n == k) v = v.detach();
+  });
 
   const GraphCase cut = cut_at(c, k, detached.values[k]);
   const EngineRun compiled = run_compiled<float>(cut, true);
