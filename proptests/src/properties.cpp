@@ -106,14 +106,13 @@ void verifier_names_the_broken_node() {
 // dimensions up to 256 and the sizes where the FastKernels switch paths.
 std::vector<PropertyDef> make_realistic_properties() {
   const std::string tag = " [realistic shapes]";
+  // Built once (from the kernel path table), not per case.
+  const GenOptions f32 = GenOptions::realistic(), f64 = GenOptions::realistic(spec::DType::f64);
   return {
-      {"compiled == eager (f32, FastKernels)" + tag, "equivalence",
-       [] { compiled_equals_eager<float>(GenOptions::realistic(), true); }},
-      {"LinkedSession == eager Session" + tag, "equivalence", [] { linked_equals_eager(GenOptions::realistic()); }},
-      {"runtime within contracts (f32, FastKernels)" + tag, "contracts",
-       [] { runtime_meets_contracts(GenOptions::realistic(), true); }},
-      {"runtime within contracts (f64, FastKernels)" + tag, "contracts",
-       [] { runtime_meets_contracts(GenOptions::realistic(spec::DType::f64), true); }},
+      {"compiled == eager (f32, FastKernels)" + tag, "equivalence", [f32] { compiled_equals_eager<float>(f32, true); }},
+      {"LinkedSession == eager Session" + tag, "equivalence", [f32] { linked_equals_eager(f32); }},
+      {"runtime within contracts (f32, FastKernels)" + tag, "contracts", [f32] { runtime_meets_contracts(f32, true); }},
+      {"runtime within contracts (f64, FastKernels)" + tag, "contracts", [f64] { runtime_meets_contracts(f64, true); }},
   };
 }
 
