@@ -160,14 +160,16 @@ spec::AttrMap attrs(std::initializer_list<std::pair<const char*, spec::AttrValue
 // 4x4x4, images [1, 2, 4, 4], attention over 3 tokens of width 4.
 Case case_for(std::string_view name) {
   using spec::IntList;
-  if (name == "log" || name == "sqrt") return {{{4, 4}}, {}, true};
+  if (name == "log" || name == "sqrt" || name == "log1p") return {{{4, 4}}, {}, true};
+  if (name == "pow") return {{{4, 4}}, attrs({{"exponent", 2.5}}), true};
   if (name == "clamp") return {{{4, 4}}, attrs({{"min", -0.5}, {"max", 0.6}})};
   if (name == "matmul") return {{{4, 4}, {4, 4}}, {}};
   if (name == "linear") return {{{4, 4}, {4, 4}, {4}}, {}};
   if (name == "permute") return {{{2, 4, 2}}, attrs({{"perm", IntList{2, 0, 1}}})};
   if (name == "reshape") return {{{4, 4}}, attrs({{"shape", IntList{2, 8}}})};
   if (name == "broadcast_to") return {{{4}}, attrs({{"shape", IntList{4, 4}}})};
-  if (name == "max") return {{{4, 4}}, attrs({{"axis", std::int64_t{1}}})};
+  if (name == "max" || name == "min" || name == "amax" || name == "amin" || name == "argmax" || name == "argmin")
+    return {{{4, 4}}, attrs({{"axis", std::int64_t{1}}})};
   if (name == "mse_loss") return {{{4, 4}, {4, 4}}, {}};
   if (name == "cross_entropy") return {{{4, 4}, {4}}, {}};
   if (name == "flatten") return {{{2, 4, 2}}, {}};

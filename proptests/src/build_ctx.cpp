@@ -236,6 +236,13 @@ std::size_t Ctx::apply_with_index(std::string_view op, const std::vector<std::si
   return v;
 }
 
+spec::GValue Ctx::index_node(std::string_view op, std::size_t x, AttrMap attrs) {
+  if (nodes_ >= o_->max_nodes) throw Skip{};
+  ++nodes_;
+  ++vals_[x].uses;
+  return b_.apply(op, {vals_[x].v}, std::move(attrs), "v" + std::to_string(next_node_++));
+}
+
 std::size_t Ctx::push_node(std::string_view op, const std::vector<std::size_t>& in, AttrMap attrs, Range r,
                            std::string name, const spec::GValue* target, std::size_t target_at) {
   std::vector<spec::GValue> gv;

@@ -86,6 +86,9 @@ class Ctx {
   // An op with an i64 index argument put at operand position `at` among the float values `in`.
   std::size_t apply_with_index(std::string_view op, const std::vector<std::size_t>& in, std::size_t at,
                                const spec::GValue& index, spec::AttrMap attrs, Range r);
+  // An i64 node (argmax) of the float value x: not a float value itself,
+  // so it is returned for an op that takes indices (apply_with_index).
+  spec::GValue index_node(std::string_view op, std::size_t x, spec::AttrMap attrs);
   // The loss: the only node beyond the budget, named "loss"; output 0.
   void finish(Dial& d);
   // Folds dangling branches into v (add, after a sum where shapes differ)

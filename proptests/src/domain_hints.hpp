@@ -33,6 +33,9 @@ inline constexpr DomainHint kDomainHints[] = {
     {"sqrt", 0, Need::Positive},     // sqrt x needs x >= 0, and its VJP divides by sqrt x
     {"div", 1, Need::AwayFromZero},  // a / b needs b != 0; its VJP divides by b^2
     {"exp", 0, Need::BoundedAbove},  // e^x overflows f32 at x ~ 88
+    {"expm1", 0, Need::BoundedAbove},
+    {"log1p", 0, Need::Positive},    // ln(1 + x) needs x > -1 (kept positive: its derivative 1/(1+x) bounded)
+    // pow's needs depend on its exponent: its generator step states them.
     // batch_norm in eval divides by sqrt(running_var + eps): running_var >= 0.25
     // keeps it defined and the derivative bounded. layer_norm and training-mode
     // batch_norm need no hint: var >= 0 always, and eps > 0 bounds 1/s by

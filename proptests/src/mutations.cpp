@@ -91,10 +91,14 @@ Broken node_type(const GraphData& g, Dial& d) {
 // Every op's result dtype follows its float inputs (or requires them equal,
 // or requires an i64 target), so the first reader of the changed argument is
 // the first diagnostic; a parameter made i64 is diagnosed at the argument.
+// argmax/argmin are i64 whatever float they read: an argument they read
+// first is not a candidate.
 Broken arg_dtype(const GraphData& g, Dial& d) {
   std::vector<std::size_t> cands;
-  for (std::size_t a = 0; a < g.args.size(); ++a)
-    if (first_use(g, g.args[a].name)) cands.push_back(a);
+  for (std::size_t a = 0; a < g.args.size(); ++a) {
+    const auto use = first_use(g, g.args[a].name);
+    if (use && g.nodes[*use].op != "argmax" && g.nodes[*use].op != "argmin") cands.push_back(a);
+  }
   if (cands.empty()) return std::nullopt;
   GraphData h = g;
   auto& a = h.args[cands[pick_index(cands.size(), d)]];
@@ -108,8 +112,9 @@ Broken arg_dtype(const GraphData& g, Dial& d) {
 
 // A leading axis of a size D that appears in no type of the graph: every
 // reader either fails or would produce a type containing D, which no declared
-// type has. Two readers are immune and skipped: a full sum/mean without
-// keepdim (always []) and mse_loss of the argument with itself.
+// type has. Two readers are immune and skipped: a full reduction without
+// keepdim (sum, mean, max and the like without axes: always []) and
+// mse_loss of the argument with itself.
 Broken arg_shape(const GraphData& g, Dial& d) {
   std::set<std::int64_t> dims;
   for (const auto& [name, t] : types_of(g)) dims.insert(t.shape.dims().begin(), t.shape.dims().end());
@@ -120,8 +125,9 @@ Broken arg_shape(const GraphData& g, Dial& d) {
     const auto use = first_use(g, g.args[a].name);
     if (!use) continue;
     const auto& n = g.nodes[*use];
-    const bool full_reduction = (n.op == "sum" || n.op == "mean") && !n.attrs.has("axes") &&
-                                !n.attrs.get_bool_or("keepdim", false);
+    const bool reduction = n.op == "sum" || n.op == "mean" || n.op == "max" || n.op == "min" || n.op == "amax" ||
+                           n.op == "amin" || n.op == "argmax" || n.op == "argmin";
+    const bool full_reduction = reduction && !n.attrs.has("axes") && !n.attrs.has("axis") && !n.attrs.get_bool_or("keepdim", false);
     const bool self_mse = n.op == "mse_loss" && n.inputs[0].name == n.inputs[1].name;
     if (!full_reduction && !self_mse) cands.push_back(a);
   }
@@ -178,18 +184,18 @@ Broken bad_attr(const GraphData& g, Dial& d) {
   };
   std::vector<Variant> vs{{[](AttrMap& a) { a.set("bogus", std::int64_t{1}); }, "bogus"}};
   const std::string& op = n.op;
-  if (op == "max" || op == "softmax" || op == "log_softmax") {
+  const bool extreme = op == "max" || op == "min" || op == "amax" || op == "amin" || op == "argmax" || op == "argmin";
+  if (extreme || op == "softmax" || op == "log_softmax") {
     vs.push_back({[ri](AttrMap& a) { a.set("axis", ri); }, "range"});
     vs.push_back({[ri](AttrMap& a) { a.set("axis", -ri - 1); }, "range"});
   }
-  if (op == "max") vs.push_back({[](AttrMap& a) { a = without(a, {"axis"}); }, "missing"});
   if (op == "transpose") vs.push_back({[ri](AttrMap& a) { a.set("dim0", ri); }, "range"});
   if (op == "sum" || op == "mean") {
     vs.push_back({[ri](AttrMap& a) { a.set("axes", IntList{ri}); }, "range"});
     vs.push_back({[](AttrMap& a) { a.set("axes", IntList{}); }, "empty"});
     if (r >= 1) vs.push_back({[](AttrMap& a) { a.set("axes", IntList{0, 0}); }, "repeated"});
   }
-  if (op == "sum" || op == "mean" || op == "max")
+  if (op == "sum" || op == "mean" || extreme)
     vs.push_back({[](AttrMap& a) { a.set("keepdim", std::int64_t{1}); }, "keepdim"});
   if (op == "permute") {
     if (r >= 2)
@@ -232,7 +238,7 @@ Broken bad_attr(const GraphData& g, Dial& d) {
   if (op == "gather" || op == "scatter_add") vs.push_back({[](AttrMap& a) { a = without(a, {"axis"}); }, "missing"});
   if (op == "clamp") vs.push_back({[](AttrMap& a) { a = without(a, {"min", "max"}); }, "least"});
   if (op == "constant") {
-    vs.push_back({[](AttrMap& a) { a.set("dtype", std::string("i64")); }, "dtype"});
+    vs.push_back({[](AttrMap& a) { a.set("dtype", std::string("f16")); }, "dtype"});
     vs.push_back({[](AttrMap& a) { a = without(a, {"value"}); }, "missing"});
   }
   if (op == "softplus") vs.push_back({[](AttrMap& a) { a.set("beta", 0.0); }, "nonzero"});

@@ -32,12 +32,38 @@ RDense random_dense(const spec::Shape& shape, train::Rng& rng) {
 
 // Per input, the elements where the op's rule is a convention rather than a
 // derivative: relu/abs at 0, clamp at a bound, ties of maximum/minimum (at
-// the same output), of max along its axis and of max_pool2d within a window;
+// the same output), of max/min/amax/amin in a lane and of max_pool2d within a window;
 // and softplus so near its threshold switch that the finite-difference
 // cross-check (step 2^-100 max(1, |x|), tangents |v| <= 2, ref/soundness.hpp)
 // straddles it, where softplus jumps by log1p(e^-threshold) / beta. An input
 // with no such element gets an empty mask.
 using Masks = std::vector<std::vector<bool>>;
+
+bool is_extreme(std::string_view op) { return op == "max" || op == "min" || op == "amax" || op == "amin"; }
+
+// Per lane of an extreme op: its extreme value, how many elements tie for
+// it, and the first of them; out maps each element to its lane.
+struct Lanes {
+  std::vector<std::int64_t> out, first;
+  std::vector<Rational> top;
+  std::vector<std::int64_t> ties;
+};
+Lanes lanes_of(std::string_view op, const RDense& x, const spec::AttrMap& a) {
+  const bool largest = op == "max" || op == "amax";
+  Lanes l;
+  l.out = spec::ops::reduction_index(x.shape, spec::ops::extreme::axes(x.shape, a));
+  const std::int64_t lanes = x.numel() == 0 ? 0 : *std::max_element(l.out.begin(), l.out.end()) + 1;
+  l.first.assign(static_cast<std::size_t>(lanes), -1);
+  l.top.assign(static_cast<std::size_t>(lanes), Rational(0));
+  l.ties.assign(static_cast<std::size_t>(lanes), 0);
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const auto o = static_cast<std::size_t>(l.out[static_cast<std::size_t>(i)]);
+    const Rational& v = x[i];
+    if (l.first[o] < 0 || (largest ? v > l.top[o] : v < l.top[o])) l.top[o] = v, l.first[o] = i, l.ties[o] = 1;
+    else if (v == l.top[o]) ++l.ties[o];
+  }
+  return l;
+}
 
 Masks kink_masks(std::string_view op, const std::vector<RDense>& xs, const spec::AttrMap& a) {
   Masks m(xs.size());
@@ -65,22 +91,14 @@ Masks kink_masks(std::string_view op, const std::vector<RDense>& xs, const spec:
       m[0][p] = m[1][q] = true;
     }
   }
-  if (op == "max") {  // ties for the maximum of a slice along the axis
-    const spec::AxisView v = spec::axis_view(xs[0].shape, spec::normalize_axis(a.get_int("axis"), xs[0].shape.rank()));
-    for (std::int64_t o = 0; o < v.outer; ++o)
-      for (std::int64_t i = 0; i < v.inner; ++i) {
-        Rational top = xs[0][v.at(o, 0, i)];
-        std::int64_t ties = 0;
-        for (std::int64_t k = 0; k < v.n; ++k) {
-          const Rational& x = xs[0][v.at(o, k, i)];
-          if (x > top) top = x, ties = 1;
-          else if (x == top) ++ties;
-        }
-        if (ties < 2) continue;
-        if (m[0].empty()) m[0].assign(xs[0].data.size(), false);
-        for (std::int64_t k = 0; k < v.n; ++k)
-          if (xs[0][v.at(o, k, i)] == top) m[0][static_cast<std::size_t>(v.at(o, k, i))] = true;
-      }
+  if (is_extreme(op)) {  // ties for the extreme of a lane (along the axis, or all elements)
+    const Lanes l = lanes_of(op, xs[0], a);
+    for (std::size_t i = 0; i < xs[0].data.size(); ++i) {
+      const auto o = static_cast<std::size_t>(l.out[i]);
+      if (l.ties[o] < 2 || xs[0].data[i] != l.top[o]) continue;
+      if (m[0].empty()) m[0].assign(xs[0].data.size(), false);
+      m[0][i] = true;
+    }
   }
   if (op == "max_pool2d") {
     std::vector<bool> t = spec::ops::MaxPool2d::tie_mask(xs[0], a);
@@ -105,8 +123,9 @@ bool any_kink(const Masks& m) {
 
 // The gradient the op's documented convention gives at kink element i of
 // input `input`: relu'(0) = abs'(0) = 0; clamp passes g at its bounds where
-// lo <= x <= hi holds at all; tied maximum/minimum share g equally; a max
-// tied t ways gives g/t to each. nullopt where the convention is not checked
+// lo <= x <= hi holds at all; tied maximum/minimum share g equally; amax
+// (and max over all axes) tied t ways gives g/t to each, max along an axis
+// gives g to the first of them. nullopt where the convention is not checked
 // here (broadcast ties of maximum/minimum, max_pool2d's first-tap rule, and
 // softplus, which has no kink, only a switch too near for the FD check).
 std::optional<Rational> convention(std::string_view op, const std::vector<RDense>& xs, const RDense& cot, const spec::AttrMap& a,
@@ -118,16 +137,15 @@ std::optional<Rational> convention(std::string_view op, const std::vector<RDense
     return passes ? cot.data[i] : Rational(0);
   }
   if ((op == "maximum" || op == "minimum") && xs[0].shape == xs[1].shape) return cot.data[i] / 2;
-  if (op == "max" && input == 0) {
-    const std::size_t axis = spec::normalize_axis(a.get_int("axis"), xs[0].shape.rank());
-    const spec::AxisView v = spec::axis_view(xs[0].shape, axis);
-    const auto e = static_cast<std::int64_t>(i), o = e / (v.n * v.inner), in = e % v.inner;
-    Rational top = xs[0][v.at(o, 0, in)];
-    for (std::int64_t k = 1; k < v.n; ++k) top = std::max(top, xs[0][v.at(o, k, in)]);
-    if (xs[0].data[i] != top) return std::nullopt;
-    std::int64_t ties = 0;
-    for (std::int64_t k = 0; k < v.n; ++k) ties += xs[0][v.at(o, k, in)] == top;
-    return cot[o * v.inner + in] / ties;  // the output slot of (o, in), keepdim or not
+  if (is_extreme(op) && input == 0) {
+    const Lanes l = lanes_of(op, xs[0], a);
+    const auto o = static_cast<std::size_t>(l.out[i]);
+    if (xs[0].data[i] != l.top[o]) return std::nullopt;
+    // amax/amin, and max/min over all axes, share among ties; max/min along
+    // an axis send everything to the first (argmax's index).
+    const bool share = op == "amax" || op == "amin" || !a.has("axis");
+    if (share) return cot[static_cast<std::int64_t>(o)] / l.ties[o];
+    return static_cast<std::int64_t>(i) == l.first[o] ? cot[static_cast<std::int64_t>(o)] : Rational(0);
   }
   return std::nullopt;
 }

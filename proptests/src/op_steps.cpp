@@ -43,6 +43,8 @@ Range unary_range(std::string_view op, Range r) {
   if (op == "silu") return {std::max(-0.28, std::min(r.lo, 0.0)), std::max(r.hi, 0.0)};
   if (op == "gelu") return {std::max(-0.18, std::min(r.lo, 0.0)), std::max(r.hi, 0.0)};
   if (op == "log_sigmoid") return {log_sigmoid(r.lo), log_sigmoid(r.hi)};
+  if (op == "log1p") return {std::log1p(r.lo), std::log1p(r.hi)};
+  if (op == "expm1") return {std::expm1(r.lo), std::expm1(r.hi)};
   return r_abs(r);  // abs
 }
 
@@ -251,13 +253,77 @@ void reduce(Ctx& c, Dial& d, std::string_view op) {
   c.apply(op, {x}, std::move(a), r);
 }
 
-void max(Ctx& c, Dial& d, std::string_view op) {
+// amax/amin/max/min over one axis, or (a quarter of the time) all axes.
+void extreme(Ctx& c, Dial& d, std::string_view op) {
   const auto x = c.operand(d, 1, c.max_rank(), Need::None);
   const std::size_t r = c.shape_of(x).rank();
   AttrMap a;
-  a.set("axis", axis_form(d.pick(static_cast<int>(r)), r, d));
+  if (d.pick(4) != 0) a.set("axis", axis_form(d.pick(static_cast<int>(r)), r, d));
   maybe_keepdim(a, d);
   c.apply(op, {x}, std::move(a), c.range_of(x));
+}
+
+// argmax/argmin (i64) feeding gather along the same axis: x.gather(axis,
+// x.argmax(axis, keepdim=True)), torch's way of picking the extreme values.
+void arg_extreme(Ctx& c, Dial& d, std::string_view op) {
+  const auto x = c.operand(d, 1, c.max_rank(), Need::None);
+  const std::size_t r = c.shape_of(x).rank();
+  const std::int64_t axis = axis_form(d.pick(static_cast<int>(r)), r, d);
+  AttrMap a;
+  a.set("axis", axis);
+  a.set("keepdim", true);
+  const spec::GValue index = c.index_node(op, x, std::move(a));
+  AttrMap g;
+  g.set("axis", axis);
+  c.apply_with_index("gather", {x}, 1, index, std::move(g), c.range_of(x));
+}
+
+// pow: a constant exponent (dyadic, so e - 1 is exact in f32 too) on a base
+// in its domain, or a tensor exponent on a positive base.
+void pow(Ctx& c, Dial& d, std::string_view op) {
+  static constexpr double kExponents[] = {2, 3, 0.5, -1, 1.5, -0.5, 0, 1, 2.5, -2};
+  if (d.pick(3) != 0) {
+    const double e = kExponents[d.pick(std::size(kExponents))];
+    const bool integer = std::floor(e) == e;
+    const Need need = !integer ? Need::Positive : e < 0 ? Need::AwayFromZero : Need::None;
+    const auto x = c.operand(d, 0, c.max_rank(), need);
+    const Range r = c.range_of(x);
+    // |x| >= kMinPositive where e < 0, so |y| <= max(|x|, 1/kMinPositive)^|e|.
+    const double m = std::pow(std::max({std::abs(r.lo), std::abs(r.hi), 1 / kMinPositive}), std::abs(e));
+    AttrMap a;
+    a.set("exponent", e);
+    c.apply(op, {x}, std::move(a), e == 0 ? Range{1, 1} : Range{-m, m});
+    return;
+  }
+  const auto x = c.operand(d, 0, c.max_rank(), Need::Positive);
+  const std::size_t y = c.fresh(d, c.broadcast_partner(c.shape_of(x), d), Need::None);
+  const Range b = c.range_of(x), e = c.range_of(y);
+  c.apply(op, {x, y}, {}, hull(std::pow(b.lo, e.lo), std::pow(b.lo, e.hi), std::pow(b.hi, e.lo), std::pow(b.hi, e.hi)));
+}
+
+void full(Ctx& c, Dial& d, std::string_view op) {
+  static constexpr double kValues[] = {1, 0.5, -2, 0, 0.25};
+  const Shape s = c.shape(d, 0, c.max_rank());
+  const double v = kValues[d.pick(std::size(kValues))];
+  AttrMap a;
+  a.set("shape", s.dims());
+  a.set("value", v);
+  a.set("dtype", std::string(to_string(c.dtype())));
+  c.apply(op, {}, std::move(a), Range{v, v});
+}
+
+// arange of n elements from a dyadic start and step (exact in every dtype).
+void arange(Ctx& c, Dial& d, std::string_view op) {
+  static constexpr double kStarts[] = {0, 1, -2, 0.5}, kSteps[] = {1, 0.5, -1, 2, 0.25};
+  const double start = kStarts[d.pick(std::size(kStarts))], step = kSteps[d.pick(std::size(kSteps))];
+  const std::int64_t n = c.dim(d);
+  const double last = start + static_cast<double>(n - 1) * step;
+  AttrMap a;
+  if (start != 0 || d.pick(2) == 0) a.set("start", start);
+  if (step != 1 || d.pick(2) == 0) a.set("step", step);
+  a.set("end", start + static_cast<double>(n) * step);
+  a.set("dtype", std::string(to_string(c.dtype())));
+  c.apply(op, {}, std::move(a), Range{std::min(start, last), std::max(start, last)});
 }
 
 void softmax(Ctx& c, Dial& d, std::string_view op) {
@@ -669,7 +735,7 @@ constexpr OpStep kSteps[] = {
     {"sigmoid", unary},     {"relu", unary},          {"abs", unary},          {"clamp", clamp},
     {"constant", constant}, {"matmul", matmul},       {"linear", linear},      {"permute", permute},
     {"transpose", transpose}, {"reshape", reshape},   {"broadcast_to", broadcast_to},
-    {"sum", reduce},        {"mean", reduce},         {"max", max},            {"softmax", softmax},
+    {"sum", reduce},        {"mean", reduce},         {"max", extreme},            {"softmax", softmax},
     {"log_softmax", softmax}, {"mse_loss", mse_loss}, {"cross_entropy", cross_entropy},
     {"conv2d", conv2d},     {"max_pool2d", pool2d},   {"avg_pool2d", pool2d},
     {"flatten", flatten},   {"concat", concat},       {"narrow", narrow},      {"gather", gather},
@@ -677,6 +743,9 @@ constexpr OpStep kSteps[] = {
     {"layer_norm", layer_norm}, {"batch_norm", batch_norm},
     {"softplus", softplus}, {"gelu", gelu}, {"silu", unary}, {"log_sigmoid", unary}, {"dropout", dropout},
     {"scaled_dot_product_attention", attention},
+    {"log1p", unary}, {"expm1", unary}, {"pow", pow},
+    {"amax", extreme}, {"amin", extreme}, {"min", extreme}, {"argmax", arg_extreme}, {"argmin", arg_extreme},
+    {"full", full}, {"arange", arange},
 };
 
 }  // namespace

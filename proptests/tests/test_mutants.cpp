@@ -55,7 +55,10 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::verifier_skips_type_check, {"verifier names the broken node"}},
       {M::fast_matmul_broadcast_overwrites, {"runtime within contracts (f32, FastKernels)"}},
       {M::fast_conv_dw_overwrites, {"runtime within contracts (f32, FastKernels)"}},
-      {M::fast_conv_dx_reads_first_image, {"runtime within contracts (f32, FastKernels)"}},
+      // Needs a conv2d with batch >= 2 on the FastKernels path; with 57 ops to draw from, the
+      // small-shape draw at this seed has none, and the realistic-shape run (batch 2..32) catches it.
+      {M::fast_conv_dx_reads_first_image,
+       {"runtime within contracts (f32, FastKernels)", "runtime within contracts (f32, FastKernels) [realistic shapes]"}},
       {M::fast_conv_bias_skips_last_image, {"runtime within contracts (f32, FastKernels)"}},
       {M::fast_max_pool2x2_first_tap, {"runtime within contracts (f32, FastKernels)"}},
       {M::fast_norm_drops_mean_term, {"runtime within contracts (f32, FastKernels)"}},

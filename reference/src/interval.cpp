@@ -44,6 +44,59 @@ Interval interval_erf(const Interval& x) {
   return Interval(std::move(r));
 }
 
+namespace {
+bool is_point_zero(const Interval& x) {
+  return boost::multiprecision::lower(x.raw()) == 0 && boost::multiprecision::upper(x.raw()) == 0;
+}
+bool contains_zero(const Interval& x) {
+  return boost::multiprecision::lower(x.raw()) <= 0 && boost::multiprecision::upper(x.raw()) >= 0;
+}
+// exp(y log x) for x > 0.
+Interval exp_log(const Interval& x, const Interval& y) {
+  using boost::multiprecision::exp;
+  using boost::multiprecision::log;
+  return Interval(Interval::Raw(exp(Interval::Raw(y.raw() * log(x.raw())))));
+}
+}  // namespace
+
+Interval interval_pow(const Interval& x, double e) {
+  if (e == 0) return Interval(1);  // x^0 = 1 for every x, 0^0 included (torch.pow)
+  const bool integer = std::floor(e) == e && std::abs(e) <= 0x1p53;
+  if (integer) {
+    if (e < 0 && contains_zero(x))
+      throw spec::DomainError("pow of " + to_string(x) + " (reaching 0) to the negative power " + std::to_string(e) + ": a pole");
+    // Square and multiply: each product encloses, so the result does.
+    auto n = static_cast<std::uint64_t>(std::abs(e));
+    Interval r(1), base = x;
+    for (; n > 0; n >>= 1) {
+      if (n & 1) r = r * base;
+      if (n > 1) base = base * base;
+    }
+    return e < 0 ? Interval(1) / r : r;
+  }
+  if (boost::multiprecision::lower(x.raw()) < 0)
+    throw spec::DomainError("pow of " + to_string(x) + ", which reaches below 0, to the non-integer power " + std::to_string(e));
+  if (is_point_zero(x)) {
+    if (e > 0) return Interval(0);
+    throw spec::DomainError("pow of 0 to the negative power " + std::to_string(e) + ": a pole");
+  }
+  if (!(boost::multiprecision::lower(x.raw()) > 0))
+    throw spec::DomainError("pow of " + to_string(x) + ", which reaches 0, to a non-integer power is undecidable at this precision",
+                            /*undecided=*/true);
+  return exp_log(x, to_interval(exact(e)));
+}
+
+Interval interval_pow(const Interval& x, const Interval& y) {
+  using boost::multiprecision::lower;
+  using boost::multiprecision::upper;
+  if (lower(x.raw()) > 0) return exp_log(x, y);
+  // A point integer exponent keeps the integer-power domain (any sign of x).
+  if (lower(y.raw()) == upper(y.raw()) && abs(lower(y.raw())) <= 0x1p53 && floor(lower(y.raw())) == lower(y.raw()))
+    return interval_pow(x, lower(y.raw()).convert_to<double>());
+  throw spec::DomainError("pow of " + to_string(x) + ", which reaches <= 0, to the power " + to_string(y) +
+                          " (a tensor exponent needs a positive base)");
+}
+
 Interval interval_pi() {
   Interval::Raw r;
   mpfi_const_pi(r.backend().data());

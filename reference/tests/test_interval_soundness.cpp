@@ -69,6 +69,31 @@ BOOST_AUTO_TEST_CASE(activations_are_sound_by_intervals_and_finite_differences) 
   BOOST_TEST(check<o::Gelu>({R({2, 3})}, attrs({{"approximate", std::string("tanh")}})).verdict == Verdict::Sound);
   BOOST_TEST(check<o::Silu>({R({2, 3})}).verdict == Verdict::Sound);
   BOOST_TEST(check<o::LogSigmoid>({R({2, 3})}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Log1p>({R({2, 3}, true)}).verdict == Verdict::Sound);
+  BOOST_TEST(check<o::Expm1>({R({2, 3})}).verdict == Verdict::Sound);
+  for (double e : {2.0, -1.0, 0.5, 2.5})
+    BOOST_TEST(check<o::Pow>({R({2, 3}, true)}, attrs({{"exponent", e}})).verdict == Verdict::Sound, "exponent " << e);
+  BOOST_TEST(check<o::Pow>({R({2, 3})}, attrs({{"exponent", 3.0}})).verdict == Verdict::Sound);  // any sign
+  BOOST_TEST(check<o::Pow>({R({2, 3}, true), R({2, 3})}).verdict == Verdict::Sound);
+}
+
+// x^e encloses the true power: integer powers of negative bases exactly,
+// fractional powers by exp(e log x); outside the domain it refuses.
+BOOST_AUTO_TEST_CASE(interval_pow_encloses_and_refuses_outside_its_domain) {
+  const auto point = [](double v) { return ref::to_interval(ref::exact(v)); };
+  const auto holds = [](const ref::Interval& x, const ref::Rational& q) {
+    return boost::multiprecision::lower(x.raw()) <= q && boost::multiprecision::upper(x.raw()) >= q;
+  };
+  BOOST_TEST(holds(ref::interval_pow(point(-2), 3.0), ref::Rational(-8)));
+  BOOST_TEST(holds(ref::interval_pow(point(-2), -2.0), ref::Rational(1, 4)));
+  BOOST_TEST(holds(ref::interval_pow(point(0), 0.0), ref::Rational(1)));
+  BOOST_TEST(holds(ref::interval_pow(point(0), 2.5), ref::Rational(0)));
+  BOOST_TEST(holds(ref::interval_pow(point(4), 0.5), ref::Rational(2)));
+  BOOST_TEST(holds(ref::interval_pow(point(4), point(1.5)), ref::Rational(8)));
+  BOOST_TEST(holds(ref::interval_pow(point(-3), point(2)), ref::Rational(9)));
+  BOOST_CHECK_THROW(ref::interval_pow(point(-2), 0.5), spec::DomainError);
+  BOOST_CHECK_THROW(ref::interval_pow(point(0), -1.0), spec::DomainError);
+  BOOST_CHECK_THROW(ref::interval_pow(point(-2), point(0.5)), spec::DomainError);
 }
 
 // erf of an interval: endpoints rounded outward by MPFR. The exact erf of a
@@ -237,8 +262,10 @@ BOOST_AUTO_TEST_CASE(conventions_at_non_smooth_points_hold_exactly) {
   BOOST_TEST((m[0][0] == half && m[1][0] == half));  // ties split
   spec::AttrMap ax;
   ax.set("axis", std::int64_t{0});
-  const auto mx = vjp(spec::op_id<o::Max>, {D({2, 5, 5})}, Dense<Rational>::full(Shape{}, Rational(1)), ax);
-  BOOST_TEST((mx[0][0] == 0 && mx[0][1] == half && mx[0][2] == half));
+  const auto mx = vjp(spec::op_id<o::Amax>, {D({2, 5, 5})}, Dense<Rational>::full(Shape{}, Rational(1)), ax);
+  BOOST_TEST((mx[0][0] == 0 && mx[0][1] == half && mx[0][2] == half));  // amax: ties share
+  const auto m1 = vjp(spec::op_id<o::Max>, {D({2, 5, 5})}, Dense<Rational>::full(Shape{}, Rational(1)), ax);
+  BOOST_TEST((m1[0][0] == 0 && m1[0][1] == 1 && m1[0][2] == 0));  // max(x, dim): all to the first
   spec::AttrMap c;
   c.set("min", -0.5);
   c.set("max", 0.25);

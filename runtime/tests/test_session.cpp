@@ -7,6 +7,7 @@
 #include "vt/runtime/program.hpp"
 #include "vt/runtime/session.hpp"
 #include "vt/spec/builder.hpp"
+#include "vt/spec/text_format.hpp"
 
 // Eager sessions: PyTorch's gradient semantics, clear errors, and the same
 // numbers as the compiled program (same tape, same kernels: bitwise).
@@ -366,4 +367,29 @@ BOOST_AUTO_TEST_CASE(attention_trains_alike_in_eager_and_linked_sessions) {
   BOOST_TEST(last < first);
   BOOST_TEST(linked.relinks() == 0u);
   for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(pe[i].value().data == pl[i].value().data, boost::test_tools::per_element());
+}
+
+// d(loss)/d(x) for an input x, from a compiled program: name it in
+// grad_inputs; other inputs stay without gradients, and bad names are refused.
+BOOST_AUTO_TEST_CASE(a_program_differentiates_the_inputs_it_is_asked_for) {
+  const spec::GraphData g = spec::parse_vtg(
+      "graph g {\n  input %x : f64[3]\n  input %y : f64[3]\n  param %w : f64[3]\n"
+      "  %p = pow(%x) {exponent = 2.0} : f64[3]\n  %s = mul(%p, %w) : f64[3]\n  %t = add(%s, %y) : f64[3]\n"
+      "  %m = max(%t) : f64[]\n  output %m\n}\n");
+  rt::Program<double> p(g, true, {.grad_inputs = {"x"}});
+  p.set("x", std::vector<double>{1, -3, 2});
+  p.set("y", std::vector<double>{0, 0, 1});
+  p.set("w", std::vector<double>{1, 1, 2});
+  p.forward();
+  p.backward();
+  BOOST_TEST(p.output().data[0] == 9.0);  // max(1, 9, 9): a tie over all axes shares the gradient
+  BOOST_REQUIRE(p.grad("x"));
+  BOOST_TEST(p.grad("x")->data == (std::vector<double>{0, -3, 4}), boost::test_tools::per_element());  // 2 x w g/2
+  BOOST_TEST(p.grad("w")->data == (std::vector<double>{0, 4.5, 2}), boost::test_tools::per_element());
+  BOOST_CHECK_EXCEPTION(p.grad("y"), spec::UsageError, [](const spec::UsageError& e) {
+    return std::string(e.what()).find("%y has no gradient: an input gets one when named") == 0;
+  });
+  BOOST_CHECK_EXCEPTION(rt::Program<double>(g, true, {.grad_inputs = {"z"}}), spec::UsageError, [](const spec::UsageError& e) {
+    return std::string(e.what()) == "gradient asked of %z, which is not an argument of graph 'g'";
+  });
 }

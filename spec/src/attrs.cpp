@@ -45,6 +45,12 @@ std::optional<IntList> AttrMap::get_ints_opt(std::string_view n) const {
   return get_ints(n);
 }
 
+const FloatList& AttrMap::get_floats(std::string_view n) const { return get_as<FloatList>(*this, n, AttrKind::Floats); }
+bool AttrMap::is_list(std::string_view n) const {
+  const AttrValue* v = find(n);
+  return v && (kind_of(*v) == AttrKind::Floats || kind_of(*v) == AttrKind::Ints);
+}
+
 std::string AttrMap::get_str_or(std::string_view n, std::string_view d) const {
   return has(n) ? get_as<std::string>(*this, n, AttrKind::Str) : std::string(d);
 }
@@ -59,13 +65,19 @@ void check_attrs(AttrMap& attrs, std::span<const AttrSpec> schema) {
                        (known.empty() ? std::string(" (this op takes no attributes)") : " (expected one of: " + known + ")"));
     }
     const AttrKind got = kind_of(value);
-    if (got == spec->kind) continue;
+    const bool list_wanted = spec->kind == AttrKind::Floats || (spec->kind == AttrKind::Float && spec->or_list);
+    if (got == spec->kind || (list_wanted && got == AttrKind::Floats)) continue;
     if (spec->kind == AttrKind::Float && got == AttrKind::Int) {
       attrs.set(name, static_cast<double>(std::get<std::int64_t>(value)));
       continue;
     }
-    throw ShapeError("attribute '" + name + "' must be " + std::string(to_string(spec->kind)) + ", got " +
-                     std::string(to_string(got)));
+    if (list_wanted && got == AttrKind::Ints) {
+      const IntList& l = std::get<IntList>(value);
+      attrs.set(name, FloatList(l.begin(), l.end()));
+      continue;
+    }
+    throw ShapeError("attribute '" + name + "' must be " + std::string(to_string(spec->kind)) +
+                     (spec->or_list ? " or a list of floats" : "") + ", got " + std::string(to_string(got)));
   }
   for (const auto& s : schema)
     if (s.required && !attrs.has(s.name)) throw ShapeError("missing required attribute '" + std::string(s.name) + "'");
@@ -88,6 +100,11 @@ std::string to_string(const AttrValue& v) {
     std::string operator()(const IntList& l) const {
       std::string s = "[";
       for (std::size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + std::to_string(l[i]);
+      return s + "]";
+    }
+    std::string operator()(const FloatList& l) const {
+      std::string s = "[";
+      for (std::size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + (*this)(l[i]);
       return s + "]";
     }
   };

@@ -88,6 +88,44 @@ GValue GraphBuilder::constant(double value, DType dtype, Shape shape) {
   return apply("constant", {}, std::move(a));
 }
 
+GValue GraphBuilder::constant(const FloatList& values, DType dtype, std::optional<Shape> shape) {
+  AttrMap a;
+  a.set("value", values);
+  a.set("dtype", std::string(to_string(dtype)));
+  if (shape) a.set("shape", shape->dims());
+  return apply("constant", {}, std::move(a));
+}
+
+GValue GraphBuilder::full(const Shape& shape, double value, DType dtype) {
+  AttrMap a;
+  a.set("shape", shape.dims());
+  a.set("value", value);
+  a.set("dtype", std::string(to_string(dtype)));
+  return apply("full", {}, std::move(a));
+}
+
+GValue GraphBuilder::arange(double end, double start, double step, DType dtype) {
+  AttrMap a;
+  a.set("end", end);
+  if (start != 0) a.set("start", start);
+  if (step != 1) a.set("step", step);
+  a.set("dtype", std::string(to_string(dtype)));
+  return apply("arange", {}, std::move(a));
+}
+
+GValue GraphBuilder::pow(const GValue& x, double exponent) {
+  AttrMap a;
+  a.set("exponent", exponent);
+  return apply("pow", {x}, std::move(a));
+}
+
+GValue GraphBuilder::extreme(std::string_view op, const GValue& x, std::optional<std::int64_t> axis, bool keepdim) {
+  AttrMap a;
+  if (axis) a.set("axis", *axis);
+  if (keepdim) a.set("keepdim", true);
+  return apply(op, {x}, std::move(a));
+}
+
 GValue GraphBuilder::layer_norm(const GValue& x, const IntList& normalized_shape, double eps) {
   AttrMap a;
   a.set("normalized_shape", normalized_shape);

@@ -37,6 +37,11 @@ json attr_to_json(const AttrValue& v) {
       for (std::int64_t i : l) out.push_back(i);
       return out;
     }
+    json operator()(const FloatList& l) const {
+      json out = json::array();
+      for (double d : l) out.push_back(d);
+      return out;
+    }
   };
   return std::visit(ToJson{}, v);
 }
@@ -206,8 +211,22 @@ AttrValue read_attr_value(const json& j, const std::string& path) {
         fail(path, "identifier " + quote_bytes(s) + " is reserved; use a JSON boolean or number");
       return s;
     }
-    case json::value_t::array: return read_int_list(j, path);
-    default: fail_kind(path, "an attribute value (integer, float, boolean, identifier string or array of integers)", j);
+    case json::value_t::array: {
+      // Any float element makes it a float list (as in the .vtg text).
+      bool floats = false;
+      for (const json& e : j) floats = floats || e.is_number_float();
+      if (!floats) return read_int_list(j, path);
+      FloatList out;
+      for (std::size_t i = 0; i < j.size(); ++i) {
+        const json& e = j[i];
+        if (!e.is_number()) fail_kind(index_path(path, i), "number", e);
+        const double d = e.get<double>();
+        if (!std::isfinite(d)) fail(index_path(path, i), "non-finite float is not allowed");
+        out.push_back(d);
+      }
+      return out;
+    }
+    default: fail_kind(path, "an attribute value (integer, float, boolean, identifier string or array of numbers)", j);
   }
 }
 

@@ -18,13 +18,21 @@ const auto kInfos = make_infos(AllOps{});
 // reference alike) computes with the same number.
 void round_float_attrs(const OpInfo& op, DType dtype, AttrMap& attrs) {
   if (dtype != DType::f32) return;
-  for (const auto& spec : op.attrs) {
-    if (spec.kind != AttrKind::Float || !attrs.has(spec.name)) continue;
-    const double v = attrs.get_float(spec.name);
+  const auto to_f32 = [](const AttrSpec& spec, double v) {
     const auto f = static_cast<float>(v);
     if (!std::isfinite(f))
       throw ShapeError("attribute '" + std::string(spec.name) + "' = " + to_string(AttrValue(v)) + " overflows f32");
-    attrs.set(std::string(spec.name), static_cast<double>(f));
+    return static_cast<double>(f);
+  };
+  for (const auto& spec : op.attrs) {
+    if ((spec.kind != AttrKind::Float && spec.kind != AttrKind::Floats) || spec.keep_f64 || !attrs.has(spec.name)) continue;
+    if (attrs.is_list(spec.name)) {
+      FloatList l = attrs.get_floats(spec.name);
+      for (double& v : l) v = to_f32(spec, v);
+      attrs.set(std::string(spec.name), std::move(l));
+    } else {
+      attrs.set(std::string(spec.name), to_f32(spec, attrs.get_float(spec.name)));
+    }
   }
 }
 

@@ -311,9 +311,9 @@ class Parser {
     switch (t.kind) {
       case Tok::Int: return to_int(lex_.take());
       case Tok::Float: return to_float(lex_.take());
-      case Tok::LBracket: return parse_int_list();
+      case Tok::LBracket: return parse_number_list();
       case Tok::Ident: return ident_value(lex_.take());
-      default: fail(t, "expected an attribute value (integer, float, true, false, identifier or [integers])");
+      default: fail(t, "expected an attribute value (integer, float, true, false, identifier or [numbers])");
     }
   }
 
@@ -327,16 +327,28 @@ class Parser {
     return std::string(t.text);
   }
 
-  IntList parse_int_list() {
-    IntList l;
+  // [integers] is an int list; a float anywhere makes it a float list.
+  AttrValue parse_number_list() {
+    IntList ints;
+    FloatList floats;
+    bool any_float = false;
     lex_.take();  // '['
-    if (accept(Tok::RBracket)) return l;
+    if (accept(Tok::RBracket)) return ints;
     while (true) {
-      const Token t = expect(Tok::Int, l.empty() ? "an integer or ']' in the list" : "an integer after ','");
-      l.push_back(to_int(t));
-      if (accept(Tok::RBracket)) return l;
+      const Token& t = lex_.peek();
+      if (t.kind == Tok::Float) {
+        any_float = true;
+        floats.push_back(to_float(lex_.take()));
+      } else {
+        const Token i = expect(Tok::Int, floats.empty() ? "a number or ']' in the list" : "a number after ','");
+        ints.push_back(to_int(i));
+        floats.push_back(static_cast<double>(ints.back()));
+      }
+      if (accept(Tok::RBracket)) break;
       if (!accept(Tok::Comma)) fail(lex_.peek(), "expected ',' or ']' in the list");
     }
+    if (any_float) return floats;
+    return ints;
   }
 
   // type := DTYPE '[' [INT (',' INT)*] ']'; returns the type and its position.

@@ -47,14 +47,12 @@ std::string unknown_op_message(const std::string& name) {
   return "unknown op '" + name + "'" + (best.empty() ? "" : " (did you mean '" + best + "'?)");
 }
 
-// A node whose declared dtype differs from its rule's only because an
-// attribute left at its default sets it (constant(), f32 unless told): say so.
-std::string dtype_hint(const OpInfo& op, const Node& n, const TensorType& rule) {
-  if (rule.dtype == n.type.dtype || rule.shape != n.type.shape || n.attrs.has("dtype")) return "";
+// An op that makes a tensor from attributes alone (constant, full, arange)
+// takes the node's declared dtype when its 'dtype' attribute is absent.
+void dtype_from_declared_type(const OpInfo& op, const Node& n, AttrMap& attrs) {
+  if (op.max_arity != 0 || attrs.has("dtype")) return;
   for (const AttrSpec& a : op.attrs)
-    if (a.name == "dtype")
-      return " (" + std::string(op.name) + " is " + std::string(to_string(rule.dtype)) + " unless told: add dtype = " + std::string(to_string(n.type.dtype)) + ")";
-  return "";
+    if (a.name == "dtype") attrs.set("dtype", std::string(to_string(n.type.dtype)));
 }
 
 // Walks the graph once, recording what it resolves and every problem it finds.
@@ -128,10 +126,11 @@ class Verifier {
     AttrMap attrs = n.attrs;
     if (op && operands_ok) {
       try {
+        dtype_from_declared_type(*op, n, attrs);
         const TensorType rule = infer_type(*op, types, attrs);
         if (rule != n.type && !mutation::planted(mutation::Mutant::verifier_skips_type_check))  // (planted bug when set)
           error(n.type_loc, "%" + n.name + " = " + signature(op->name, types) + ": declared type " + to_string(n.type) +
-                                " but the shape rule gives " + to_string(rule) + dtype_hint(*op, n, rule));
+                                " but the shape rule gives " + to_string(rule));
       } catch (const ShapeError& e) {
         error(n.op_loc, "%" + n.name + " = " + e.what());
       }

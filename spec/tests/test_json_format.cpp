@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_path) {
              "json: nodes[0].attrs.axes[0]: expected integer, found string");
   BOOST_TEST(broken([](json& j) { j["nodes"][0]["attrs"]["k"] = json::object(); }) ==
              "json: nodes[0].attrs.k: expected an attribute value (integer, float, boolean, identifier string or array "
-             "of integers), found object");
+             "of numbers), found object");
   BOOST_TEST(broken([](json& j) { j["nodes"][0]["attrs"]["k"] = std::nan(""); }) ==
              "json: nodes[0].attrs.k: non-finite float is not allowed");
   BOOST_TEST(broken([](json& j) { j["nodes"][0]["attrs"]["k"] = "true"; }) ==

@@ -46,13 +46,44 @@ BOOST_AUTO_TEST_CASE(maximum_and_minimum_split_ties_evenly) {
   BOOST_TEST(dmin[1].data == (std::vector<double>{0.5, 0}), boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(max_over_axis_shares_gradient_among_ties_like_amax) {
+// torch.amax(x, 1) and torch.max(x, 1) agree on values; on a tie amax
+// shares the gradient and max sends it all to argmax's (first) index.
+// torch 1.13: x = [[1, 5, 5], [7, 2, 3]]:
+//   amax(x, 1).sum().backward() -> [[0, .5, .5], [1, 0, 0]]
+//   max(x, 1).values.sum().backward() -> [[0, 1, 0], [1, 0, 0]]; argmax(x, 1) = [1, 0]
+BOOST_AUTO_TEST_CASE(amax_shares_ties_and_max_over_an_axis_sends_all_to_the_first) {
   AttrMap a;
   a.set("axis", std::int64_t{1});
   const auto x = D({2, 3}, {1, 5, 5, 7, 2, 3});
+  BOOST_TEST(fwd<ops::Amax>({x}, a) == (std::vector<double>{5, 7}), boost::test_tools::per_element());
   BOOST_TEST(fwd<ops::Max>({x}, a) == (std::vector<double>{5, 7}), boost::test_tools::per_element());
-  const auto dx = vjp_of<ops::Max>({x}, D({2}, {1, 1}), a);
-  BOOST_TEST(dx[0].data == (std::vector<double>{0, 0.5, 0.5, 1, 0, 0}), boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Argmax>({x}, a) == (std::vector<double>{1, 0}), boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Argmin>({x}, a) == (std::vector<double>{0, 1}), boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Min>({x}, a) == (std::vector<double>{1, 2}), boost::test_tools::per_element());
+  const auto g = D({2}, {1, 1});
+  BOOST_TEST(vjp_of<ops::Amax>({x}, g, a)[0].data == (std::vector<double>{0, 0.5, 0.5, 1, 0, 0}), boost::test_tools::per_element());
+  BOOST_TEST(vjp_of<ops::Max>({x}, g, a)[0].data == (std::vector<double>{0, 1, 0, 1, 0, 0}), boost::test_tools::per_element());
+  // Over all axes (no axis): torch.max(x) shares ties, as amax does.
+  const auto y = D({2, 2}, {4, 1, 4, 0});
+  BOOST_TEST(fwd<ops::Max>({y}) == (std::vector<double>{4}), boost::test_tools::per_element());
+  BOOST_TEST(vjp_of<ops::Max>({y}, D({}, {1}))[0].data == (std::vector<double>{0.5, 0, 0.5, 0}), boost::test_tools::per_element());
+  BOOST_TEST(vjp_of<ops::Min>({y}, D({}, {1}))[0].data == (std::vector<double>{0, 0, 0, 1}), boost::test_tools::per_element());
+  BOOST_TEST(fwd<ops::Argmax>({y}) == (std::vector<double>{0}), boost::test_tools::per_element());  // flattened index
+  BOOST_TEST(fwd<ops::Argmin>({y}) == (std::vector<double>{3}), boost::test_tools::per_element());
+  // keepdim keeps the reduced axis as 1; a negative axis counts from the end.
+  AttrMap k;
+  k.set("axis", std::int64_t{-2});
+  k.set("keepdim", true);
+  TensorType t{DType::f32, Shape{2, 3}};
+  BOOST_TEST(to_string(infer_type(*find_op("argmax"), std::span(&t, 1), k)) == "i64[1, 3]");
+  BOOST_TEST(fwd<ops::Argmax>({x}, k) == (std::vector<double>{1, 0, 0}), boost::test_tools::per_element());
+  // A NaN wins (its first occurrence), as in torch.
+  const double nan = std::nan("");
+  const auto z = D({1, 3}, {1, nan, nan});
+  BOOST_TEST(fwd<ops::Argmax>({z}, a)[0] == 1);
+  BOOST_TEST(fwd<ops::Argmin>({z}, a)[0] == 1);
+  BOOST_TEST(std::isnan(fwd<ops::Max>({z}, a)[0]));
+  BOOST_TEST(vjp_of<ops::Max>({z}, D({1}, {1}), a)[0].data == (std::vector<double>{0, 1, 0}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(mse_loss_is_the_mean_over_all_elements) {
@@ -129,8 +160,10 @@ BOOST_AUTO_TEST_CASE(shape_rules_reject_bad_applications_with_clear_messages) {
                "unknown attribute 'bogus'");
   expect_error([&] { AttrMap m; m.set("shape", IntList{4, -1}); const TensorType in[] = {a}; infer_type(*find_op("reshape"), in, m); },
                "cannot infer -1");
-  expect_error([&] { AttrMap m; const TensorType in[] = {a}; infer_type(*find_op("max"), in, m); },
-               "missing required attribute 'axis'");
+  expect_error([&] { AttrMap m; m.set("axis", std::int64_t{2}); const TensorType in[] = {a}; infer_type(*find_op("max"), in, m); },
+               "axis 2 out of range");
+  expect_error([&] { AttrMap m; const TensorType in[] = {{DType::f32, Shape{0, 3}}}; infer_type(*find_op("argmax"), in, m); },
+               "argmax over an empty axis");
 }
 
 BOOST_AUTO_TEST_CASE(nan_propagates_through_relu_maximum_minimum_and_max_like_pytorch) {
@@ -508,4 +541,127 @@ BOOST_AUTO_TEST_CASE(bad_activation_attributes_are_errors_naming_op_and_value) {
   AttrMap ok = act_attrs({{"p", 0.3}, {"seed", std::int64_t{1}}});
   BOOST_TEST((infer_type(*find_op("dropout"), std::vector<TensorType>{TensorType{DType::f32, Shape{2}}}, ok) == TensorType{DType::f32, Shape{2}}));
   BOOST_TEST(ok.get_float("p") == static_cast<double>(0.3f));  // rounded to the node's dtype
+}
+
+// torch 1.13, float64: log1p and expm1 keep the digits of tiny x (where
+// log(1 + x) and exp(x) - 1 would cancel them), and their gradients.
+BOOST_AUTO_TEST_CASE(log1p_and_expm1_match_torch_near_zero) {
+  const auto x = D({6}, {-0.5, -1e-10, 0.0, 1e-10, 0.75, 3.0});
+  const std::vector<double> ly = {-0.6931471805599453, -1.00000000005e-10, 0.0, 9.999999999500001e-11, 0.5596157879354227, 1.3862943611198906},
+                            ld = {2.0, 1.0000000001, 1.0, 0.9999999999, 0.5714285714285714, 0.25},
+                            ey = {-0.3934693402873666, -9.999999999500001e-11, 0.0, 1.00000000005e-10, 1.1170000166126746, 19.085536923187668},
+                            ed = {0.6065306597126334, 0.9999999999, 1.0, 1.0000000001, 2.117000016612675, 20.085536923187668};
+  const auto g = D({6}, std::vector<double>(6, 1.0));
+  const auto close = [](double a, double b) { return std::abs(a - b) <= 4e-16 * std::abs(b); };
+  const auto l = fwd<ops::Log1p>({x}), e = fwd<ops::Expm1>({x});
+  const auto dl = vjp_of<ops::Log1p>({x}, g)[0].data, de = vjp_of<ops::Expm1>({x}, g)[0].data;
+  for (std::size_t i = 0; i < 6; ++i) {
+    BOOST_TEST(close(l[i], ly[i]), "log1p(" << x[i] << ") = " << l[i] << " vs torch " << ly[i]);
+    BOOST_TEST(close(dl[i], ld[i]), "log1p' " << dl[i] << " vs torch " << ld[i]);
+    BOOST_TEST(close(e[i], ey[i]), "expm1(" << x[i] << ") = " << e[i] << " vs torch " << ey[i]);
+    BOOST_TEST(close(de[i], ed[i]), "expm1' " << de[i] << " vs torch " << ed[i]);
+  }
+}
+
+// torch 1.13, float64, at x = [-2, 0, 0.5, 3]: the conventions at 0 (0^0 = 1
+// with no gradient; 0^e for e < 1 has an infinite slope) and NaN for a
+// negative base to a non-integer power.
+BOOST_AUTO_TEST_CASE(pow_matches_torch_at_zero_and_negative_bases) {
+  const auto x = D({4}, {-2, 0, 0.5, 3});
+  const auto g = D({4}, {1, 1, 1, 1});
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Row {
+    double e;
+    std::vector<double> y, dx;
+  };
+  const Row rows[] = {{0.0, {1, 1, 1, 1}, {0, 0, 0, 0}},
+                      {2.0, {4, 0, 0.25, 9}, {-4, 0, 1, 6}},
+                      {-1.0, {-0.5, inf, 2, 0.3333333333333333}, {-0.25, -inf, -4, -0.1111111111111111}},
+                      {3.0, {-8, 0, 0.125, 27}, {12, 0, 0.75, 27}},
+                      {0.5, {NAN, 0, 0.7071067811865476, 1.7320508075688772}, {NAN, inf, 0.7071067811865475, 0.2886751345948129}},
+                      {1.5, {NAN, 0, 0.3535533905932738, 5.196152422706632}, {NAN, 0, 1.0606601717798214, 2.598076211353316}}};
+  const auto same = [](double a, double b) {
+    return (std::isnan(a) && std::isnan(b)) || a == b || std::abs(a - b) <= 4e-16 * std::abs(b);
+  };
+  for (const Row& r : rows) {
+    AttrMap a;
+    a.set("exponent", r.e);
+    const auto y = fwd<ops::Pow>({x}, a);
+    const auto dx = vjp_of<ops::Pow>({x}, g, a)[0].data;
+    for (std::size_t i = 0; i < 4; ++i) {
+      BOOST_TEST(same(y[i], r.y[i]), x[i] << "^" << r.e << " = " << y[i] << " vs torch " << r.y[i]);
+      BOOST_TEST(same(dx[i], r.dx[i]), "d/dx " << x[i] << "^" << r.e << " = " << dx[i] << " vs torch " << r.dx[i]);
+    }
+  }
+  // Tensor powers: 0^b for b >= 0 gives db = 0, a^0 gives da = 0 (torch's masks).
+  const auto A = D({6}, {0, 0, 2, 2, 0.5, -2}), B = D({6}, {2, 0, 0, 3, -1.5, 2});
+  const auto y = fwd<ops::Pow>({A, B});
+  const auto d = vjp_of<ops::Pow>({A, B}, D({6}, std::vector<double>(6, 1.0)));
+  const std::vector<double> ty = {0, 1, 1, 8, 2.8284271247461903, 4}, tda = {0, 0, 0, 12, -8.485281374238571, -4},
+                            tdb = {0, 0, 0.6931471805599453, 5.545177444479562, -1.9605162869370945, NAN};
+  for (std::size_t i = 0; i < 6; ++i) {
+    BOOST_TEST(same(y[i], ty[i]), A[i] << "^" << B[i] << " = " << y[i] << " vs torch " << ty[i]);
+    BOOST_TEST(same(d[0][i], tda[i]), "da " << d[0][i] << " vs torch " << tda[i]);
+    BOOST_TEST(same(d[1][i], tdb[i]), "db " << d[1][i] << " vs torch " << tdb[i]);
+  }
+  // One form or the other: both, or neither, is an error that says so.
+  const TensorType t{DType::f64, Shape{2}};
+  const TensorType two[] = {t, t};
+  AttrMap none, e;
+  e.set("exponent", 2.0);
+  BOOST_CHECK_EXCEPTION(infer_type(*find_op("pow"), std::span(&t, 1), none), ShapeError, [](const ShapeError& x) {
+    return std::string(x.what()).find("needs attribute 'exponent'") != std::string::npos;
+  });
+  BOOST_CHECK_EXCEPTION(infer_type(*find_op("pow"), two, e), ShapeError, [](const ShapeError& x) {
+    return std::string(x.what()).find("pow(a, b) takes its powers from b") != std::string::npos;
+  });
+}
+
+// torch.tensor, torch.full and torch.arange (torch 1.13).
+BOOST_AUTO_TEST_CASE(constants_full_and_arange_match_torch) {
+  AttrMap c;
+  c.set("value", FloatList{1.5, -2, 0.25, 4, 5, 6});
+  c.set("shape", IntList{2, 3});
+  c.set("dtype", std::string("f64"));
+  BOOST_TEST(fwd<ops::Constant>({}, c) == (std::vector<double>{1.5, -2, 0.25, 4, 5, 6}), boost::test_tools::per_element());
+  AttrMap f;
+  f.set("shape", IntList{2, 2});
+  f.set("value", -0.5);
+  BOOST_TEST(fwd<ops::Full>({}, f) == (std::vector<double>(4, -0.5)), boost::test_tools::per_element());
+  const auto arange = [](double start, double end, double step, const char* dtype) {
+    AttrMap a;
+    a.set("start", start);
+    a.set("end", end);
+    a.set("step", step);
+    a.set("dtype", std::string(dtype));
+    const TensorType t = infer_type(*find_op("arange"), {}, a);  // rounds an f32 node's attributes
+    Dense<double> y = Dense<double>::full(t.shape, 0.0);
+    ops::Arange::forward<double>({}, a, y);
+    return y.data;
+  };
+  BOOST_TEST(arange(0, 1, 0.25, "f64") == (std::vector<double>{0, 0.25, 0.5, 0.75}), boost::test_tools::per_element());
+  BOOST_TEST(arange(0, 5, 1, "i64") == (std::vector<double>{0, 1, 2, 3, 4}), boost::test_tools::per_element());
+  BOOST_TEST(arange(1, -2, -1, "f64") == (std::vector<double>{1, 0, -1}), boost::test_tools::per_element());
+  // f32: each element rounded once to f32 (torch.arange(0, 1, 0.1, dtype=torch.float32)).
+  BOOST_TEST(arange(0, 1, 0.1, "f32") ==
+                 (std::vector<double>{0.0, 0.10000000149011612, 0.20000000298023224, 0.30000001192092896, 0.4000000059604645, 0.5,
+                                      0.6000000238418579, 0.699999988079071, 0.800000011920929, 0.8999999761581421}),
+             boost::test_tools::per_element());
+  const auto fails = [](const char* op, AttrMap a, const std::string& needle) {
+    try {
+      infer_type(*find_op(op), {}, a);
+      BOOST_FAIL(op << ": expected an error containing " << needle);
+    } catch (const ShapeError& e) {
+      BOOST_TEST(std::string(e.what()).find(needle) != std::string::npos, e.what());
+    }
+  };
+  AttrMap zero_step, away, bad_count, half_int;
+  zero_step.set("end", 3.0), zero_step.set("step", 0.0);
+  away.set("end", -3.0);
+  bad_count.set("value", FloatList{1, 2, 3}), bad_count.set("shape", IntList{2, 2});
+  half_int.set("value", 0.5), half_int.set("dtype", std::string("i64"));
+  fails("arange", zero_step, "attribute 'step' must be nonzero");
+  fails("arange", away, "step 1.0 points away from end -3.0");
+  fails("constant", bad_count, "attribute 'value' has 3 elements but shape [2, 2] holds 4");
+  fails("constant", half_int, "is not an integer (the dtype is i64)");
 }

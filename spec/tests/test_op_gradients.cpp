@@ -52,6 +52,12 @@ BOOST_AUTO_TEST_CASE(unary_ops) {
   expect_sound<ops::Abs>({away_from_zero({2, 3})});
   expect_sound<ops::Clamp>({away_from_zero({3, 3})}, attrs({{"min", -0.1}, {"max", 0.1}}));
   expect_sound<ops::Clamp>({away_from_zero({3, 3})}, attrs({{"min", -1.0}}));
+  expect_sound<ops::Log1p>({R({2, 3}, -0.7, 3)});
+  expect_sound<ops::Expm1>({R({2, 3})});
+  for (double e : {2.0, 3.0, -1.0, 0.5, 1.5, -0.5, 2.5}) expect_sound<ops::Pow>({R({2, 3}, 0.3, 3)}, attrs({{"exponent", e}}));
+  expect_sound<ops::Pow>({away_from_zero({2, 3})}, attrs({{"exponent", 3.0}}));  // integer powers of negative bases
+  expect_sound<ops::Pow>({R({2, 3}, 0.3, 3), R({3}, -2, 2)});                     // tensor powers, broadcast
+  expect_sound<ops::Pow>({R({3}, 0.3, 3), R({2, 3}, -2, 2)});
 }
 
 BOOST_AUTO_TEST_CASE(binary_ops_with_broadcasting) {
@@ -92,6 +98,12 @@ BOOST_AUTO_TEST_CASE(reductions) {
   expect_sound<ops::Mean>({R({2, 3, 2})}, attrs({{"axes", IntList{1}}}));
   expect_sound<ops::Max>({R({3, 4})}, attrs({{"axis", std::int64_t{1}}}));
   expect_sound<ops::Max>({R({3, 4})}, attrs({{"axis", std::int64_t{0}}, {"keepdim", true}}));
+  expect_sound<ops::Max>({R({3, 4})});  // all axes
+  expect_sound<ops::Min>({R({3, 4})}, attrs({{"axis", std::int64_t{-1}}}));
+  expect_sound<ops::Min>({R({2, 3, 2})}, attrs({{"keepdim", true}}));
+  expect_sound<ops::Amax>({R({3, 4})}, attrs({{"axis", std::int64_t{1}}}));
+  expect_sound<ops::Amax>({R({3, 4})});
+  expect_sound<ops::Amin>({R({3, 4})}, attrs({{"axis", std::int64_t{0}}}));
 }
 
 BOOST_AUTO_TEST_CASE(softmax_family_and_losses) {

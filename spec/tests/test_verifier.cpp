@@ -37,12 +37,13 @@ std::string read(const fs::path& p) {
 BOOST_AUTO_TEST_CASE(each_error_class_names_node_op_types_and_place) {
   expect_diagnostic(kHead + "  %h = linaer(%x, %w) : f32[2, 4]\n  output %h\n}\n",
                     "g.vtg:4:8: %h: unknown op 'linaer' (did you mean 'linear'?)");
-  // No suggestion rather than a distant one: 'pow' is two edits from 'log'.
-  BOOST_TEST(diagnostics_of(kHead + "  %h = pow(%x) : f32[2, 3]\n  output %h\n}\n").find("did you mean") == std::string::npos);
-  expect_diagnostic(kHead + "  %h = pow(%x) : f32[2, 3]\n  output %h\n}\n", "g.vtg:4:8: %h: unknown op 'pow'");
-  // A constant declared f64 without dtype: the message says what to add.
-  expect_diagnostic(kHead + "  %c = constant() {value = 2.0} : f64[]\n  output %c\n}\n",
-                    "declared type f64[] but the shape rule gives f32[] (constant is f32 unless told: add dtype = f64)");
+  // No suggestion rather than a distant one: 'cosh' is two edits from 'tanh'.
+  BOOST_TEST(diagnostics_of(kHead + "  %h = cosh(%x) : f32[2, 3]\n  output %h\n}\n").find("did you mean") == std::string::npos);
+  expect_diagnostic(kHead + "  %h = cosh(%x) : f32[2, 3]\n  output %h\n}\n", "g.vtg:4:8: %h: unknown op 'cosh'");
+  // A constant without dtype takes its declared type's; a stated one must agree.
+  BOOST_TEST(diagnostics_of(kHead + "  %c = constant() {value = 2.0} : f64[]\n  output %c\n}\n").empty());
+  expect_diagnostic(kHead + "  %c = constant() {value = 2.0, dtype = f32} : f64[]\n  output %c\n}\n",
+                    "declared type f64[] but the shape rule gives f32[]");
   expect_diagnostic(kHead + "  %h = linear(%x, %w) : f32[2, 5]\n  output %h\n}\n",
                     "g.vtg:4:25: %h = linear(f32[2, 3], f32[4, 3]): declared type f32[2, 5] but the shape rule gives f32[2, 4]");
   expect_diagnostic(kHead + "  %h = relu(%q) : f32[2, 3]\n  output %h\n}\n", "g.vtg:4:13: %h uses undefined value %q");

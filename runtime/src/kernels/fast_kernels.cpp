@@ -203,6 +203,8 @@ bool with_elementwise(spec::OpId op, F&& f) {
   try_op.template operator()<ops::Neg>();
   try_op.template operator()<ops::Square>();
   try_op.template operator()<ops::Exp>();
+  try_op.template operator()<ops::Log1p>();
+  try_op.template operator()<ops::Expm1>();
   try_op.template operator()<ops::Tanh>();
   try_op.template operator()<ops::Sigmoid>();
   try_op.template operator()<ops::Relu>();

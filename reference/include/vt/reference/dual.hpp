@@ -62,6 +62,21 @@ struct ScalarTraits<ref::Dual<S>> {
     const S two = Base::constant(x.v, 2, 1);
     return {Base::erf(x.v), S(two / Base::sqrt(Base::pi(x.v)) * Base::exp(S(-(x.v * x.v))) * x.d)};
   }
+  static D log1p(const D& x) { return {Base::log1p(x.v), S(x.d / (Base::constant(x.v, 1, 1) + x.v))}; }
+  static D expm1(const D& x) {
+    const S e = Base::expm1(x.v);
+    return {e, S((e + Base::constant(e, 1, 1)) * x.d)};
+  }
+  // d(x^e) = e x^(e-1) dx; d(x^y) = y x^(y-1) dx + x^y log(x) dy.
+  static D pow_const(const D& x, double e) {
+    if (e == 0) return {Base::pow_const(x.v, 0), Base::constant(x.v, 0, 1)};
+    return {Base::pow_const(x.v, e), S(Base::from_double(x.v, e) * Base::pow_const(x.v, e - 1) * x.d)};
+  }
+  static D pow(const D& x, const D& y) {
+    const S p = Base::pow(x.v, y.v);
+    return {p, S(y.v * Base::pow(x.v, S(y.v - Base::constant(y.v, 1, 1))) * x.d + p * Base::log(x.v) * y.d)};
+  }
+  static bool is_nan(const D& x) { return Base::is_nan(x.v); }
   static D pi(const D& like) { return {Base::pi(like.v), Base::constant(like.v, 0, 1)}; }
   static std::int64_t to_index(const D& x, bool& ok) { return Base::to_index(x.v, ok); }
 };

@@ -78,6 +78,12 @@ std::string to_string(const Interval& x);
 // Width relative to the magnitude: width / max(|mid|, tiny). 0 for points.
 double relative_width(const Interval& x);
 bool finite(const Interval& x);
+// x^e for a float exponent: an integer e by repeated products (any sign of x;
+// 0^e for e < 0 is refused), any other e as exp(e log x) on x >= 0 (0^e = 0
+// for e > 0). x^y for an interval exponent: exp(y log x) on x > 0 only.
+// Out of the domain (what is NaN or inf in floats) throws DomainError.
+Interval interval_pow(const Interval& x, double e);
+Interval interval_pow(const Interval& x, const Interval& y);
 bool overlap(const Interval& a, const Interval& b);
 std::ostream& operator<<(std::ostream& os, const Interval& x);
 
@@ -111,6 +117,15 @@ struct ScalarTraits<ref::Interval> {
     return I(I::Raw(boost::multiprecision::sqrt(x.raw())));
   }
   static I tanh(const I& x) { return I(I::Raw(boost::multiprecision::tanh(x.raw()))); }
+  static I log1p(const I& x) {
+    if (!(boost::multiprecision::lower(x.raw()) > -1))
+      throw DomainError("log1p of " + ref::to_string(x) + ", which reaches <= -1 (a singularity)");
+    return I(I::Raw(boost::multiprecision::log1p(x.raw())));
+  }
+  static I expm1(const I& x) { return I(I::Raw(boost::multiprecision::expm1(x.raw()))); }
+  static I pow_const(const I& x, double e) { return ref::interval_pow(x, e); }
+  static I pow(const I& x, const I& y) { return ref::interval_pow(x, y); }
+  static bool is_nan(const I&) { return false; }
   // erf is increasing: [erf(lo) rounded down, erf(hi) rounded up] (MPFR's
   // correctly rounded mpfr_erf; MPFI has no erf of its own).
   static I erf(const I& x) { return ref::interval_erf(x); }

@@ -111,6 +111,24 @@ struct ScalarTraits<ref::Mag> {
     const double d = 1.1283791670955126 * std::exp(-x.v * x.v);
     return {y, std::abs(y) + d * x.m, d * x.z + 1, ref::function_depth(x)};
   }
+  static M log1p(const M& x) {
+    const double y = std::log1p(x.v), d = 1 / std::abs(1 + x.v);
+    return {y, std::abs(y) + d * x.m, d * x.z + 1, ref::function_depth(x)};
+  }
+  static M expm1(const M& x) {
+    const double y = std::expm1(x.v), d = std::exp(x.v);
+    return {y, std::abs(y) + d * x.m, d * x.z + 1, ref::function_depth(x)};
+  }
+  // x^e amplifies its argument's error by |e x^(e-1)|; x^y adds |x^y log x| times y's.
+  static M pow_const(const M& x, double e) {
+    const double y = std::pow(x.v, e), d = e == 0 ? 0 : std::abs(e * std::pow(x.v, e - 1));
+    return {y, std::abs(y) + d * x.m, d * x.z + 1, ref::function_depth(x)};
+  }
+  static M pow(const M& x, const M& e) {
+    const double y = std::pow(x.v, e.v), dx = std::abs(e.v * std::pow(x.v, e.v - 1)), de = std::abs(y * std::log(x.v));
+    return {y, std::abs(y) + dx * x.m + de * e.m, dx * x.z + de * e.z + 1, std::max(x.k, e.k) + 4};
+  }
+  static bool is_nan(const M& x) { return std::isnan(x.v); }
   static M pi(const M&) {
     M p = ref::exact_input(3.14159265358979323846);
     p.k = 1;

@@ -38,6 +38,7 @@ struct ScalarTraits<ref::Rational> {
   static R from_double(const R&, double v) { return ref::exact(v); }
   template <class C>
   static R select(const C& cond, const R& a, const R& b) { return cond ? a : b; }
+  static bool is_nan(const R&) { return false; }
   static std::int64_t to_index(const R& x, bool& ok) {
     ok = boost::multiprecision::denominator(x) == 1 && boost::multiprecision::abs(boost::multiprecision::numerator(x)) < (std::int64_t{1} << 62);
     return ok ? boost::multiprecision::numerator(x).convert_to<std::int64_t>() : 0;

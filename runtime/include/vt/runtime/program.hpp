@@ -6,6 +6,8 @@
 //   p.set("x", batch); p.set("y", targets);
 //   p.forward(); p.backward();           // gradients of output 0
 //   p.sgd_step(0.01f); p.zero_grad();
+// Parameters always get gradients; an input gets one when named:
+//   rt::Program<double> q(graph, true, {.grad_inputs = {"x"}});  // then q.grad("x")
 #include <map>
 #include <span>
 #include <string>
@@ -19,8 +21,8 @@ namespace vt::rt {
 template <class S>
 class Program {
  public:
-  explicit Program(const spec::GraphData& g, bool fast = true) : backend_(fast), tape_(backend_) {
-    lowered_ = spec::lower(g, tape_, {}, g.name);
+  explicit Program(const spec::GraphData& g, bool fast = true, spec::LowerOptions opt = {}) : backend_(fast), tape_(backend_) {
+    lowered_ = spec::lower(g, tape_, std::move(opt), g.name);
     for (std::size_t a = 0; a < g.args.size(); ++a) {
       arg_slot_[g.args[a].name] = lowered_.arg_slots[a];
       if (g.args[a].kind != spec::ArgKind::Param) continue;
@@ -50,7 +52,14 @@ class Program {
   spec::Dense<S>& arg(const std::string& name) { return tape_.leaf_value(slot_of(arg_slot_, name)); }
   const spec::Dense<S>& value(const std::string& name) const { return tape_.value(slot_of(value_slot_, name)); }
   const spec::Dense<S>& output(std::size_t i = 0) const { return tape_.value(lowered_.output_slots.at(i)); }
-  const spec::Dense<S>* grad(const std::string& arg) const { return tape_.grad(slot_of(arg_slot_, arg)); }
+  // The gradient of a parameter, or of an input named in grad_inputs (null
+  // before backward(), or when output 0 does not depend on it).
+  const spec::Dense<S>* grad(const std::string& arg) const {
+    const spec::Slot s = slot_of(arg_slot_, arg);
+    if (!tape_.requires_grad(s))
+      throw spec::UsageError("%" + arg + " has no gradient: an input gets one when named in LowerOptions::grad_inputs");
+    return tape_.grad(s);
+  }
   // The cotangent a node's value received in the last backward() (null when
   // the sweep did not reach it or it needs no gradient).
   const spec::Dense<S>* value_grad(const std::string& name) const {

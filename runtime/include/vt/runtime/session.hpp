@@ -195,6 +195,24 @@ template <class S> TensorRef<S> sigmoid(const TensorRef<S>& x) { return unary(sp
 template <class S> TensorRef<S> exp(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Exp>, x); }
 template <class S> TensorRef<S> log(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Log>, x); }
 template <class S> TensorRef<S> square(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Square>, x); }
+template <class S> TensorRef<S> log1p(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Log1p>, x); }
+template <class S> TensorRef<S> expm1(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Expm1>, x); }
+template <class S> TensorRef<S> pow(const TensorRef<S>& a, const TensorRef<S>& b) { return binary(spec::op_id<spec::ops::Pow>, a, b); }
+template <class S>
+TensorRef<S> pow(const TensorRef<S>& x, double exponent) {
+  spec::AttrMap a;
+  a.set("exponent", exponent);
+  return unary(spec::op_id<spec::ops::Pow>, x, std::move(a));
+}
+// amax/amin/max/min/argmax/argmin (Op) over axis, or all axes when absent
+// (ops/extreme.hpp: max(x, axis) is torch.max(x, dim)'s values; argmax is i64).
+template <class Op, class S>
+TensorRef<S> extreme(const TensorRef<S>& x, std::optional<std::int64_t> axis = {}, bool keepdim = false) {
+  spec::AttrMap a;
+  if (axis) a.set("axis", *axis);
+  if (keepdim) a.set("keepdim", true);
+  return unary(spec::op_id<Op>, x, std::move(a));
+}
 template <class S> TensorRef<S> sum(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Sum>, x); }
 template <class S> TensorRef<S> mean(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Mean>, x); }
 template <class S> TensorRef<S> matmul(const TensorRef<S>& a, const TensorRef<S>& b) { return binary(spec::op_id<spec::ops::Matmul>, a, b); }

@@ -1,5 +1,6 @@
 #pragma once
-// Op attributes: a small typed map (name -> int | float | bool | int list),
+// Op attributes: a small typed map (name -> int | float | bool | int list |
+// identifier | float list),
 // kept sorted by name so that printing is canonical. Each op declares a schema
 // (AttrSpec list) that the verifier checks and that supplies defaults.
 // String values are identifiers (e.g. a dtype name) and print without quotes.
@@ -16,10 +17,11 @@
 namespace vt::spec {
 
 using IntList = std::vector<std::int64_t>;
-using AttrValue = std::variant<std::int64_t, double, bool, IntList, std::string>;
+using FloatList = std::vector<double>;
+using AttrValue = std::variant<std::int64_t, double, bool, IntList, std::string, FloatList>;
 
 // Order matches AttrValue's alternatives.
-enum class AttrKind : std::uint8_t { Int, Float, Bool, Ints, Str };
+enum class AttrKind : std::uint8_t { Int, Float, Bool, Ints, Str, Floats };
 
 constexpr std::string_view to_string(AttrKind k) {
   switch (k) {
@@ -28,6 +30,7 @@ constexpr std::string_view to_string(AttrKind k) {
     case AttrKind::Bool: return "bool";
     case AttrKind::Ints: return "int list";
     case AttrKind::Str: return "identifier";
+    case AttrKind::Floats: return "float list";
   }
   return "?";
 }
@@ -39,6 +42,11 @@ struct AttrSpec {
   std::string_view name;
   AttrKind kind;
   bool required = false;
+  // A Float attribute that also takes a list of floats (a tensor constant's values).
+  bool or_list = false;
+  // Kept in f64 on an f32 node too (arange's start and step: torch computes
+  // its elements in f64 and rounds each once).
+  bool keep_f64 = false;
 };
 
 class AttrMap {
@@ -61,6 +69,8 @@ class AttrMap {
   bool get_bool_or(std::string_view name, bool dflt) const;
   const IntList& get_ints(std::string_view name) const;
   std::optional<IntList> get_ints_opt(std::string_view name) const;
+  const FloatList& get_floats(std::string_view name) const;
+  bool is_list(std::string_view name) const;
   std::string get_str_or(std::string_view name, std::string_view dflt) const;
 
   friend bool operator==(const AttrMap&, const AttrMap&) = default;
@@ -70,11 +80,12 @@ class AttrMap {
 };
 
 // Checks names, kinds and presence against an op's schema. An int literal is
-// accepted (and converted) where a float is declared. Throws ShapeError.
+// accepted (and converted) where a float is declared, an int list where a
+// float list is. Throws ShapeError.
 void check_attrs(AttrMap& attrs, std::span<const AttrSpec> schema);
 
 // Canonical text: "1.5", "-2.0", "1e-05" (shortest round-trip, always with a
-// '.' or exponent so it re-parses as a float), "[0, 1]", "true", "f32".
+// '.' or exponent so it re-parses as a float), "[0, 1]", "[0.5, 1.0]", "true", "f32".
 std::string to_string(const AttrValue& v);
 
 }  // namespace vt::spec

@@ -50,6 +50,17 @@ class GraphBuilder {
   GValue mse_loss(const GValue& x, const GValue& target) { return apply("mse_loss", {x, target}); }
   GValue cross_entropy(const GValue& logits, const GValue& target) { return apply("cross_entropy", {logits, target}); }
   GValue constant(double value, DType dtype = DType::f32, Shape shape = {});
+  // A tensor constant from its elements (row-major); shape defaults to [n].
+  GValue constant(const FloatList& values, DType dtype = DType::f32, std::optional<Shape> shape = {});
+  GValue full(const Shape& shape, double value, DType dtype = DType::f32);
+  GValue arange(double end, double start = 0, double step = 1, DType dtype = DType::f32);
+  GValue log1p(const GValue& x) { return apply("log1p", {x}); }
+  GValue expm1(const GValue& x) { return apply("expm1", {x}); }
+  GValue pow(const GValue& x, double exponent);
+  GValue pow(const GValue& a, const GValue& b) { return apply("pow", {a, b}); }
+  // Largest/smallest elements over axis (all axes when absent); see ops/extreme.hpp
+  // for amax vs max. op is one of amax, amin, max, min, argmax, argmin.
+  GValue extreme(std::string_view op, const GValue& x, std::optional<std::int64_t> axis = {}, bool keepdim = false);
   GValue conv2d(const GValue& x, const GValue& w, const GValue& b, const ops::Conv2dOptions& o = {}) {
     return apply("conv2d", {x, w, b}, o.attrs());
   }

@@ -5,6 +5,7 @@
 // Eager recording and lowering fill the same Tape with the same nodes, which
 // is why compiled execution equals eager execution; record_graph() is the
 // eager side of that comparison for a whole graph.
+#include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct LoweredGraph {
 struct LowerOptions {
   // Inputs get gradients too (parameters always do); audits want them.
   bool inputs_require_grad = false;
+  // Or only these float inputs (d(loss)/d(x) for an input x).
+  std::vector<std::string> grad_inputs = {};
 };
 
 namespace detail {
@@ -45,9 +48,15 @@ void place_nodes(const GraphData& g, const ResolvedGraph& r, LoweredGraph& out, 
 template <class Backend>
 LoweredGraph lower(const GraphData& g, Tape<Backend>& tape, LowerOptions opt = {}, std::string_view filename = "<graph>") {
   const ResolvedGraph r = resolve(g, filename);
+  for (const std::string& name : opt.grad_inputs) {
+    const auto it = std::find_if(g.args.begin(), g.args.end(), [&](const Arg& a) { return a.name == name; });
+    if (it == g.args.end()) throw UsageError("gradient asked of %" + name + ", which is not an argument of graph '" + g.name + "'");
+    if (!is_float(it->type.dtype)) throw UsageError("gradient asked of %" + name + ", which is " + to_string(it->type) + " (not a float)");
+  }
   LoweredGraph out;
   for (const auto& a : g.args) {
-    const bool rg = is_float(a.type.dtype) && (a.kind == ArgKind::Param || opt.inputs_require_grad);
+    const bool asked = std::find(opt.grad_inputs.begin(), opt.grad_inputs.end(), a.name) != opt.grad_inputs.end();
+    const bool rg = is_float(a.type.dtype) && (a.kind == ArgKind::Param || opt.inputs_require_grad || asked);
     out.arg_slots.push_back(tape.leaf(tape.backend().allocate(a.type), rg));
   }
   detail::place_nodes(g, r, out, [&](std::size_t n, std::span<const Slot> ins) {

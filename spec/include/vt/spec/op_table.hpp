@@ -36,11 +36,13 @@
 #include "vt/spec/ops/clamp.hpp"
 #include "vt/spec/ops/constant.hpp"
 #include "vt/spec/ops/conv.hpp"
+#include "vt/spec/ops/extreme.hpp"
 #include "vt/spec/ops/index.hpp"
 #include "vt/spec/ops/layout.hpp"
 #include "vt/spec/ops/loss.hpp"
 #include "vt/spec/ops/matmul.hpp"
 #include "vt/spec/ops/norm.hpp"
+#include "vt/spec/ops/pow.hpp"
 #include "vt/spec/ops/reduce.hpp"
 #include "vt/spec/ops/softmax.hpp"
 #include "vt/spec/ops/unary.hpp"
@@ -64,7 +66,10 @@ using AllOps = OpList<ops::Add, ops::Sub, ops::Mul, ops::Div, ops::Maximum, ops:
                       ops::Flatten, ops::Concat, ops::Narrow, ops::GatherOp, ops::ScatterAdd, ops::Embedding,  //
                       ops::LayerNorm, ops::BatchNorm,  //
                       ops::Softplus, ops::Gelu, ops::Silu, ops::LogSigmoid, ops::Dropout,  //
-                      ops::ScaledDotProductAttention>;
+                      ops::ScaledDotProductAttention,  //
+                      ops::Log1p, ops::Expm1, ops::Pow,  //
+                      ops::Amax, ops::Amin, ops::Min, ops::Argmax, ops::Argmin,  //
+                      ops::Full, ops::Arange>;
 
 template <class... Ops>
 constexpr bool all_declared(OpList<Ops...>) {

@@ -41,6 +41,17 @@ struct ScalarTraits {
   VT_HD static S log(const S& x) { using std::log; return log(x); }
   VT_HD static S sqrt(const S& x) { using std::sqrt; return sqrt(x); }
   VT_HD static S tanh(const S& x) { using std::tanh; return tanh(x); }
+  // log(1 + x) and exp(x) - 1 without the cancellation of 1 + x and exp(x) - 1 near 0.
+  VT_HD static S log1p(const S& x) { using std::log1p; return log1p(x); }
+  VT_HD static S expm1(const S& x) { using std::expm1; return expm1(x); }
+  // x^e for a constant exponent (an attribute) and x^y for a tensor one.
+  // Their derivatives differ: only the second has a log(x) term, which a
+  // constant exponent must not evaluate (x <= 0 has no log).
+  VT_HD static S pow_const(const S& x, double e) { using std::pow; return pow(x, static_cast<S>(e)); }
+  VT_HD static S pow(const S& x, const S& y) { using std::pow; return pow(x, y); }
+  // NaN test; enclosures and rationals are never NaN (and an interval
+  // compared with itself is not a decidable equality).
+  VT_HD static bool is_nan(const S& x) { return x != x; }
   // erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt (gelu's exact form).
   VT_HD static S erf(const S& x) { using std::erf; return erf(x); }
   // pi in the scalar's precision (gelu's constants, erf's derivative): acos(-1),
@@ -69,6 +80,11 @@ template <class S> VT_HD S exp(const S& x) { return ScalarTraits<S>::exp(x); }
 template <class S> VT_HD S log(const S& x) { return ScalarTraits<S>::log(x); }
 template <class S> VT_HD S sqrt(const S& x) { return ScalarTraits<S>::sqrt(x); }
 template <class S> VT_HD S tanh(const S& x) { return ScalarTraits<S>::tanh(x); }
+template <class S> VT_HD S log1p(const S& x) { return ScalarTraits<S>::log1p(x); }
+template <class S> VT_HD S expm1(const S& x) { return ScalarTraits<S>::expm1(x); }
+template <class S> VT_HD S pow_const(const S& x, double e) { return ScalarTraits<S>::pow_const(x, e); }
+template <class S> VT_HD S pow(const S& x, const S& y) { return ScalarTraits<S>::pow(x, y); }
+template <class S> VT_HD bool is_nan(const S& x) { return ScalarTraits<S>::is_nan(x); }
 template <class S> VT_HD S erf(const S& x) { return ScalarTraits<S>::erf(x); }
 template <class S> VT_HD S pi(const S& like) { return ScalarTraits<S>::pi(like); }
 }  // namespace math

@@ -70,6 +70,25 @@ struct Log : Unary<Log> {
   template <class S> VT_HD static S grad(const S& x, const S&, const S& g) { return g / x; }
 };
 
+// log1p: y = ln(1 + x), accurate near x = 0 (x > -1; -1 gives -inf and
+// below it NaN in floats).  dx += g / (1 + x), as torch.log1p.
+struct Log1p : Unary<Log1p> {
+  static constexpr std::string_view name = "log1p", math = "y = ln(1+x); dx += g/(1+x)";
+  static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr ErrorContract contract = ulp_contract(2);
+  template <class S> VT_HD static S value(const S& x) { return math::log1p(x); }
+  template <class S> VT_HD static S grad(const S& x, const S&, const S& g) { return g / (K(x, 1) + x); }
+};
+
+// expm1: y = e^x - 1, accurate near x = 0.  dx += g (y + 1), as torch.expm1.
+struct Expm1 : Unary<Expm1> {
+  static constexpr std::string_view name = "expm1", math = "y = exp(x)-1; dx += g*(y+1)";
+  static constexpr Fragment fragment = Fragment::Transcendental;
+  static constexpr ErrorContract contract = ulp_contract(2);
+  template <class S> VT_HD static S value(const S& x) { return math::expm1(x); }
+  template <class S> VT_HD static S grad(const S&, const S& y, const S& g) { return g * (y + K(y, 1)); }
+};
+
 // sqrt: y = sqrt(x).  dx += g / (2 y); at x = 0 this is g/0 (inf in floats), as in PyTorch.
 struct Sqrt : Unary<Sqrt> {
   static constexpr std::string_view name = "sqrt", math = "y = sqrt(x); dx += g/(2*y)";
