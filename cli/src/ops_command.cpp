@@ -43,7 +43,7 @@ void add_ops_command(CLI::App& app, int& result) {
     for (const auto& op : spec::all_ops()) {
       std::string attrs;
       for (const auto& a : op.attrs)
-        attrs += fmt::format("{}{}: {}{}", attrs.empty() ? "" : ", ", a.name, spec::to_string(a.kind), a.required ? "" : "?");
+        attrs += fmt::format("{}{}: {}{}{}", attrs.empty() ? "" : ", ", a.name, spec::to_string(a.kind), a.or_list ? " | float list" : "", a.required ? "" : "?");
       const std::string arity = op.min_arity == op.max_arity ? std::to_string(op.min_arity)
                                                              : fmt::format("{}-{}", op.min_arity, op.max_arity);
       fmt::print("{:<14} arity {:<4} {:<15} {:<13} {{{}}}\n    {}\n", op.name, arity,
