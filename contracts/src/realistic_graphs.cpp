@@ -45,7 +45,7 @@ constexpr Entry kEntries[] = {
   {"mse_loss 64x32", "mse_loss", "param %x : T[64, 32]\n input %t : T[64, 32]\n %y = mse_loss(%x, %t)", "[]"},
   {"sum of rows of 256", "sum", "param %x : T[64, 256]\n %y = sum(%x) {axes = [1]}", "[64]"},
   {"mean of 2048", "mean", "param %x : T[32, 64]\n %y = mean(%x) {axes = [0, 1]}", "[]"},
-  {"max over 128", "max", "param %x : T[32, 128]\n %y = max(%x) {axis = 1}", "[32]"},
+  {"amax over 128", "amax", "param %x : T[32, 128]\n %y = amax(%x) {axis = 1}", "[32]"},
   {"attention, 4 heads, 32 tokens, causal", "scaled_dot_product_attention",
    "param %q : T[2, 4, 32, 16]\n param %k : T[2, 4, 32, 16]\n param %v : T[2, 4, 32, 16]\n"
    " %y = scaled_dot_product_attention(%q, %k, %v) {causal = true}", "[2, 4, 32, 16]"},
@@ -69,6 +69,13 @@ constexpr Entry kEntries[] = {
   {"silu", "silu", "param %x : T[64, 64]\n %y = silu(%x)", "[64, 64]"},
   {"softplus", "softplus", "param %x : T[64, 64]\n %y = softplus(%x)", "[64, 64]"},
   {"log_sigmoid", "log_sigmoid", "param %x : T[64, 64]\n %y = log_sigmoid(%x)", "[64, 64]"},
+  {"log1p", "log1p", "param %c : T[64, 64]\n %e = exp(%c) : T[64, 64]\n %y = log1p(%e)", "[64, 64]"},
+  {"expm1", "expm1", "param %x : T[64, 64]\n %y = expm1(%x)", "[64, 64]"},
+  {"pow 2.5", "pow", "param %c : T[64, 64]\n %e = exp(%c) : T[64, 64]\n %y = pow(%e) {exponent = 2.5}", "[64, 64]"},
+  {"pow, tensor powers", "pow", "param %c : T[64, 64]\n param %k : T[64]\n %e = exp(%c) : T[64, 64]\n %y = pow(%e, %k)",
+   "[64, 64]"},
+  {"max(dim) over 128", "max", "param %x : T[32, 128]\n %y = max(%x) {axis = 1}", "[32]"},
+  {"amin over all 4096", "amin", "param %x : T[32, 128]\n %y = amin(%x)", "[]"},
 };
 // clang-format on
 

@@ -28,21 +28,22 @@ TensorRef<S> Session<S>::param(spec::Shape shape, std::vector<S> values) {
 }
 
 template <class S>
-TensorRef<S> Session<S>::input(spec::Shape shape, std::vector<S> values, spec::DType dtype) {
+TensorRef<S> Session<S>::input(spec::Shape shape, std::vector<S> values, spec::DType dtype, bool requires_grad) {
   shape.validate();
   if (static_cast<std::int64_t>(values.size()) != shape.numel())
     throw spec::ShapeError("input of shape " + to_string(shape) + " needs " + std::to_string(shape.numel()) + " values, got " +
                            std::to_string(values.size()));
   if (dtype != kDType && dtype != spec::DType::i64)
     throw spec::ShapeError("a session of " + std::string(to_string(kDType)) + " cannot hold " + std::string(to_string(dtype)));
-  const Entry want{.kind = Entry::Kind::Input, .type = {dtype, shape}};
+  if (requires_grad && !spec::is_float(dtype)) throw UsageError("an i64 input cannot require grad (indices are not differentiated)");
+  const Entry want{.kind = Entry::Kind::Input, .type = {dtype, shape}, .requires_grad = requires_grad};
   if (Slot s; linked_ && replay(want, s)) {
     // (planted bug, spec/mutation.hpp: the recorded run's values kept)
     if (!spec::mutation::planted(spec::mutation::Mutant::linked_replay_stale_input))
       std::copy(values.begin(), values.end(), tape_.leaf_value(s).data.begin());
     return value_ref(s);
   }
-  const Slot s = tape_.leaf(Dense<S>{std::move(shape), std::move(values)}, false);
+  const Slot s = tape_.leaf(Dense<S>{std::move(shape), std::move(values)}, requires_grad);
   slot_dtype_.push_back(dtype);
   if (linked_) record_entry(want);
   return value_ref(s);

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "vt/runtime/program.hpp"
@@ -392,4 +393,24 @@ BOOST_AUTO_TEST_CASE(a_program_differentiates_the_inputs_it_is_asked_for) {
   BOOST_CHECK_EXCEPTION(rt::Program<double>(g, true, {.grad_inputs = {"z"}}), spec::UsageError, [](const spec::UsageError& e) {
     return std::string(e.what()) == "gradient asked of %z, which is not an argument of graph 'g'";
   });
+}
+
+// A session input can ask for its gradient (x.requires_grad_()): eager and
+// linked sessions both fill it; an i64 input cannot.
+BOOST_AUTO_TEST_CASE(a_session_input_may_require_grad) {
+  for (const bool linked : {false, true}) {
+    std::unique_ptr<rt::Session<double>> s = linked ? std::make_unique<rt::LinkedSession<double>>() : std::make_unique<rt::Session<double>>();
+    for (int run = 0; run < 2; ++run) {  // the linked session replays its program the second time
+      auto w = s->param({2}, {3, -1});
+      auto x = s->input({2}, {0.5, 2}, rt::Session<double>::kDType, true);
+      auto y = s->input({2}, {1, 1});
+      auto loss = rt::sum(rt::pow(x, 2.0) * w + y);
+      loss.backward(/*retain_graph=*/true);  // x's gradient lives with the graph
+      BOOST_TEST(x.grad().data == (std::vector<double>{3, -4}), boost::test_tools::per_element());  // 2 x w
+      BOOST_TEST(!y.requires_grad());
+      s->release();
+      s->zero_grad();
+    }
+    BOOST_CHECK_THROW(s->input({1}, {0}, spec::DType::i64, true), spec::UsageError);
+  }
 }

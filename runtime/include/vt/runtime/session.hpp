@@ -67,9 +67,10 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   TensorRef<S> param(spec::Shape shape, std::vector<S> values);
-  // Data that needs no gradient; class labels are inputs of dtype i64 (their
-  // integer values held in S, exactly).
-  TensorRef<S> input(spec::Shape shape, std::vector<S> values, spec::DType dtype = kDType);
+  // Data; class labels are inputs of dtype i64 (their integer values held in
+  // S, exactly). With requires_grad (float inputs only) backward also fills
+  // its grad(): d(loss)/d(x) for an input x (torch's x.requires_grad_()).
+  TensorRef<S> input(spec::Shape shape, std::vector<S> values, spec::DType dtype = kDType, bool requires_grad = false);
   TensorRef<S> scalar(double v) { return input(spec::Shape{}, {static_cast<S>(v)}); }
 
   // Runs an op-table op on these inputs: recorded for backward unless a
@@ -125,6 +126,7 @@ class Session {
     std::vector<spec::Slot> inputs{};
     spec::AttrMap attrs{};
     std::uint32_t param = 0;
+    bool requires_grad = false;  // of an input
     bool operator==(const Entry&) const = default;
   };
   // True when the next recorded entry equals `want` (the caller then reuses
