@@ -15,6 +15,13 @@ void AttrMap::set(std::string name, AttrValue v) {
     entries_.insert(it, Entry{std::move(name), std::move(v)});
 }
 
+AttrMap AttrMap::from_entries(std::vector<Entry> entries) {
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
+  AttrMap m;
+  m.entries_ = std::move(entries);
+  return m;
+}
+
 const AttrValue* AttrMap::find(std::string_view name) const {
   auto it = std::lower_bound(entries_.begin(), entries_.end(), name,
                              [](const Entry& e, std::string_view n) { return e.first < n; });

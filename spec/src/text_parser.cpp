@@ -11,6 +11,7 @@
 #include <string>
 #include <system_error>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 
 #include "vt/spec/text_format.hpp"
@@ -293,15 +294,16 @@ class Parser {
 
   // attrs := '{' [IDENT '=' attrval (',' IDENT '=' attrval)*] '}'
   AttrMap parse_attrs() {
-    AttrMap m;
+    std::vector<AttrMap::Entry> entries;
+    std::unordered_set<std::string_view> seen;  // keys point into the source text
     lex_.take();  // '{'
-    if (accept(Tok::RBrace)) return m;
+    if (accept(Tok::RBrace)) return {};
     while (true) {
-      const Token key = expect(Tok::Ident, m.empty() ? "an attribute name or '}'" : "an attribute name after ','");
-      if (m.has(key.text)) fail(key.loc, "duplicate attribute " + quote_bytes(key.text));
+      const Token key = expect(Tok::Ident, entries.empty() ? "an attribute name or '}'" : "an attribute name after ','");
+      if (!seen.insert(key.text).second) fail(key.loc, "duplicate attribute " + quote_bytes(key.text));
       expect(Tok::Equals, "'=' after the attribute name");
-      m.set(std::string(key.text), parse_attr_value());
-      if (accept(Tok::RBrace)) return m;
+      entries.emplace_back(std::string(key.text), parse_attr_value());
+      if (accept(Tok::RBrace)) return AttrMap::from_entries(std::move(entries));
       if (!accept(Tok::Comma)) fail(lex_.peek(), "expected ',' or '}' after the attribute value");
     }
   }

@@ -55,6 +55,9 @@ class AttrMap {
 
   // Inserts or replaces; keeps entries sorted by name.
   void set(std::string name, AttrValue v);
+  // From entries with distinct names, in any order: one sort, where set()
+  // per entry would be quadratic in their number (a parser's input).
+  static AttrMap from_entries(std::vector<Entry> entries);
   bool has(std::string_view name) const { return find(name) != nullptr; }
   const AttrValue* find(std::string_view name) const;
   const std::vector<Entry>& entries() const { return entries_; }
