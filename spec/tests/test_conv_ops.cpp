@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE spec_conv_ops
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
+
 #include "spec/tests/support.hpp"
 
 // conv2d, max_pool2d and avg_pool2d: values and gradients against
@@ -131,6 +133,16 @@ BOOST_AUTO_TEST_CASE(bad_conv_and_pool_applications_name_the_problem) {
       "at most half the kernel");
   has(infer_error("avg_pool2d", {f64({1, 1, 4, 4})}, attrs({{"kernel_size", IntList{1, 2, 3}}})), "kernel_size must be [v] or");
   has(infer_error("max_pool2d", {f64({1, 1, 4, 4})}, {}), "kernel_size");
+  // Attribute arithmetic is overflow-checked: a dilation of 2^63 - 1 used to
+  // wrap into a "valid" 7x7 output, a huge padding into a negative input size.
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+  has(infer_error("conv2d", {f64({1, 1, 9, 9}), f64({1, 1, 3, 3})}, attrs({{"dilation", IntList{big}}})),
+      "dilation x kernel overflows int64");
+  has(infer_error("conv2d", {f64({1, 1, 9, 9}), f64({1, 1, 3, 3})}, attrs({{"padding", IntList{big / 2 + 1}}})), "padding overflows int64");
+  has(infer_error("max_pool2d", {f64({1, 1, 9, 9})}, attrs({{"kernel_size", IntList{2}}, {"dilation", IntList{big}}})),
+      "kernel extent overflows int64");
+  // A huge stride is fine: one window per axis.
+  BOOST_TEST(infer_error("avg_pool2d", {f64({1, 1, 9, 9})}, attrs({{"kernel_size", IntList{3}}, {"padding", IntList{1}}, {"stride", IntList{big}}})).empty());
 }
 
 BOOST_AUTO_TEST_CASE(max_pool2d_rejects_a_window_wholly_in_the_padding) {

@@ -84,6 +84,19 @@ constexpr bool is_index_input(int i) {
 // Shape-rule helpers: each throws ShapeError with a message naming the input.
 namespace rule {
 
+// Shape arithmetic on attribute values that may be anything an int64 holds
+// (dilation 2^63 - 1): overflow is an error, not a wrapped result.
+inline std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view what) {
+  std::int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) throw ShapeError(std::string(what) + " overflows int64");
+  return r;
+}
+inline std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view what) {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) throw ShapeError(std::string(what) + " overflows int64");
+  return r;
+}
+
 inline void require_float(const TensorType& t, int input) {
   if (!is_float(t.dtype))
     throw ShapeError("input " + std::to_string(input) + " must be f32 or f64, got " + to_string(t));

@@ -54,14 +54,18 @@ inline Window2d make(const Shape& x, std::int64_t kh, std::int64_t kw, const Att
   std::tie(w.sh, w.sw) = stride;
   std::tie(w.ph, w.pw) = pair_attr(a, "padding", 0, 0);
   std::tie(w.dh, w.dw) = pair_attr(a, "dilation", 1, 1);
-  const std::int64_t eh = w.dh * (kh - 1) + 1, ew = w.dw * (kw - 1) + 1;  // effective kernel extent
-  if (eh > w.H + 2 * w.ph || ew > w.W + 2 * w.pw)
+  // Effective kernel extent and padded input, overflow-checked: the
+  // attributes may hold any int64.
+  const std::int64_t eh = rule::checked_add(rule::checked_mul(w.dh, kh - 1, "dilation x kernel"), 1, "kernel extent"),
+                     ew = rule::checked_add(rule::checked_mul(w.dw, kw - 1, "dilation x kernel"), 1, "kernel extent");
+  const std::int64_t ph2 = rule::checked_add(w.H, rule::checked_mul(2, w.ph, "padding"), "padded input"),
+                     pw2 = rule::checked_add(w.W, rule::checked_mul(2, w.pw, "padding"), "padded input");
+  if (eh > ph2 || ew > pw2)
     throw ShapeError("kernel " + std::to_string(kh) + "x" + std::to_string(kw) + " (dilation " + std::to_string(w.dh) + "x" +
                      std::to_string(w.dw) + ", extent " + std::to_string(eh) + "x" + std::to_string(ew) +
-                     ") is larger than the padded input " + std::to_string(w.H + 2 * w.ph) + "x" +
-                     std::to_string(w.W + 2 * w.pw));
-  w.Ho = (w.H + 2 * w.ph - eh) / w.sh + 1;
-  w.Wo = (w.W + 2 * w.pw - ew) / w.sw + 1;
+                     ") is larger than the padded input " + std::to_string(ph2) + "x" + std::to_string(pw2));
+  w.Ho = (ph2 - eh) / w.sh + 1;
+  w.Wo = (pw2 - ew) / w.sw + 1;
   return w;
 }
 
