@@ -144,11 +144,33 @@ void check_same_run(nlohmann::json saved, nlohmann::json now, const std::filesys
 }
 
 // Files a run writes: removed by --overwrite before the new run writes its own.
+constexpr const char* kRunFiles[] = {"config.json", "model.vtg", "log.csv", "log.jsonl", "curve.svg", "weights.npz", "summary.json", "audit.txt"};
+constexpr const char* kCheckpoints[] = {"last.vtck", "best.vtck"};
 void clear_run_files(const std::filesystem::path& folder) {
   std::error_code ec;
-  for (const char* name : {"config.json", "model.vtg", "log.csv", "log.jsonl", "curve.svg", "weights.npz", "summary.json", "audit.txt"})
-    std::filesystem::remove(folder / name, ec);
-  for (const char* name : {"last.vtck", "best.vtck"}) std::filesystem::remove(folder / "checkpoints" / name, ec);
+  for (const char* name : kRunFiles) std::filesystem::remove(folder / name, ec);
+  for (const char* name : kCheckpoints) std::filesystem::remove(folder / "checkpoints" / name, ec);
+}
+
+// A resume without checkpoints/last.vtck starts over only when the run had
+// written nothing a fresh start would overwrite (it stopped before its first
+// epoch ended). A deleted or dangling last.vtck beside logs, weights or
+// best.vtck is refused: starting over would replace them.
+void require_nothing_to_lose(const std::filesystem::path& folder) {
+  std::error_code ec;
+  const std::filesystem::path last = folder / "checkpoints" / "last.vtck";
+  if (std::filesystem::is_symlink(std::filesystem::symlink_status(last, ec)))
+    throw FlagError(last.string() + " is a link to a missing file: restore the checkpoint, or start over with --overwrite and no --resume");
+  std::vector<std::string> kept;
+  for (const char* name : kRunFiles)
+    if (std::string_view(name) != "config.json" && std::string_view(name) != "model.vtg" && std::filesystem::exists(folder / name, ec))
+      kept.push_back(name);
+  if (std::filesystem::exists(folder / "checkpoints" / "best.vtck", ec)) kept.push_back("checkpoints/best.vtck");
+  if (kept.empty()) return;
+  std::string list;
+  for (const auto& k : kept) list += (list.empty() ? "" : ", ") + k;
+  throw FlagError(last.string() + " is missing, but the run has " + list +
+                  ": resuming would start over and replace them. Restore last.vtck, or start over with --overwrite and no --resume");
 }
 
 template <class S>
@@ -195,6 +217,7 @@ int train_and_report(const TrainFlags& f, const PreparedData& d, const std::file
       check_same_run(std::move(saved), config, last);
       trainer.restore(c);
     } else {
+      require_nothing_to_lose(folder_path);
       fresh_resume = true;  // stopped before its first checkpoint: start it again
     }
   }

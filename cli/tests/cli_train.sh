@@ -142,4 +142,22 @@ err=$("$vt" train --quiet --optimizer sgd --lr 1e38 --steps 1 --out "$tmp/inf" 2
 case "$err" in *"after step 1 (epoch 1): "*) ;; *) echo "FAIL non-finite weights message: $err"; fail=1 ;; esac
 err=$("$vt" train --quiet --epochs 2 --optimizer sgd --lr 1e30 --out "$tmp/nan" 2>&1 >/dev/null); check "NaN loss stops the run" 1 $?
 case "$err" in *"step "*"first non-finite value: %"*) ;; *) echo "FAIL NaN message: $err"; fail=1 ;; esac
+
+# A run whose last.vtck is gone (deleted, or a link to nothing) but whose
+# logs, weights and best.vtck remain is not restarted over them: --resume is
+# refused (exit 2) and the folder is left byte for byte as it was.
+"$vt" train --quiet --epochs 2 --out "$tmp/lost" > /dev/null; check "a run to lose" 0 $?
+rm "$tmp/lost/checkpoints/last.vtck"
+before=$(cd "$tmp/lost" && find . -type f | sort | xargs sha256sum)
+err=$("$vt" train --quiet --resume "$tmp/lost" 2>&1 >/dev/null); check "--resume without last.vtck beside a run's files" 2 $?
+case "$err" in *"last.vtck is missing, but the run has log.csv, log.jsonl, curve.svg, weights.npz"*"checkpoints/best.vtck"*) ;; *) echo "FAIL lost-checkpoint message: $err"; fail=1 ;; esac
+after=$(cd "$tmp/lost" && find . -type f | sort | xargs sha256sum)
+[ "$before" = "$after" ] && echo "ok   the refused resume left every file as it was" || { echo "FAIL the refused resume changed the folder"; fail=1; }
+ln -s "$tmp/nowhere.vtck" "$tmp/lost/checkpoints/last.vtck"
+err=$("$vt" train --quiet --resume "$tmp/lost" 2>&1 >/dev/null); check "--resume with a dangling last.vtck" 2 $?
+case "$err" in *"last.vtck is a link to a missing file"*) ;; *) echo "FAIL dangling-link message: $err"; fail=1 ;; esac
+# A run stopped before its first checkpoint, with nothing else written, still starts over.
+mkdir -p "$tmp/early" && cp "$tmp/lost/config.json" "$tmp/early/"
+"$vt" train --quiet --resume "$tmp/early" > "$tmp/early.txt"; check "--resume of a run with only its config" 0 $?
+grep -q "starting the run from the beginning" "$tmp/early.txt" || { echo "FAIL early resume message"; fail=1; }
 exit $fail
