@@ -97,4 +97,11 @@ echo '{"inputs": {"y0": 0.5}, "values": {"y0": 0.5}}' > "$tmp/argval.json"
 for sub in verify fmt ops audit; do "$vt" "$sub" --help > /dev/null; check "$sub --help" 0 $?; done
 "$vt" ops | grep -q "^cross_entropy "; check "ops lists cross_entropy" 0 $?
 "$vt" ops --paths | grep -q "^conv2d .*transposed (K >= 64)"; check "ops --paths lists the conv2d long-column path" 0 $?
+# An unknown command is named; seeds are 64-bit unsigned, never wrapped or clamped.
+err=$("$vt" frobnicate 2>&1); check "unknown command" 2 $?
+case "$err" in *"unknown command 'frobnicate' (commands: verify, fmt, ops, run, audit, train, check"*) ;; *) echo "FAIL unknown command message: $err"; fail=1 ;; esac
+for seed in -1 18446744073709551616 1e3; do
+  "$vt" audit "$root/examples/graphs/chain.vtg" --seed "$seed" > /dev/null 2>&1; check "audit --seed $seed" 2 $?
+done
+"$vt" audit "$root/examples/graphs/chain.vtg" --seed 18446744073709551615 > /dev/null; check "audit --seed 2^64-1" 0 $?
 exit $fail
