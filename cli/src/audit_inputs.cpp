@@ -1,6 +1,8 @@
 #include "audit_inputs.hpp"
 
 #include <fstream>
+#include <optional>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -15,30 +17,58 @@ namespace {
 // would otherwise recurse without bound).
 constexpr int kMaxDepth = 64;
 
-void flatten(const nlohmann::json& j, const std::string& where, std::vector<double>& out, int depth = 0) {
+// Appends j's numbers to out and returns how its arrays nest ([] for a
+// number, [2, 3] for two arrays of three numbers). Ragged nesting, or numbers
+// beside arrays, is an error naming the place.
+std::vector<std::int64_t> flatten(const nlohmann::json& j, const std::string& where, std::vector<double>& out, int depth = 0) {
   if (depth > kMaxDepth) throw std::runtime_error(where + ": arrays nested deeper than " + std::to_string(kMaxDepth));
-  if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) {
-      if (j[i].is_number()) out.push_back(j[i].get<double>());  // the common case builds no path string
-      else flatten(j[i], where + "[" + std::to_string(i) + "]", out, depth + 1);
-    }
-  } else if (j.is_number()) {
+  if (j.is_number()) {
     out.push_back(j.get<double>());
-  } else {
-    throw std::runtime_error(where + ": expected a number or an array, found " + std::string(j.type_name()));
+    return {};
   }
+  if (!j.is_array()) throw std::runtime_error(where + ": expected a number or an array, found " + std::string(j.type_name()));
+  std::optional<std::vector<std::int64_t>> inner;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    std::vector<std::int64_t> s;
+    if (j[i].is_number()) out.push_back(j[i].get<double>());  // the common case builds no path string
+    else s = flatten(j[i], where + "[" + std::to_string(i) + "]", out, depth + 1);
+    if (inner && s != *inner)
+      throw std::runtime_error(where + "[" + std::to_string(i) + "]: ragged nesting: " + to_string(spec::Shape(s)) + " after " +
+                               to_string(spec::Shape(*inner)));
+    inner = std::move(s);
+  }
+  std::vector<std::int64_t> shape{static_cast<std::int64_t>(j.size())};
+  if (inner) shape.insert(shape.end(), inner->begin(), inner->end());
+  return shape;
 }
 
-std::map<std::string, std::vector<double>> section(const nlohmann::json& root, const char* key, const std::string& file) {
+// A nested array must nest as the value's declared shape; a flat one (or a
+// number) only needs the right count, which the audit checks.
+std::map<std::string, std::vector<double>> section(const nlohmann::json& root, const char* key, const std::string& file,
+                                                   const std::map<std::string, spec::Shape>& shape_of) {
   std::map<std::string, std::vector<double>> out;
   if (!root.contains(key)) return out;
   const auto& obj = root.at(key);
   if (!obj.is_object()) throw std::runtime_error(file + ": '" + key + "' must be an object of name: array");
-  for (const auto& [name, value] : obj.items()) flatten(value, file + ": " + key + "." + name, out[name]);
+  for (const auto& [name, value] : obj.items()) {
+    const std::string where = file + ": " + key + "." + name;
+    const spec::Shape nest(flatten(value, where, out[name]));
+    const auto it = shape_of.find(name);
+    if (nest.rank() > 1 && it != shape_of.end() && nest != it->second)
+      throw std::runtime_error(where + ": nested as " + to_string(nest) + ", but %" + name + " is " + to_string(it->second));
+  }
   return out;
 }
 
-ref::AuditData load_json(const std::string& path) {
+std::map<std::string, spec::Shape> shapes_of(const spec::GraphData& g) {
+  std::map<std::string, spec::Shape> shape_of;
+  for (const auto& a : g.args) shape_of[a.name] = a.type.shape;
+  for (const auto& n : g.nodes) shape_of[n.name] = n.type.shape;
+  return shape_of;
+}
+
+ref::AuditData load_json(const std::string& path, const spec::GraphData& g) {
+  const auto shape_of = shapes_of(g);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open");
   const nlohmann::json root = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
@@ -47,9 +77,9 @@ ref::AuditData load_json(const std::string& path) {
     if (key != "inputs" && key != "values" && key != "grads")
       throw std::runtime_error(path + ": unknown key '" + key + "' (expected inputs, values, grads)");
   ref::AuditData d;
-  d.args = section(root, "inputs", path);
-  d.values = section(root, "values", path);
-  d.grads = section(root, "grads", path);
+  d.args = section(root, "inputs", path, shape_of);
+  d.values = section(root, "values", path, shape_of);
+  d.grads = section(root, "grads", path, shape_of);
   return d;
 }
 
@@ -62,9 +92,7 @@ std::vector<double> as_doubles(const rt::NpyArray& a, const std::string& where) 
 
 // NPZ arrays carry shapes: they must be the declared ones.
 ref::AuditData load_npz(const std::string& path, const spec::GraphData& g) {
-  std::map<std::string, spec::Shape> shape_of;
-  for (const auto& a : g.args) shape_of[a.name] = a.type.shape;
-  for (const auto& n : g.nodes) shape_of[n.name] = n.type.shape;
+  const auto shape_of = shapes_of(g);
   ref::AuditData d;
   for (const auto& [key, array] : rt::read_npz(path)) {
     const bool value = key.rfind("value.", 0) == 0, grad = key.rfind("grad.", 0) == 0;
@@ -81,7 +109,7 @@ ref::AuditData load_npz(const std::string& path, const spec::GraphData& g) {
 }  // namespace
 
 ref::AuditData load_audit_data(const std::string& path, const spec::GraphData& g) {
-  ref::AuditData d = path.ends_with(".npz") ? load_npz(path, g) : load_json(path);
+  ref::AuditData d = path.ends_with(".npz") ? load_npz(path, g) : load_json(path, g);
   d.producer = path;
   auto known = [&](const std::string& name, bool args_only) {
     for (const auto& a : g.args)

@@ -104,4 +104,18 @@ echo "$out" | grep -q "^%t i64\[2\] = \[0, 2\]$" && echo "$out" | grep -q "no gr
   python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["outputs"]["t"]["values"] == [0, 2]' "$tmp/idx.json.out.json"
 check "an i64 output as JSON integers" 0 $?
 "$vt" run "$tmp/idx.vtg" --inputs "$tmp/idx.json" --out "$tmp/idx.npz" > /dev/null; check "an i64 output to NPZ" 0 $?
+# JSON arrays may be flat or nested; nested ones must nest as the declared
+# shape (a 3x2 nesting for f64[2, 3] is refused, as NPZ refuses it), and
+# never raggedly.
+printf 'graph m {\n  input %%x : f64[2, 3]\n  %%s = sum(%%x) : f64[]\n  output %%s\n}\n' > "$tmp/m.vtg"
+echo '{"inputs": {"x": [[1, 2, 3], [4, 5, 6]]}}' > "$tmp/nest_ok.json"
+"$vt" run "$tmp/m.vtg" --inputs "$tmp/nest_ok.json" > /dev/null; check "nested as declared" 0 $?
+echo '{"inputs": {"x": [1, 2, 3, 4, 5, 6]}}' > "$tmp/flat.json"
+"$vt" run "$tmp/m.vtg" --inputs "$tmp/flat.json" > /dev/null; check "flat" 0 $?
+echo '{"inputs": {"x": [[1, 2], [3, 4], [5, 6]]}}' > "$tmp/nest_bad.json"
+err=$("$vt" run "$tmp/m.vtg" --inputs "$tmp/nest_bad.json" 2>&1 >/dev/null); check "nested 3x2 for f64[2, 3]" 2 $?
+case "$err" in *"nest_bad.json: inputs.x: nested as [3, 2], but %x is [2, 3]"*) ;; *) echo "FAIL nesting message: $err"; fail=1 ;; esac
+echo '{"inputs": {"x": [[1, 2, 3], [4, 5], [6]]}}' > "$tmp/ragged.json"
+err=$("$vt" run "$tmp/m.vtg" --inputs "$tmp/ragged.json" 2>&1 >/dev/null); check "ragged nesting" 2 $?
+case "$err" in *"ragged.json: inputs.x[1]: ragged nesting: [2] after [3]"*) ;; *) echo "FAIL ragged message: $err"; fail=1 ;; esac
 exit $fail
