@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "json_file.hpp"
 #include "vt/runtime/io/npz.hpp"
 
 namespace vt::cli {
@@ -69,10 +70,8 @@ std::map<std::string, spec::Shape> shapes_of(const spec::GraphData& g) {
 
 ref::AuditData load_json(const std::string& path, const spec::GraphData& g) {
   const auto shape_of = shapes_of(g);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open");
-  const nlohmann::json root = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded() || !root.is_object()) throw std::runtime_error(path + ": not a JSON object");
+  const nlohmann::json root = read_json_file(path);
+  if (!root.is_object()) throw std::runtime_error(path + ": expected a JSON object {\"inputs\": {...}}, found " + std::string(root.type_name()));
   for (const auto& [key, value] : root.items())
     if (key != "inputs" && key != "values" && key != "grads")
       throw std::runtime_error(path + ": unknown key '" + key + "' (expected inputs, values, grads)");

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "json_file.hpp"
 #include "vt/train/optim_settings.hpp"
 #include "vt/train/synthetic.hpp"
 
@@ -66,13 +67,11 @@ void TrainFlags::take_run_config(const nlohmann::json& config) {
 
 void TrainFlags::take_config_file(bool optimizer_given) {
   if (config.empty()) return;
-  std::ifstream in(config);
-  if (!in) throw FlagError("--config " + config + ": cannot read the file");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw FlagError("--config " + config + ": not valid JSON: " + e.what());
+    j = read_json_file(config);
+  } catch (const std::runtime_error& e) {
+    throw FlagError(std::string("--config ") + e.what());
   }
   if (!j.is_object()) throw FlagError("--config " + config + ": expected a JSON object of optimizer settings, e.g. {\"optimizer\": \"adam\", \"betas\": [0.9, 0.99]}");
   if (j.contains("optimizer")) {

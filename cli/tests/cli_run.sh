@@ -118,4 +118,11 @@ case "$err" in *"nest_bad.json: inputs.x: nested as [3, 2], but %x is [2, 3]"*) 
 echo '{"inputs": {"x": [[1, 2, 3], [4, 5], [6]]}}' > "$tmp/ragged.json"
 err=$("$vt" run "$tmp/m.vtg" --inputs "$tmp/ragged.json" 2>&1 >/dev/null); check "ragged nesting" 2 $?
 case "$err" in *"ragged.json: inputs.x[1]: ragged nesting: [2] after [3]"*) ;; *) echo "FAIL ragged message: $err"; fail=1 ;; esac
+# JSON syntax errors name FILE:LINE:COL (inputs and graphs alike).
+printf '{"inputs": {\n  "x": [1, 2,]}}\n' > "$tmp/syntax.json"
+err=$("$vt" run "$tmp/m.vtg" --inputs "$tmp/syntax.json" 2>&1 >/dev/null); check "inputs JSON syntax error" 2 $?
+case "$err" in *"syntax.json:2:14: invalid JSON: syntax error while parsing value"*) ;; *) echo "FAIL JSON syntax message: $err"; fail=1 ;; esac
+printf '{"graph": "g",\n "args": [}' > "$tmp/g.json"
+err=$("$vt" verify "$tmp/g.json" 2>&1); check "graph JSON syntax error" 1 $?
+case "$err" in *"g.json:2:11: invalid JSON: syntax error while parsing value"*) ;; *) echo "FAIL graph JSON message: $err"; fail=1 ;; esac
 exit $fail

@@ -120,8 +120,8 @@ expect_error "--config with a setting sgd does not take" "--config $tmp/badcfg.j
 printf '{"lr": "fast"}' > "$tmp/badcfg.json"
 expect_error "--config with a string lr" "lr: must be a number" --config "$tmp/badcfg.json"
 printf '{"lr": 0.1,' > "$tmp/badcfg.json"
-expect_error "--config not JSON" "badcfg.json: not valid JSON" --config "$tmp/badcfg.json"
-expect_error "--config missing" "cannot read the file" --config "$tmp/none.json"
+expect_error "--config not JSON" "badcfg.json:1:12: invalid JSON: syntax error while parsing object key" --config "$tmp/badcfg.json"
+expect_error "--config missing" "none.json: cannot open: No such file or directory" --config "$tmp/none.json"
 printf '{"learning_rate": 0.1}' > "$tmp/badcfg.json"
 expect_error "--config with an unknown name" "learning_rate: no such optimizer setting" --config "$tmp/badcfg.json"
 # A run folder written before settings had their own object still resumes.
