@@ -414,3 +414,27 @@ BOOST_AUTO_TEST_CASE(a_session_input_may_require_grad) {
     BOOST_CHECK_THROW(s->input({1}, {0}, spec::DType::i64, true), spec::UsageError);
   }
 }
+
+// torch.max(x, dim) as one call: values and indices, the gradient to the
+// indexed (first maximal) elements, in a session and in a built graph.
+BOOST_AUTO_TEST_CASE(max_with_indices_returns_values_and_indices_like_torch) {
+  rt::Session<double> s;
+  auto w = s.param({2, 3}, {1, 5, 5, 7, 2, 7});
+  auto [v, i] = rt::max_with_indices(w, 1);
+  auto [m, j] = rt::min_with_indices(w, 0, true);
+  BOOST_TEST(v.value().data == (std::vector<double>{5, 7}), boost::test_tools::per_element());
+  BOOST_TEST(i.value().data == (std::vector<double>{1, 0}), boost::test_tools::per_element());
+  BOOST_TEST(to_string(j.shape()) == "[1, 3]");
+  BOOST_TEST(j.value().data == (std::vector<double>{0, 1, 0}), boost::test_tools::per_element());
+  BOOST_TEST(!i.requires_grad());
+  (rt::sum(v) + rt::sum(m)).backward();
+  BOOST_TEST(s.param_grad(0)->data == (std::vector<double>{1, 1, 1, 1, 1, 0}), boost::test_tools::per_element());
+  spec::GraphBuilder b("g");
+  auto x = b.param("x", spec::DType::f64, {2, 3});
+  auto [bv, bi] = b.max_with_indices(x, -1);
+  b.output(b.sum(bv));
+  b.output(bi);
+  const spec::GraphData g = b.build();
+  BOOST_TEST(g.nodes.at(1).op == "argmax");
+  BOOST_TEST(to_string(g.nodes.at(1).type) == "i64[2]");
+}

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -214,6 +215,15 @@ TensorRef<S> extreme(const TensorRef<S>& x, std::optional<std::int64_t> axis = {
   if (axis) a.set("axis", *axis);
   if (keepdim) a.set("keepdim", true);
   return unary(spec::op_id<Op>, x, std::move(a));
+}
+// torch.max(x, dim): (values, i64 indices); the gradient goes to the indexed elements.
+template <class S>
+std::pair<TensorRef<S>, TensorRef<S>> max_with_indices(const TensorRef<S>& x, std::int64_t axis, bool keepdim = false) {
+  return {extreme<spec::ops::Max>(x, axis, keepdim), extreme<spec::ops::Argmax>(x, axis, keepdim)};
+}
+template <class S>
+std::pair<TensorRef<S>, TensorRef<S>> min_with_indices(const TensorRef<S>& x, std::int64_t axis, bool keepdim = false) {
+  return {extreme<spec::ops::Min>(x, axis, keepdim), extreme<spec::ops::Argmin>(x, axis, keepdim)};
 }
 template <class S> TensorRef<S> sum(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Sum>, x); }
 template <class S> TensorRef<S> mean(const TensorRef<S>& x) { return unary(spec::op_id<spec::ops::Mean>, x); }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vt/spec/graph.hpp"
@@ -61,6 +62,14 @@ class GraphBuilder {
   // Largest/smallest elements over axis (all axes when absent); see ops/extreme.hpp
   // for amax vs max. op is one of amax, amin, max, min, argmax, argmin.
   GValue extreme(std::string_view op, const GValue& x, std::optional<std::int64_t> axis = {}, bool keepdim = false);
+  // torch.max(x, dim) / torch.min(x, dim): (values, indices) as two nodes,
+  // max (or min) and argmax (or argmin), which pick the same first element.
+  std::pair<GValue, GValue> max_with_indices(const GValue& x, std::int64_t axis, bool keepdim = false) {
+    return {extreme("max", x, axis, keepdim), extreme("argmax", x, axis, keepdim)};
+  }
+  std::pair<GValue, GValue> min_with_indices(const GValue& x, std::int64_t axis, bool keepdim = false) {
+    return {extreme("min", x, axis, keepdim), extreme("argmin", x, axis, keepdim)};
+  }
   GValue conv2d(const GValue& x, const GValue& w, const GValue& b, const ops::Conv2dOptions& o = {}) {
     return apply("conv2d", {x, w, b}, o.attrs());
   }
