@@ -289,6 +289,8 @@ int run_train(TrainFlags f, const char* argv0, const std::function<bool(const ch
       f.take_run_config(nlohmann::json::parse(in));
     } catch (const nlohmann::json::exception& e) {
       throw FlagError(cfg.string() + ": not a valid run configuration: " + e.what());
+    } catch (const FlagError& e) {
+      throw FlagError(cfg.string() + ": " + e.what());
     }
     // The run's length may be extended: a given --epochs or --steps wins.
     if (given("--epochs")) f.epochs = epochs, f.steps = 0;

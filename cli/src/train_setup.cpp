@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 
 #include "json_file.hpp"
 #include "vt/train/optim_settings.hpp"
@@ -63,6 +64,18 @@ void TrainFlags::take_run_config(const nlohmann::json& config) {
   val_fraction = j.at("val_fraction").get<double>();
   patience = j.at("patience").get<std::int64_t>();
   run_features = j.value("features", std::int64_t{0});
+  // A config.json edited by hand gets the flags' own ranges.
+  const auto within = [](const char* key, std::int64_t v, std::int64_t lo, std::int64_t hi, const char* flag) {
+    if (v < lo || v > hi)
+      throw FlagError(std::string(key) + " = " + std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                      "], the range of " + flag);
+  };
+  within("epochs", epochs, 1, 1000000, "--epochs");
+  if (steps != 0) within("steps", steps, 1, std::int64_t{1} << 40, "--steps");
+  within("batch", batch, 1, std::int64_t{1} << 24, "--batch");
+  within("patience", patience, 0, std::numeric_limits<std::int64_t>::max(), "--patience");
+  if (!(val_fraction >= 0 && val_fraction < 1))
+    throw FlagError("val_fraction = " + std::to_string(val_fraction) + " is outside [0, 1), the range of --val-fraction");
 }
 
 void TrainFlags::take_config_file(bool optimizer_given) {

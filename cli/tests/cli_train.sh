@@ -160,4 +160,16 @@ case "$err" in *"last.vtck is a link to a missing file"*) ;; *) echo "FAIL dangl
 mkdir -p "$tmp/early" && cp "$tmp/lost/config.json" "$tmp/early/"
 "$vt" train --quiet --resume "$tmp/early" > "$tmp/early.txt"; check "--resume of a run with only its config" 0 $?
 grep -q "starting the run from the beginning" "$tmp/early.txt" || { echo "FAIL early resume message"; fail=1; }
+# A config.json edited by hand gets the flags' ranges on --resume (batch
+# 1e12 used to run zero epochs and exit 0; patience -1 was accepted), and the
+# refusal leaves the folder as it was.
+for edit in 's/"batch": [0-9]*/"batch": 1000000000000/' 's/"patience": [0-9]*/"patience": -1/' 's/"val_fraction": [0-9.e-]*/"val_fraction": 1.5/'; do
+  rm -rf "$tmp/edit" && cp -r "$tmp/lost" "$tmp/edit" && rm -f "$tmp/edit/checkpoints/last.vtck"
+  sed -i "$edit" "$tmp/edit/config.json"
+  before=$(cd "$tmp/edit" && find . -type f | sort | xargs sha256sum)
+  err=$("$vt" train --quiet --resume "$tmp/edit" 2>&1 >/dev/null); check "--resume of config.json with $edit" 2 $?
+  case "$err" in *"config.json: "*"is outside"*"the range of --"*) ;; *) echo "FAIL edited config message: $err"; fail=1 ;; esac
+  after=$(cd "$tmp/edit" && find . -type f | sort | xargs sha256sum)
+  [ "$before" = "$after" ] && echo "ok     ... folder unchanged" || { echo "FAIL the refused resume changed the folder"; fail=1; }
+done
 exit $fail
