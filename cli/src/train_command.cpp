@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "json_file.hpp"
 #include "train_setup.hpp"
 #include "vt/contracts/runtime_contracts.hpp"
 #include "vt/reference/audit.hpp"
@@ -144,11 +145,14 @@ void check_same_run(nlohmann::json saved, nlohmann::json now, const std::filesys
 }
 
 // Files a run writes: removed by --overwrite before the new run writes its own.
-constexpr const char* kRunFiles[] = {"config.json", "model.vtg", "log.csv", "log.jsonl", "curve.svg", "weights.npz", "summary.json", "audit.txt"};
+// The first two are written at the start, the rest as training goes on.
+constexpr const char* kStartFiles[] = {"config.json", "model.vtg"};
+constexpr const char* kProgressFiles[] = {"log.csv", "log.jsonl", "curve.svg", "weights.npz", "summary.json", "audit.txt"};
 constexpr const char* kCheckpoints[] = {"last.vtck", "best.vtck"};
 void clear_run_files(const std::filesystem::path& folder) {
   std::error_code ec;
-  for (const char* name : kRunFiles) std::filesystem::remove(folder / name, ec);
+  for (const char* name : kStartFiles) std::filesystem::remove(folder / name, ec);
+  for (const char* name : kProgressFiles) std::filesystem::remove(folder / name, ec);
   for (const char* name : kCheckpoints) std::filesystem::remove(folder / "checkpoints" / name, ec);
 }
 
@@ -162,9 +166,8 @@ void require_nothing_to_lose(const std::filesystem::path& folder) {
   if (std::filesystem::is_symlink(std::filesystem::symlink_status(last, ec)))
     throw FlagError(last.string() + " is a link to a missing file: restore the checkpoint, or start over with --overwrite and no --resume");
   std::vector<std::string> kept;
-  for (const char* name : kRunFiles)
-    if (std::string_view(name) != "config.json" && std::string_view(name) != "model.vtg" && std::filesystem::exists(folder / name, ec))
-      kept.push_back(name);
+  for (const char* name : kProgressFiles)
+    if (std::filesystem::exists(folder / name, ec)) kept.push_back(name);
   if (std::filesystem::exists(folder / "checkpoints" / "best.vtck", ec)) kept.push_back("checkpoints/best.vtck");
   if (kept.empty()) return;
   std::string list;
@@ -282,11 +285,16 @@ int run_train(TrainFlags f, const char* argv0, const std::function<bool(const ch
         throw FlagError("--resume continues the run as its config.json defines it; " + flag +
                         " cannot be changed (only --epochs, --steps, --stop-after, --audit, --threads and --quiet may be given)");
     const std::filesystem::path cfg = std::filesystem::path(f.resume) / "config.json";
-    std::ifstream in(cfg);
-    if (!in) throw FlagError("--resume " + f.resume + ": not a run folder (cannot read config.json)");
+    if (!std::filesystem::is_regular_file(cfg)) throw FlagError("--resume " + f.resume + ": not a run folder (cannot read config.json)");
+    nlohmann::json saved;
+    try {
+      saved = read_json_file(cfg.string());
+    } catch (const std::runtime_error& e) {
+      throw FlagError(std::string("--resume: ") + e.what());
+    }
     const std::int64_t epochs = f.epochs, steps = f.steps;
     try {
-      f.take_run_config(nlohmann::json::parse(in));
+      f.take_run_config(saved);
     } catch (const nlohmann::json::exception& e) {
       throw FlagError(cfg.string() + ": not a valid run configuration: " + e.what());
     } catch (const FlagError& e) {

@@ -172,4 +172,8 @@ for edit in 's/"batch": [0-9]*/"batch": 1000000000000/' 's/"patience": [0-9]*/"p
   after=$(cd "$tmp/edit" && find . -type f | sort | xargs sha256sum)
   [ "$before" = "$after" ] && echo "ok     ... folder unchanged" || { echo "FAIL the refused resume changed the folder"; fail=1; }
 done
+# A config.json that is not JSON any more names its place.
+rm -rf "$tmp/edit" && cp -r "$tmp/lost" "$tmp/edit" && printf '{"batch": 4,\n oops}' > "$tmp/edit/config.json"
+err=$("$vt" train --quiet --resume "$tmp/edit" 2>&1 >/dev/null); check "--resume of a config.json that is not JSON" 2 $?
+case "$err" in *"edit/config.json:2:2: invalid JSON"*) ;; *) echo "FAIL broken config message: $err"; fail=1 ;; esac
 exit $fail

@@ -664,4 +664,8 @@ BOOST_AUTO_TEST_CASE(constants_full_and_arange_match_torch) {
   fails("arange", away, "step 1.0 points away from end -3.0");
   fails("constant", bad_count, "attribute 'value' has 3 elements but shape [2, 2] holds 4");
   fails("constant", half_int, "is not an integer (the dtype is i64)");
+  // arange's attributes stay f64 on an f32 node, so their f32 range is its own check.
+  AttrMap huge;
+  huge.set("start", 1e39), huge.set("end", 2e39), huge.set("step", 1e39), huge.set("dtype", std::string("f32"));
+  fails("arange", huge, "attribute 'start' = 1e+39 overflows f32");
 }

@@ -17,11 +17,21 @@ inline DType dtype(const AttrMap& a) {
   return *dt;
 }
 
-// A value the dtype holds: finite, and an integer (within 2^53) for i64.
+// A value the dtype holds: finite, within f32's range for f32 (arange keeps
+// its attributes in f64, so the rounding of float attributes does not check
+// them), and an integer (within 2^53) for i64.
 inline void check_value(DType t, double v, const std::string& what) {
   if (!std::isfinite(v)) throw ShapeError(what + " must be finite");
+  if (t == DType::f32 && !std::isfinite(static_cast<float>(v)))
+    throw ShapeError(what + " = " + to_string(AttrValue(v)) + " overflows f32");
   if (t == DType::i64 && !(std::floor(v) == v && std::abs(v) <= 0x1p53))
     throw ShapeError(what + " = " + to_string(AttrValue(v)) + " is not an integer (the dtype is i64)");
+}
+
+// Every element set to the 'value' attribute (constant's scalar form, full).
+template <class S>
+void fill(const AttrMap& a, Dense<S>& y) {
+  for (auto& v : y.data) v = ScalarTraits<S>::from_double(v, a.get_float("value"));
 }
 
 inline Shape shape(const AttrMap& a) {
@@ -61,10 +71,7 @@ struct Constant {
   }
   template <class S>
   static void forward(Ins<S>, const AttrMap& a, Dense<S>& y) {
-    if (!a.is_list("value")) {
-      for (auto& v : y.data) v = ScalarTraits<S>::from_double(v, a.get_float("value"));
-      return;
-    }
+    if (!a.is_list("value")) return creation::fill(a, y);
     const FloatList& v = a.get_floats("value");
     for (std::int64_t i = 0; i < y.numel(); ++i) y[i] = ScalarTraits<S>::from_double(y[i], v[static_cast<std::size_t>(i)]);
   }
@@ -89,7 +96,7 @@ struct Full {
   }
   template <class S>
   static void forward(Ins<S>, const AttrMap& a, Dense<S>& y) {
-    for (auto& v : y.data) v = ScalarTraits<S>::from_double(v, a.get_float("value"));
+    creation::fill(a, y);
   }
   template <class S>
   static void vjp(Ins<S>, const Dense<S>&, const Dense<S>&, const AttrMap&, Grads<S>) {}
