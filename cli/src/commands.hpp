@@ -26,7 +26,7 @@ inline CLI::Validator non_negative_integer() {
 }
 
 // The subcommands, for an unknown one's message.
-inline constexpr const char* kCommands[] = {"verify", "fmt", "ops", "run", "audit", "train", "check"};
+inline constexpr const char* kCommands[] = {"verify", "fmt", "ops", "run", "audit", "train", "check", "prove"};
 
 void add_verify_command(CLI::App& app, int& result);
 void add_fmt_command(CLI::App& app, int& result);
@@ -35,5 +35,6 @@ void add_audit_command(CLI::App& app, int& result);
 void add_train_command(CLI::App& app, int& result);
 void add_check_command(CLI::App& app, int& result);
 void add_run_command(CLI::App& app, int& result);
+void add_prove_command(CLI::App& app, int& result);
 
 }  // namespace vt::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   vt::cli::add_audit_command(app, result);
   vt::cli::add_train_command(app, result);
   vt::cli::add_check_command(app, result);
+  vt::cli::add_prove_command(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

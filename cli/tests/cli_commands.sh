@@ -104,4 +104,14 @@ for seed in -1 18446744073709551616 1e3; do
   "$vt" audit "$root/examples/graphs/chain.vtg" --seed "$seed" > /dev/null 2>&1; check "audit --seed $seed" 2 $?
 done
 "$vt" audit "$root/examples/graphs/chain.vtg" --seed 18446744073709551615 > /dev/null; check "audit --seed 2^64-1" 0 $?
+# prove: the index theorems (3 s) are all proved, the 32-bit witness included; bad usage exits 2.
+out=$("$vt" prove --kind index); check "prove --kind index" 0 $?
+echo "$out" | grep -q "8 of 8 theorems proved" || { echo "FAIL prove index table: $out"; fail=1; }
+echo "$out" | grep -q "witness: " || { echo "FAIL prove 32-bit witness"; fail=1; }
+"$vt" prove --op relu --kind convention --json | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["all_proved"] and r["table"][0]["op"] == "relu"'
+check "prove --json" 0 $?
+"$vt" prove --kind bogus 2>/dev/null; check "prove bad kind" 2 $?
+err=$("$vt" prove --op no_such_op 2>&1); check "prove unknown op" 2 $?
+echo "$err" | grep -q "'no_such_op' is neither an op of the table nor an index map" || { echo "FAIL prove message: $err"; fail=1; }
+"$vt" prove --quick --full 2>/dev/null; check "prove --quick --full" 2 $?
 exit $fail

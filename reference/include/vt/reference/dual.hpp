@@ -3,7 +3,8 @@
 // generic forward on duals yields its JVP, so the JVP is never written by
 // hand, and comparing it with the hand-written VJP is a real check.
 // Comparisons look at the primal part only: at a kink the tangent follows the
-// branch the forward takes.
+// branch the forward takes. They return what S's comparison returns (bool, or
+// a symbolic condition for Z3 expressions).
 #include "vt/spec/scalar.hpp"
 
 namespace vt::ref {
@@ -21,12 +22,12 @@ struct Dual {
   Dual operator-() const { return {S(-v), S(-d)}; }
   Dual& operator+=(const Dual& b) { return *this = *this + b; }
   Dual& operator-=(const Dual& b) { return *this = *this - b; }
-  friend bool operator<(const Dual& a, const Dual& b) { return a.v < b.v; }
-  friend bool operator>(const Dual& a, const Dual& b) { return a.v > b.v; }
-  friend bool operator<=(const Dual& a, const Dual& b) { return a.v <= b.v; }
-  friend bool operator>=(const Dual& a, const Dual& b) { return a.v >= b.v; }
-  friend bool operator==(const Dual& a, const Dual& b) { return a.v == b.v; }
-  friend bool operator!=(const Dual& a, const Dual& b) { return a.v != b.v; }
+  friend auto operator<(const Dual& a, const Dual& b) { return a.v < b.v; }
+  friend auto operator>(const Dual& a, const Dual& b) { return a.v > b.v; }
+  friend auto operator<=(const Dual& a, const Dual& b) { return a.v <= b.v; }
+  friend auto operator>=(const Dual& a, const Dual& b) { return a.v >= b.v; }
+  friend auto operator==(const Dual& a, const Dual& b) { return a.v == b.v; }
+  friend auto operator!=(const Dual& a, const Dual& b) { return a.v != b.v; }
 };
 
 }  // namespace vt::ref
@@ -41,7 +42,10 @@ struct ScalarTraits<ref::Dual<S>> {
   static D constant(const D& like, long num, long den) { return {Base::constant(like.v, num, den), Base::constant(like.v, 0, 1)}; }
   static D from_double(const D& like, double v) { return {Base::from_double(like.v, v), Base::constant(like.v, 0, 1)}; }
   template <class C>
-  static D select(const C& cond, const D& a, const D& b) { return cond ? a : b; }
+  static D select(const C& cond, const D& a, const D& b) {
+    if constexpr (std::is_same_v<C, bool>) return cond ? a : b;
+    else return {Base::select(cond, a.v, b.v), Base::select(cond, a.d, b.d)};  // a symbolic condition: both parts
+  }
   static bool prefer_second(const D& a, const D& b) { return Base::prefer_second(a.v, b.v); }
   // Chain rule: f(v + d eps) = f(v) + f'(v) d eps.
   static D exp(const D& x) {

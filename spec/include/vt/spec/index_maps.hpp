@@ -21,10 +21,14 @@ std::vector<std::int64_t> permute_index(const Shape& in, const std::vector<std::
 Shape permute_shape(const Shape& in, const std::vector<std::int64_t>& perm);
 
 // A tensor seen as [outer, n, inner] around one axis (softmax, max, ...).
-struct AxisView {
-  std::int64_t outer = 1, n = 1, inner = 1;
-  std::int64_t at(std::int64_t o, std::int64_t k, std::int64_t i) const { return (o * n + k) * inner + i; }
+// A template over the index type, so that contracts/ proves `at` in bounds
+// and injective on Z3 integers; AxisView is the int64 instance.
+template <class I>
+struct BasicAxisView {
+  I outer = I(1), n = I(1), inner = I(1);
+  I at(I o, I k, I i) const { return (o * n + k) * inner + i; }
 };
+using AxisView = BasicAxisView<std::int64_t>;
 AxisView axis_view(const Shape& s, std::size_t axis);
 
 }  // namespace vt::spec

@@ -12,26 +12,39 @@
 namespace vt::spec::ops {
 
 // Sizes of one 2-D windowed op, checked and derived from the attributes.
-struct Window2d {
-  std::int64_t N, C, H, W;  // input
-  std::int64_t kh, kw;      // kernel (taps)
-  std::int64_t sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
-  std::int64_t Ho = 0, Wo = 0;
+// A template over the index type so that contracts/ can run the same index
+// arithmetic on Z3 integers and prove it in bounds for all shapes (Window2d
+// is the int64 instance every kernel uses).
+template <class I>
+struct BasicWindow2d {
+  I N, C, H, W;  // input
+  I kh, kw;      // kernel (taps)
+  I sh = I(1), sw = I(1), ph = I(0), pw = I(0), dh = I(1), dw = I(1);
+  I Ho = I(0), Wo = I(0);
 
   // Input row/column of output position o and tap k, possibly outside [0, H).
-  std::int64_t row(std::int64_t oh, std::int64_t i) const { return oh * sh - ph + i * dh; }
-  std::int64_t col(std::int64_t ow, std::int64_t j) const { return ow * sw - pw + j * dw; }
-  bool inside(std::int64_t r, std::int64_t c) const { return r >= 0 && r < H && c >= 0 && c < W; }
+  I row(I oh, I i) const { return oh * sh - ph + i * dh; }
+  I col(I ow, I j) const { return ow * sw - pw + j * dw; }
+  auto inside(I r, I c) const { return r >= 0 && r < H && c >= 0 && c < W; }
   // Flat indices (row-major NCHW) of input element [n, c, r, q], output
   // element [n, o, oh, ow] of O channels, and kernel tap [o, c, i, j] of Ck channels.
-  std::int64_t in_at(std::int64_t n, std::int64_t c, std::int64_t r, std::int64_t q) const { return ((n * C + c) * H + r) * W + q; }
-  std::int64_t out_at(std::int64_t n, std::int64_t o, std::int64_t O, std::int64_t oh, std::int64_t ow) const {
-    return ((n * O + o) * Ho + oh) * Wo + ow;
-  }
-  std::int64_t tap_at(std::int64_t o, std::int64_t c, std::int64_t Ck, std::int64_t i, std::int64_t j) const {
-    return ((o * Ck + c) * kh + i) * kw + j;
-  }
+  I in_at(I n, I c, I r, I q) const { return ((n * C + c) * H + r) * W + q; }
+  I out_at(I n, I o, I O, I oh, I ow) const { return ((n * O + o) * Ho + oh) * Wo + ow; }
+  I tap_at(I o, I c, I Ck, I i, I j) const { return ((o * Ck + c) * kh + i) * kw + j; }
 };
+using Window2d = BasicWindow2d<std::int64_t>;
+
+// Along one axis: the extent of a kernel of k taps at dilation d, and the
+// number of window positions over n elements padded by p on both sides at
+// stride s (n + 2p >= extent; window::make checks that, and overflow, first).
+template <class I>
+I window_extent(I k, I d) {
+  return d * (k - 1) + 1;
+}
+template <class I>
+I window_positions(I n, I k, I s, I p, I d) {
+  return (n + 2 * p - window_extent(k, d)) / s + 1;
+}
 
 namespace window {
 
@@ -64,8 +77,8 @@ inline Window2d make(const Shape& x, std::int64_t kh, std::int64_t kw, const Att
     throw ShapeError("kernel " + std::to_string(kh) + "x" + std::to_string(kw) + " (dilation " + std::to_string(w.dh) + "x" +
                      std::to_string(w.dw) + ", extent " + std::to_string(eh) + "x" + std::to_string(ew) +
                      ") is larger than the padded input " + std::to_string(ph2) + "x" + std::to_string(pw2));
-  w.Ho = (ph2 - eh) / w.sh + 1;
-  w.Wo = (pw2 - ew) / w.sw + 1;
+  w.Ho = window_positions(w.H, kh, w.sh, w.ph, w.dh);
+  w.Wo = window_positions(w.W, kw, w.sw, w.pw, w.dw);
   return w;
 }
 
