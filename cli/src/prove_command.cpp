@@ -14,6 +14,7 @@ namespace {
 struct ProveOptions {
   std::string op, kind, fragment;
   unsigned timeout_ms = 10000;
+  double budget_s = 30;
   bool json = false, quick = false, full = false, mutants = false;
 };
 
@@ -48,6 +49,7 @@ int run(const ProveOptions& o) {
   if (!o.kind.empty()) po.kind = o.kind;
   if (!o.fragment.empty()) po.fragment = o.fragment;
   po.timeout_ms = o.timeout_ms;
+  po.theorem_budget_s = o.budget_s;
   po.quick = o.quick;
   po.full = o.full;
   const auto theorems = contracts::run_proofs(po);
@@ -89,6 +91,9 @@ void add_prove_command(CLI::App& app, int& result) {
       ->check(CLI::IsMember({"rational", "transcendental"}));
   cmd->add_option("--timeout-ms", o->timeout_ms, "solver time limit per query (an exceeded limit gives 'unknown', never 'proved')")
       ->check(CLI::Range(1u, 3600000u));
+  cmd->add_option("--theorem-budget-s", o->budget_s,
+                  "stop a soundness theorem still running after this many seconds and report it unknown (default 30)")
+      ->check(CLI::Range(0.0, 1e6));
   auto* quick = cmd->add_flag("--quick", o->quick, "smaller shape families (rank <= 2, dims <= 2): the CTest subset");
   cmd->add_flag("--full", o->full, "larger shape families (rank <= 3, dims <= 3; the default is dims <= 2)")->excludes(quick);
   cmd->add_flag("--mutants", o->mutants,

@@ -26,6 +26,11 @@ PathOutcome PathExplorer::explore(const std::function<z3::expr()>& body, const z
   any_point = false;
   std::vector<Decision> prefix;
   for (;;) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      out.result = ProofResult::unknown;
+      out.reason = "the time budget ran out after " + std::to_string(out.paths) + " paths";
+      return out;
+    }
     std::vector<Decision> taken;
     z3::solver path = solver();
     path.add(assumption);

@@ -5,6 +5,7 @@
 // are possible it takes one now and the other on a later run. Each complete
 // path's goal is proved under its path condition and the hypothesis that no
 // divisor is zero. Proved means: every feasible path proved.
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -42,6 +43,8 @@ class PathExplorer {
   // Where the whole identity is beyond the solver, prove it at each g = e_j
   // of these cotangent variables instead (sound for VJPs linear in g).
   std::vector<z3::expr> basis_vars;
+  // Past this time the exploration stops with unknown (a theorem's time budget).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 
  private:
   struct Decision {

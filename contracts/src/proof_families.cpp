@@ -247,7 +247,7 @@ std::string losses(Collector& c, Bounds b, std::string_view op) {
 std::string windows(Collector& c, Bounds b, std::string_view op) {
   const bool conv = op == "conv2d";
   std::vector<std::int64_t> sizes{1, 2, 3};
-  if (b.rank < 3) sizes = {1, 2};  // the quick family
+  if (b.dim < 3) sizes = {1, 2};  // dims <= 2: the quick and default families
   for (std::int64_t H : sizes)
     for (std::int64_t W : sizes)
       for (std::int64_t kh : {1, 2})

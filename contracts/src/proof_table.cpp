@@ -29,7 +29,7 @@ std::string soundness_property(const spec::OpInfo& op) {
          "uninterpreted, related only by the dual rules (where no divisor is 0)";
 }
 
-Theorem prove_soundness(const spec::OpInfo& op, const Family& family, unsigned timeout_ms) {
+Theorem prove_soundness(const spec::OpInfo& op, const Family& family, unsigned timeout_ms, double budget_s) {
   const auto t0 = std::chrono::steady_clock::now();
   Theorem t;
   t.op = op.name, t.kind = "soundness", t.property = soundness_property(op);
@@ -37,7 +37,14 @@ Theorem prove_soundness(const spec::OpInfo& op, const Family& family, unsigned t
   t.result = ProofResult::proved;
   std::int64_t basis = 0;
   for (const auto& c : family.cases) {
-    const CaseOutcome r = prove_soundness_case(op, c, timeout_ms);
+    if (seconds_since(t0) > budget_s) {
+      t.result = ProofResult::unknown;
+      t.detail = "stopped after " + std::to_string(t.cases) + " of " + std::to_string(family.cases.size()) +
+                 " cases: the theorem's time budget of " + std::to_string(static_cast<int>(budget_s)) + " s is spent (--theorem-budget-s)";
+      break;
+    }
+    const auto deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(budget_s));
+    const CaseOutcome r = prove_soundness_case(op, c, timeout_ms, deadline);
     t.paths += r.paths;
     basis += r.per_basis_vector;
     if (r.result != ProofResult::proved) {
@@ -79,7 +86,7 @@ std::vector<Theorem> run_proofs(const ProofOptions& o) {
     if (!wanted("soundness", op.name)) continue;
     if (o.fragment && (*o.fragment == "rational") != (op.fragment == spec::Fragment::Rational)) continue;
     const Family f = soundness_family(op, o.quick ? FamilySize::quick : o.full ? FamilySize::full : FamilySize::standard);
-    if (!f.cases.empty()) out.push_back(prove_soundness(op, f, o.timeout_ms));
+    if (!f.cases.empty()) out.push_back(prove_soundness(op, f, o.timeout_ms, o.theorem_budget_s));
   }
   if (!o.kind || *o.kind == "convention")
     for (auto& t : convention_theorems(o.timeout_ms, o.op)) out.push_back(std::move(t));

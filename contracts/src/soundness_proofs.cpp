@@ -85,7 +85,7 @@ std::string replay(const z3::model& m, const Symbols& s, const spec::AttrMap& at
 }
 
 template <class Op>
-CaseOutcome prove(const ProofCase& c, unsigned timeout_ms) {
+CaseOutcome prove(const ProofCase& c, unsigned timeout_ms, std::chrono::steady_clock::time_point deadline) {
   SymWorld world;
   SymWorld::Scope scope(world);
   Symbols s{{}, {}, variables(world.ctx, c.output.shape, "g", nullptr)};
@@ -95,6 +95,7 @@ CaseOutcome prove(const ProofCase& c, unsigned timeout_ms) {
   }
   PathExplorer explorer(world, timeout_ms);
   explorer.off_boundaries = true;
+  explorer.deadline = deadline;
   for (const auto& gj : s.g.data) explorer.basis_vars.push_back(gj.expr());
   const PathOutcome r = explorer.explore([&] {
     const auto sides = ref::soundness_sides<Op, Sym>(s.xs, s.vs, s.g, c.attrs);
@@ -120,8 +121,9 @@ CaseOutcome prove(const ProofCase& c, unsigned timeout_ms) {
 
 }  // namespace
 
-CaseOutcome prove_soundness_case(const spec::OpInfo& op, const ProofCase& c, unsigned timeout_ms) {
-  return spec::visit_op(op.id, [&]<class Op>() { return prove<Op>(c, timeout_ms); });
+CaseOutcome prove_soundness_case(const spec::OpInfo& op, const ProofCase& c, unsigned timeout_ms,
+                                 std::chrono::steady_clock::time_point deadline) {
+  return spec::visit_op(op.id, [&]<class Op>() { return prove<Op>(c, timeout_ms, deadline); });
 }
 
 }  // namespace vt::contracts

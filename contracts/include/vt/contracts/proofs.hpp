@@ -38,6 +38,7 @@ struct ProofOptions {
   std::optional<std::string> op;    // only theorems about this op or index map
   std::optional<std::string> kind;  // only this kind
   unsigned timeout_ms = 10000;      // per solver call
+  double theorem_budget_s = 30;     // a soundness theorem still running after this is stopped: unknown
   bool quick = false;               // the CTest subset: rank <= 2, dims <= 2
   bool full = false;                // rank <= 3, dims <= 3 (default: rank <= 3, dims <= 2)
   std::optional<std::string> fragment = std::nullopt;  // only soundness theorems of "rational" or "transcendental" ops
