@@ -22,6 +22,12 @@ PathOutcome PathExplorer::explore(const std::function<z3::expr()>& body) {
 }
 
 PathOutcome PathExplorer::explore(const std::function<z3::expr()>& body, const z3::expr& assumption) {
+  // The oracle below refers to this call's locals: put the world's own back on return.
+  struct RestoreOracle {
+    SymWorld& world;
+    std::function<bool(const z3::expr&)> saved;
+    ~RestoreOracle() { world.decide = std::move(saved); }
+  } restore{world_, world_.decide};
   PathOutcome out;
   any_point = false;
   std::vector<Decision> prefix;
@@ -154,7 +160,7 @@ struct Guard {
 
 // t as a sum of coefficient * monomial (monomials as sorted leaf ids), or
 // false when t is not of that form.
-bool linear_terms(const z3::expr& t, const std::string& coef, std::map<std::string, ref::Rational>& out, const ref::Rational& scale) {
+bool linear_terms(const z3::expr& t, std::map<std::string, ref::Rational>& out, const ref::Rational& scale) {
   std::string num;
   if (t.is_numeral(num)) {
     out[""] += scale * ref::Rational(num);
@@ -164,16 +170,16 @@ bool linear_terms(const z3::expr& t, const std::string& coef, std::map<std::stri
   const auto k = t.decl().decl_kind();
   if (k == Z3_OP_ADD) {
     for (unsigned i = 0; i < t.num_args(); ++i)
-      if (!linear_terms(t.arg(i), coef, out, scale)) return false;
+      if (!linear_terms(t.arg(i), out, scale)) return false;
     return true;
   }
   if (k == Z3_OP_SUB) {
     for (unsigned i = 0; i < t.num_args(); ++i)
-      if (!linear_terms(t.arg(i), coef, out, i == 0 ? scale : ref::Rational(-scale))) return false;
+      if (!linear_terms(t.arg(i), out, i == 0 ? scale : ref::Rational(-scale))) return false;
     return true;
   }
-  if (k == Z3_OP_UMINUS) return linear_terms(t.arg(0), coef, out, -scale);
-  if (k == Z3_OP_MUL && t.num_args() == 2 && t.arg(0).is_numeral(num)) return linear_terms(t.arg(1), coef, out, scale * ref::Rational(num));
+  if (k == Z3_OP_UMINUS) return linear_terms(t.arg(0), out, -scale);
+  if (k == Z3_OP_MUL && t.num_args() == 2 && t.arg(0).is_numeral(num)) return linear_terms(t.arg(1), out, scale * ref::Rational(num));
   if (k == Z3_OP_ADD || k == Z3_OP_MUL || k == Z3_OP_ITE || k == Z3_OP_DIV) return false;
   out[std::to_string(t.id())] += scale;  // a leaf: a variable or an uninterpreted function's value
   return true;
@@ -187,7 +193,7 @@ struct LinearKey {
 };
 std::optional<LinearKey> linear_key(const z3::expr& t) {
   std::map<std::string, ref::Rational> terms;
-  if (!linear_terms(t, "", terms, ref::Rational(1))) return std::nullopt;
+  if (!linear_terms(t, terms, ref::Rational(1))) return std::nullopt;
   std::optional<bool> flipped;
   for (const auto& [mono, c] : terms)
     if (!mono.empty() && c != 0 && !flipped) flipped = c < 0;
