@@ -59,10 +59,8 @@ class PathExplorer {
   static void add_off_boundary(z3::solver& s, const z3::expr& cond, const z3::params& simp);
   z3::solver path_solver(const z3::expr& assumption, const std::vector<Decision>& taken, const z3::params& simp) const;
   bool has_point_off_boundaries(const z3::expr& assumption, const std::vector<Decision>& taken, const z3::params& simp) const;
-  z3::expr off_boundary_form(const z3::expr& e, const z3::params& simp) const;
-  z3::expr identity_form(const z3::expr& goal, const z3::params& simp);
   bool any_point = false;
-  std::map<std::string, z3::expr> atoms_;  // one canonical `t > 0` per linear guard (path_explorer.cpp)
+  std::map<std::string, z3::expr> atoms_;  // one canonical `t > 0` per linear guard (guard_normal_form.hpp)
 
   SymWorld& world_;
   unsigned timeout_ms_;
