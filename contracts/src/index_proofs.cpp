@@ -56,6 +56,32 @@ void step_instance(z3::solver& s, const z3::expr& x, const z3::expr& i, const z3
   s.add(z3::implies(x >= 0 && x2 >= 0 && i >= 0 && i < D && i2 >= 0 && i2 < D && x * D + i == x2 * D + i2, x == x2 && i == i2));
 }
 
+// For a row-major map `at` over sizes `dims` (each in [1, 2^size_bits),
+// their product <= 2^48): the goal that `at` is in bounds at a position and
+// injective over two positions, with the step lemma instantiated at every
+// level of the nest (dims[0] ... dims[k] prefixes).
+z3::expr nest_in_bounds_and_injective(z3::context& c, z3::solver& s, const std::vector<Idx>& dims, const std::vector<std::string>& names,
+                                      int size_bits, const std::function<Idx(const std::vector<Idx>&)>& at) {
+  z3::expr count = c.int_val(1);
+  for (const Idx& d : dims) size(s, d, size_bits), count = count * d.expr();
+  s.add(count <= pow2(c, 48));
+  std::vector<Idx> p, q;
+  z3::expr same = c.bool_val(true);
+  for (std::size_t k = 0; k < dims.size(); ++k) {
+    p.push_back(var(c, names[k])), q.push_back(var(c, names[k] + "2"));
+    position(s, p[k], dims[k]), position(s, q[k], dims[k]);
+    same = same && p[k] == q[k];
+  }
+  z3::expr a = p[0].expr(), b = q[0].expr();
+  for (std::size_t k = 1; k < dims.size(); ++k) {
+    step_instance(s, a, p[k].expr(), b, q[k].expr(), dims[k].expr());
+    a = a * dims[k].expr() + p[k].expr(), b = b * dims[k].expr() + q[k].expr();
+  }
+  IdxWorld::current().intermediates.clear();  // only the map's own arithmetic
+  const Idx at_p = at(p), at_q = at(q);
+  return at_p >= 0 && at_p.expr() < count && z3::implies(at_p == at_q, same);
+}
+
 std::vector<IndexTheorem> theorems() {
   std::vector<IndexTheorem> t;
   t.push_back({"row-major step", "x*D + i is injective over x >= 0, 0 <= i < D (the lemma the injectivity theorems instantiate)",
@@ -106,60 +132,22 @@ std::vector<IndexTheorem> theorems() {
                  Window w{Idx(1), Idx(1), Idx(1), Idx(1), Idx(1), Idx(1)};
                  const Idx N = var(c, "N"), O = var(c, "O");
                  w.Ho = var(c, "Ho"), w.Wo = var(c, "Wo");
-                 for (const Idx* n : std::initializer_list<const Idx*>{&N, &O, &w.Ho, &w.Wo}) size(s, *n, 16);
-                 const z3::expr count = N.expr() * O.expr() * w.Ho.expr() * w.Wo.expr();
-                 s.add(count <= pow2(c, 48));
-                 const Idx n = var(c, "n"), o = var(c, "o"), oh = var(c, "oh"), ow = var(c, "ow");
-                 const Idx n2 = var(c, "n2"), o2 = var(c, "o2"), oh2 = var(c, "oh2"), ow2 = var(c, "ow2");
-                 position(s, n, N), position(s, o, O), position(s, oh, w.Ho), position(s, ow, w.Wo);
-                 position(s, n2, N), position(s, o2, O), position(s, oh2, w.Ho), position(s, ow2, w.Wo);
-                 const z3::expr a1 = n.expr() * O.expr() + o.expr(), b1 = n2.expr() * O.expr() + o2.expr();
-                 const z3::expr a2 = a1 * w.Ho.expr() + oh.expr(), b2 = b1 * w.Ho.expr() + oh2.expr();
-                 step_instance(s, a2, ow.expr(), b2, ow2.expr(), w.Wo.expr());
-                 step_instance(s, a1, oh.expr(), b1, oh2.expr(), w.Ho.expr());
-                 step_instance(s, n.expr(), o.expr(), n2.expr(), o2.expr(), O.expr());
-                 IdxWorld::current().intermediates.clear();
-                 const Idx at = w.out_at(n, o, O, oh, ow);
-                 const Idx at2 = w.out_at(n2, o2, O, oh2, ow2);
-                 const z3::expr same = n == n2 && o == o2 && oh == oh2 && ow == ow2;
-                 return at >= 0 && at.expr() < count && z3::implies(at == at2, same);
+                 return nest_in_bounds_and_injective(c, s, {N, O, w.Ho, w.Wo}, {"n", "o", "oh", "ow"}, 16,
+                                                     [&](const std::vector<Idx>& p) { return w.out_at(p[0], p[1], O, p[2], p[3]); });
                }});
   t.push_back({"Window2d::tap_at", "0 <= tap_at < O*Ck*kh*kw, and distinct taps get distinct offsets",
                "O, Ck, kh, kw in [1, 2^16), O*Ck*kh*kw <= 2^48", 64, false, [](z3::context& c, z3::solver& s) {
-                 Window w{Idx(1), Idx(1), Idx(1), Idx(1), var(c, "kh"), var(c, "kw")};
+                 const Window w{Idx(1), Idx(1), Idx(1), Idx(1), var(c, "kh"), var(c, "kw")};
                  const Idx O = var(c, "O"), Ck = var(c, "Ck");
-                 for (const Idx* n : std::initializer_list<const Idx*>{&O, &Ck, &w.kh, &w.kw}) size(s, *n, 16);
-                 const z3::expr count = O.expr() * Ck.expr() * w.kh.expr() * w.kw.expr();
-                 s.add(count <= pow2(c, 48));
-                 const Idx o = var(c, "o"), ch = var(c, "c"), i = var(c, "i"), j = var(c, "j");
-                 const Idx o2 = var(c, "o2"), c2 = var(c, "c2"), i2 = var(c, "i2"), j2 = var(c, "j2");
-                 position(s, o, O), position(s, ch, Ck), position(s, i, w.kh), position(s, j, w.kw);
-                 position(s, o2, O), position(s, c2, Ck), position(s, i2, w.kh), position(s, j2, w.kw);
-                 const z3::expr a1 = o.expr() * Ck.expr() + ch.expr(), b1 = o2.expr() * Ck.expr() + c2.expr();
-                 const z3::expr a2 = a1 * w.kh.expr() + i.expr(), b2 = b1 * w.kh.expr() + i2.expr();
-                 step_instance(s, a2, j.expr(), b2, j2.expr(), w.kw.expr());
-                 step_instance(s, a1, i.expr(), b1, i2.expr(), w.kh.expr());
-                 step_instance(s, o.expr(), ch.expr(), o2.expr(), c2.expr(), Ck.expr());
-                 IdxWorld::current().intermediates.clear();
-                 const Idx at = w.tap_at(o, ch, Ck, i, j), at2 = w.tap_at(o2, c2, Ck, i2, j2);
-                 return at >= 0 && at.expr() < count && z3::implies(at == at2, o == o2 && ch == c2 && i == i2 && j == j2);
+                 return nest_in_bounds_and_injective(c, s, {O, Ck, w.kh, w.kw}, {"o", "c", "i", "j"}, 16,
+                                                     [&](const std::vector<Idx>& p) { return w.tap_at(p[0], p[1], Ck, p[2], p[3]); });
                }});
   t.push_back({"AxisView::at", "0 <= at(o, k, i) < outer*n*inner, and distinct positions get distinct offsets (softmax, max, norms)",
                "outer, n, inner in [1, 2^31), outer*n*inner <= 2^48", 64, false, [](z3::context& c, z3::solver& s) {
                  View v;
                  v.outer = var(c, "outer"), v.n = var(c, "n"), v.inner = var(c, "inner");
-                 for (const Idx* d : {&v.outer, &v.n, &v.inner}) size(s, *d, 31);
-                 const z3::expr count = v.outer.expr() * v.n.expr() * v.inner.expr();
-                 s.add(count <= pow2(c, 48));
-                 const Idx o = var(c, "o"), k = var(c, "k"), i = var(c, "i"), o2 = var(c, "o2"), k2 = var(c, "k2"), i2 = var(c, "i2");
-                 position(s, o, v.outer), position(s, k, v.n), position(s, i, v.inner);
-                 position(s, o2, v.outer), position(s, k2, v.n), position(s, i2, v.inner);
-                 const z3::expr a = o.expr() * v.n.expr() + k.expr(), b = o2.expr() * v.n.expr() + k2.expr();
-                 step_instance(s, a, i.expr(), b, i2.expr(), v.inner.expr());
-                 step_instance(s, o.expr(), k.expr(), o2.expr(), k2.expr(), v.n.expr());
-                 IdxWorld::current().intermediates.clear();
-                 const Idx at = v.at(o, k, i), at2 = v.at(o2, k2, i2);
-                 return at >= 0 && at.expr() < count && z3::implies(at == at2, o == o2 && k == k2 && i == i2);
+                 return nest_in_bounds_and_injective(c, s, {v.outer, v.n, v.inner}, {"o", "k", "i"}, 31,
+                                                     [&](const std::vector<Idx>& p) { return v.at(p[0], p[1], p[2]); });
                }});
   return t;
 }
