@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "graph_loading.hpp"
 #include "vt/contracts/runtime_contracts.hpp"
+#include "vt/cuda/emulator.hpp"
 #include "vt/spec/verifier.hpp"
 
 namespace vt::cli {
@@ -34,9 +35,11 @@ void add_audit_command(CLI::App& app, int& result) {
                   "\"value.<node>\", \"grad.<arg>\"); without it, random inputs from --seed");
   cmd->add_option("--seed", o->seed, "seed for random inputs")->default_val(0)->check(non_negative_integer());
   cmd->add_option("--bits", o->bits, "interval precision in bits")->default_val(ref::kDefaultIntervalBits)->check(CLI::Range(64u, 4096u));
-  cmd->add_option("--backend", o->backend, "fast (FastKernels) | generic (the op table's code) | both: the runtime to audit when --inputs holds no values")
+  cmd->add_option("--backend", o->backend,
+                  "the runtime to audit when --inputs holds no values: fast (FastKernels) | generic (the op table's code) | both | "
+                  "cuda-emulated (the CUDA kernels under the host emulator; cuda-emulated-atomic: atomic accumulation) | cuda (the GPU)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"fast", "generic", "both"}));
+      ->check(CLI::IsMember({"fast", "generic", "both", "cuda-emulated", "cuda-emulated-atomic", "cuda"}));
   cmd->add_flag("--json", o->json, "print the report as JSON (with --backend both: an array of the two reports)");
   cmd->callback([o, cmd, &result] {
     try {
@@ -47,8 +50,10 @@ void add_audit_command(CLI::App& app, int& result) {
       else data = load_audit_data(o->inputs, g);
       std::vector<ref::AuditReport> reports;
       if (data.values.empty() && data.grads.empty()) {
-        for (const bool fast : {true, false})
-          if (o->backend == "both" || (o->backend == "fast") == fast) reports.push_back(contracts::audit_runtime(g, data.args, fast));
+        if (o->backend == "both")
+          for (const bool fast : {true, false}) reports.push_back(contracts::audit_runtime(g, data.args, fast));
+        else
+          reports.push_back(contracts::audit_runtime(g, data.args, *contracts::parse_runtime(o->backend)));
       } else {
         if (cmd->count("--backend") > 0)
           throw std::invalid_argument("--backend picks the runtime that computes the values; " + o->inputs + " already holds values to audit");
@@ -63,6 +68,9 @@ void add_audit_command(CLI::App& app, int& result) {
       }
       if (o->json) std::cout << (j.size() == 1 ? j[0] : j).dump(2) << "\n";
       result = all ? 0 : 1;
+    } catch (const cuda::KernelFault& e) {  // the emulator's findings: the kernels are at fault, not the input
+      std::cerr << "veritape audit: " << e.what() << "\n";
+      result = 1;
     } catch (const std::exception& e) {
       std::cerr << "veritape audit: " << e.what() << "\n";
       result = 2;

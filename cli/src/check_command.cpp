@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "vt/cuda/gpu.hpp"
 #include "vt/proptests/mutation_campaign.hpp"
 #include "vt/proptests/properties.hpp"
 #include "vt/runtime/kernel_paths.hpp"
@@ -20,6 +21,7 @@ struct CheckOptions {
   bool json = false;
   bool strict = false;
   std::string shapes = "small";
+  std::string backend = "all";
   proptests::Shapes profile() const { return shapes == "realistic" ? proptests::Shapes::realistic : proptests::Shapes::small; }
 };
 
@@ -59,13 +61,26 @@ void print_coverage(const proptests::PropertyOutcome& r) {
   if (!line.empty()) fmt::print("  {}: {}\n", r.name, line);
 }
 
+// The properties --backend selects: every property (CPU and emulated CUDA),
+// or the CUDA kernels' properties alone on the emulator or the GPU.
+std::vector<proptests::PropertyOutcome> run_selected(const CheckOptions& o) {
+  if (o.backend == "all") return proptests::run_suite(o.suite, o.cases, o.seed, o.profile());
+  if (o.shapes != "small") throw std::invalid_argument("--shapes realistic applies to the CPU properties; --backend " + o.backend + " has its own boundary shapes");
+  const contracts::Runtime runtime = *contracts::parse_runtime(o.backend);
+  if (runtime == contracts::Runtime::cuda_gpu)
+    if (const cuda::GpuStatus st = cuda::gpu_status(); !st.available) throw std::invalid_argument(st.reason);
+  auto outcomes = proptests::run_suite(proptests::cuda_properties(runtime), o.suite, o.cases, o.seed);
+  if (outcomes.empty()) throw std::invalid_argument("--backend " + o.backend + " has properties in the contracts and equivalence suites only; --suite " + o.suite + " has none");
+  return outcomes;
+}
+
 int report_properties(const CheckOptions& o) {
-  const auto outcomes = proptests::run_suite(o.suite, o.cases, o.seed, o.profile());
+  const auto outcomes = run_selected(o);
   bool all = true, weak = false;
   for (const auto& r : outcomes) all = all && r.passed, weak = weak || !r.weak.empty();
   const int code = !all || (o.strict && weak) ? 1 : 0;
   if (o.json) {
-    nlohmann::json j = {{"suite", o.suite}, {"shapes", o.shapes}, {"seed", o.seed},   {"cases", o.cases},
+    nlohmann::json j = {{"suite", o.suite}, {"backend", o.backend}, {"shapes", o.shapes}, {"seed", o.seed},   {"cases", o.cases},
                         {"all_passed", all}, {"any_weak", weak}, {"strict", o.strict}, {"properties", nlohmann::json::array()}};
     for (const auto& r : outcomes)
       j["properties"].push_back({{"property", r.name},
@@ -94,7 +109,8 @@ int report_properties(const CheckOptions& o) {
     if (r.passed) continue;
     fmt::print("\nFAILED: {}\n{}\n", r.name, r.failure);
     if (!r.counterexample.empty()) fmt::print("shrunk counterexample:\n{}", r.counterexample);
-    fmt::print("reproduce: veritape check --suite {} --shapes {} --cases {} --seed {}\n", r.suite, o.shapes, o.cases, r.seed);
+    fmt::print("reproduce: veritape check{} --suite {} --shapes {} --cases {} --seed {}\n", o.backend == "all" ? "" : " --backend " + o.backend,
+                 r.suite, o.shapes, o.cases, r.seed);
   }
   fmt::print("{}\n", !all ? "some properties FAILED" : weak ? "all properties hold, some WEAK (they decided too little)" : "all properties hold");
   return code;
@@ -165,12 +181,19 @@ void add_check_command(CLI::App& app, int& result) {
                   "FastKernels switch paths (veritape ops --paths), for the properties that depend on sizes")
       ->capture_default_str()
       ->check(CLI::IsMember({"small", "realistic"}));
+  cmd->add_option("--backend", o->backend,
+                  "all: every property (the CPU runtime, and the CUDA kernels under the host emulator); cuda-emulated: the CUDA "
+                  "kernels' properties alone, under the emulator; cuda: the same on the GPU (exit 2 if there is none)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"all", "cuda-emulated", "cuda"}));
   cmd->add_flag("--json", o->json, "print the results as JSON");
   cmd->add_flag("--strict", o->strict,
                 "exit 1 also when a property is weak: more discarded cases than passed ones, or an op (20+ occurrences) "
                 "decided at under half of its nodes");
   cmd->callback([o, &result] {
     try {
+      if (o->suite == "mutants" && o->backend == "cuda")
+        throw std::invalid_argument("--suite mutants plants bugs in the emulated kernels: use --backend all or cuda-emulated");
       result = o->suite == "mutants" ? report_mutants(*o) : report_properties(*o);
     } catch (const std::exception& e) {
       std::cerr << "veritape check: " << e.what() << "\n";

@@ -104,6 +104,28 @@ for seed in -1 18446744073709551616 1e3; do
   "$vt" audit "$root/examples/graphs/chain.vtg" --seed "$seed" > /dev/null 2>&1; check "audit --seed $seed" 2 $?
 done
 "$vt" audit "$root/examples/graphs/chain.vtg" --seed 18446744073709551615 > /dev/null; check "audit --seed 2^64-1" 0 $?
+# CUDA: every example graph's values and backward kernels on the kernels under
+# the host emulator meet their contracts (ops without kernels named as host
+# fallbacks); without a GPU, --backend cuda is a clear exit 2, never a crash.
+for f in "$root"/examples/graphs/*.vtg; do
+  b=$(basename "$f")
+  out=$("$vt" audit "$f" --backend cuda-emulated); check "audit --backend cuda-emulated $b" 0 $?
+  echo "$out" | grep -q "values from CUDA kernels (cuda-emulated)" || { echo "FAIL producer line: $out"; fail=1; }
+done
+out=$("$vt" audit "$root/examples/graphs/tiny_transformer.vtg" --backend cuda-emulated-atomic); check "audit --backend cuda-emulated-atomic" 0 $?
+echo "$out" | grep -q "ops without CUDA kernels ran on the host: layer_norm" || { echo "FAIL host fallbacks not named: $out"; fail=1; }
+if ! nvidia-smi >/dev/null 2>&1; then
+  err=$("$vt" check --backend cuda --cases 1 2>&1); check "check --backend cuda without a GPU" 2 $?
+  echo "$err" | grep -q "no CUDA device" || { echo "FAIL message: $err"; fail=1; }
+  err=$("$vt" audit "$root/examples/graphs/chain.vtg" --backend cuda 2>&1); check "audit --backend cuda without a GPU" 2 $?
+  echo "$err" | grep -q "no CUDA device" || { echo "FAIL message: $err"; fail=1; }
+fi
+err=$("$vt" check --backend cuda-emulated --suite soundness 2>&1); check "check --backend cuda-emulated --suite soundness" 2 $?
+echo "$err" | grep -q "contracts and equivalence suites only" || { echo "FAIL message: $err"; fail=1; }
+out=$("$vt" check --backend cuda-emulated --cases 20 --json); check "check --backend cuda-emulated" 0 $?
+echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["all_passed"] and r["backend"] == "cuda-emulated" and len(r["properties"]) == 4, r'
+check "check --backend cuda-emulated json" 0 $?
+
 # prove: the index theorems (3 s) are all proved, the 32-bit witness included; bad usage exits 2.
 out=$("$vt" prove --kind index); check "prove --kind index" 0 $?
 echo "$out" | grep -q "8 of 8 theorems proved" || { echo "FAIL prove index table: $out"; fail=1; }

@@ -103,8 +103,8 @@ std::string stale_cache_difference(rt::FastBackend<S>& backend, const spec::OpIn
 // Mag's count of how far an underflowed intermediate (a subnormal
 // sigmoid(-x) times g) is magnified. A non-finite element where the exact
 // value is finite is a violation, never inconclusive.
-template <class S>
-std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program<S>& p) {
+template <class S, class B>
+std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program<S, B>& p) {
   const spec::ResolvedGraph r = spec::resolve(g, g.name);
   const spec::DType dtype = sizeof(S) == 4 ? spec::DType::f32 : spec::DType::f64;
   const double u = ref::unit_roundoff(dtype), eta = ref::smallest_subnormal(dtype);
@@ -191,15 +191,20 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
         if (v == ref::NodeVerdict::Violated) break;
       }
     }
-    if (a.verdict != ref::NodeVerdict::Violated && p.backend().fast())
-      if (std::string stale = stale_cache_difference(p.backend(), info, in, float_input, y, *cot, r.attrs[n], dxp); !stale.empty())
-        a.verdict = ref::NodeVerdict::Violated, a.detail = std::move(stale);
+    if constexpr (std::is_same_v<B, rt::FastBackend<S>>)
+      if (a.verdict != ref::NodeVerdict::Violated && p.backend().fast())
+        if (std::string stale = stale_cache_difference(p.backend(), info, in, float_input, y, *cot, r.attrs[n], dxp); !stale.empty())
+          a.verdict = ref::NodeVerdict::Violated, a.detail = std::move(stale);
     out.push_back(std::move(a));
   }
   return out;
 }
 
-template std::vector<ref::NodeAudit> audit_backward<float>(const spec::GraphData&, rt::Program<float>&);
-template std::vector<ref::NodeAudit> audit_backward<double>(const spec::GraphData&, rt::Program<double>&);
+template std::vector<ref::NodeAudit> audit_backward(const spec::GraphData&, rt::Program<float>&);
+template std::vector<ref::NodeAudit> audit_backward(const spec::GraphData&, rt::Program<double>&);
+template std::vector<ref::NodeAudit> audit_backward(const spec::GraphData&, rt::Program<float, cuda::EmulatedBackend<float>>&);
+template std::vector<ref::NodeAudit> audit_backward(const spec::GraphData&, rt::Program<double, cuda::EmulatedBackend<double>>&);
+template std::vector<ref::NodeAudit> audit_backward(const spec::GraphData&, rt::Program<float, cuda::GpuBackend<float>>&);
+template std::vector<ref::NodeAudit> audit_backward(const spec::GraphData&, rt::Program<double, cuda::GpuBackend<double>>&);
 
 }  // namespace vt::contracts::detail

@@ -5,11 +5,13 @@
 #include <vector>
 
 #include "vt/reference/audit.hpp"
+#include "vt/cuda/emulated_backend.hpp"
+#include "vt/cuda/gpu.hpp"
 #include "vt/runtime/program.hpp"
 
 namespace vt::contracts::detail {
 
-template <class S>
-std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program<S>& p);
+template <class S, class B>
+std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program<S, B>& p);
 
 }  // namespace vt::contracts::detail

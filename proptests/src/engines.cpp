@@ -1,9 +1,12 @@
 #include "vt/proptests/engines.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 
+#include "vt/cuda/emulated_backend.hpp"
+#include "vt/reference/audit.hpp"
 #include "vt/reference/ref_backend.hpp"
 #include "vt/runtime/graph_replay.hpp"
 #include "vt/runtime/program.hpp"
@@ -19,9 +22,8 @@ template <class S>
 std::vector<S> narrow(const std::vector<double>& v) {
   return {v.begin(), v.end()};
 }
-template <class S>
-EngineRun compiled_run(const GraphCase& c, const Args& args, bool fast) {
-  rt::Program<S> p(c.graph, fast);
+template <class S, class B = rt::FastBackend<S>>
+EngineRun program_run(rt::Program<S, B>& p, const GraphCase& c, const Args& args) {
   for (const spec::Arg& a : c.graph.args) p.set(a.name, narrow<S>(args.at(a.name)));
   p.forward();
   if (p.output_requires_grad()) p.backward();  // else no parameter reaches the loss: no gradients
@@ -31,6 +33,11 @@ EngineRun compiled_run(const GraphCase& c, const Args& args, bool fast) {
     if (a.kind == spec::ArgKind::Param)
       if (const spec::Dense<S>* g = p.grad(a.name)) r.grads[a.name] = spec::to_doubles(*g);
   return r;
+}
+template <class S>
+EngineRun compiled_run(const GraphCase& c, const Args& args, bool fast) {
+  rt::Program<S> p(c.graph, fast);
+  return program_run(p, c, args);
 }
 
 // One eager (or linked) run on session `s`, whose parameters 0.. are the
@@ -209,6 +216,70 @@ std::string reference_compiled_vs_eager(const GraphCase& c) {
   return "";
 }
 
+template <class S>
+EngineRun run_cuda_emulated(const GraphCase& c, cuda::Accumulate mode) {
+  rt::Program<S, cuda::EmulatedBackend<S>> p(std::in_place, c.graph, {}, mode);
+  return program_run(p, c, c.args);
+}
+
+namespace {
+// The two-pass tree's nodes: a full reduction of more than two blocks' worth.
+// Their sums are held to the dot contract, so the tree and the CPU loop may
+// differ by twice its bound: 2 gamma_n sum |terms|.
+bool tree_sum_within_bound(const GraphCase& c, const spec::ResolvedGraph& r, std::size_t n, const EngineRun& a, const EngineRun& b,
+                           spec::DType dtype) {
+  const spec::GraphData& g = c.graph;
+  const spec::Node& node = g.nodes[n];
+  const bool reduction = (node.op == "sum" || node.op == "mean") && a.values[n].size() == 1;
+  if (!(reduction || node.op == "mse_loss")) return false;
+  const auto value_of = [&](std::size_t operand) -> const std::vector<double>& {
+    const auto id = static_cast<std::size_t>(r.operand_ids[n][operand]);
+    return id < g.args.size() ? c.args.at(g.args[id].name) : b.values[id - g.args.size()];
+  };
+  const std::vector<double>& x = value_of(0);
+  if (x.size() <= 2 * static_cast<std::size_t>(cuda::kBlockThreads)) return false;
+  double terms = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double t = node.op == "mse_loss" ? (x[i] - value_of(1)[i]) * (x[i] - value_of(1)[i]) : x[i];
+    terms += std::abs(t);
+  }
+  if (node.op != "sum") terms /= static_cast<double>(x.size());
+  const double u = dtype == spec::DType::f32 ? 0x1p-24 : 0x1p-53, k = static_cast<double>(x.size());
+  // n additions, and for mean/mse_loss the division and the squares: k + 2 roundings.
+  const double gamma = (k + 2) * u / (1 - (k + 2) * u);
+  return std::abs(a.values[n][0] - b.values[n][0]) <= 2 * gamma * terms;
+}
+}  // namespace
+
+std::string cuda_difference(const GraphCase& c, const EngineRun& cuda, const EngineRun& generic) {
+  const spec::DType dtype = ref::float_dtype(c.graph);
+  const spec::ResolvedGraph r = spec::resolve(c.graph);
+  // Nodes downstream of a tree sum that differs read different inputs on the
+  // two sides: their values are not compared (gradients still are).
+  std::vector<bool> tainted(c.graph.nodes.size(), false);
+  for (std::size_t n = 0; n < cuda.values.size() && n < generic.values.size(); ++n) {
+    for (const int id : r.operand_ids[n])
+      if (static_cast<std::size_t>(id) >= c.graph.args.size() && tainted[static_cast<std::size_t>(id) - c.graph.args.size()]) tainted[n] = true;
+    if (tainted[n] || same_bits(cuda.values[n], generic.values[n])) continue;
+    if (tree_sum_within_bound(c, r, n, cuda, generic, dtype)) {
+      tainted[n] = true;
+      continue;
+    }
+    std::size_t i = 0;
+    while (i < cuda.values[n].size() && i < generic.values[n].size() && std::memcmp(&cuda.values[n][i], &generic.values[n][i], sizeof(double)) == 0) ++i;
+    char detail[160] = "";
+    if (i < cuda.values[n].size() && i < generic.values[n].size())
+      std::snprintf(detail, sizeof detail, ": element %zu is %.17g on the CUDA kernels, %.17g on the generic kernels", i, cuda.values[n][i],
+                    generic.values[n][i]);
+    return "value of %" + c.graph.nodes[n].name + " (" + c.graph.nodes[n].op + ")" + detail;
+  }
+  EngineRun a = cuda, b = generic;  // the values are settled; now the gradients, bitwise
+  a.values.clear(), b.values.clear();
+  return first_difference(a, b, c.graph);
+}
+
+template EngineRun run_cuda_emulated<float>(const GraphCase&, cuda::Accumulate);
+template EngineRun run_cuda_emulated<double>(const GraphCase&, cuda::Accumulate);
 template EngineRun run_compiled<float>(const GraphCase&, bool);
 template EngineRun run_compiled<double>(const GraphCase&, bool);
 template EngineRun run_eager<float>(const GraphCase&, bool);

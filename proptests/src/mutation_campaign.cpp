@@ -31,7 +31,9 @@ std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, 
   // properties' tenth and their full count), so that no failure of the
   // unmutated engine is credited to a planted bug.
   for (const PropertyDef* p : props)
-    for (const int n : is_realistic(p) ? std::vector<int>{realistic_cases(cases), cases} : std::vector<int>{cases}) {
+    for (const int n : p->costly              ? std::vector<int>{realistic_cases(cases)}
+                       : is_realistic(p)      ? std::vector<int>{realistic_cases(cases), cases}
+                                              : std::vector<int>{cases}) {
       const PropertyOutcome r = run_property(*p, n, seed, /*shrink=*/false);
       if (!r.passed) throw std::runtime_error("baseline: '" + p->name + "' fails with no bug planted: " + r.failure);
     }
@@ -42,8 +44,8 @@ std::vector<MutantOutcome> run_mutation_campaign(int cases, std::uint64_t seed, 
     const auto t0 = std::chrono::steady_clock::now();
     const spec::mutation::Plant planted(m);
     for (const PropertyDef* p : props) {
-      // Realistic shapes get the full count only for a bug the small shapes missed.
-      const int n = is_realistic(p) && o.detected ? realistic_cases(cases) : cases;
+      // Realistic shapes get the full count only for a bug the small shapes missed; costly properties a tenth always.
+      const int n = (is_realistic(p) && o.detected) || p->costly ? realistic_cases(cases) : cases;
       const PropertyOutcome r = run_property(*p, n, seed, /*shrink=*/false);
       const bool caught = !r.passed && !r.gave_up;  // a property that gave up has not caught anything
       o.caught_by.push_back(caught);

@@ -7,7 +7,9 @@
 #include <stdexcept>
 
 #include "coverage_sink.hpp"
+#include "kernel_boundary_gen.hpp"
 #include "vt/contracts/runtime_contracts.hpp"
+#include "vt/cuda/emulator.hpp"
 #include "vt/proptests/engines.hpp"
 #include "vt/proptests/schedule_property.hpp"
 #include "vt/proptests/graph_gen.hpp"
@@ -72,9 +74,13 @@ void record_audit(const ref::AuditReport& r) {
   }
 }
 
-void runtime_meets_contracts(GenOptions o, bool fast) {
-  const GraphCase c = draw(o);
-  const ref::AuditReport r = contracts::audit_runtime(c.graph, c.args, fast);
+void audit_meets_contracts(const GraphCase& c, contracts::Runtime runtime) {
+  ref::AuditReport r;
+  try {
+    r = contracts::audit_runtime(c.graph, c.args, runtime);
+  } catch (const cuda::KernelFault& e) {
+    RC_FAIL(std::string("the CUDA emulator found the kernels at fault: ") + e.what());
+  }
   record_audit(r);
   bool violated = false;
   for (const auto& n : r.nodes) violated = violated || n.verdict == ref::NodeVerdict::Violated;
@@ -84,6 +90,55 @@ void runtime_meets_contracts(GenOptions o, bool fast) {
   if (!violated && !r.all_met()) RC_DISCARD("the exact reference could not decide (inconclusive)");
   if (!r.all_met()) RC_FAIL("not within contract: " + (r.first_violation.empty() ? std::string("a gradient") : r.first_violation) + "\n" + ref::format_table(r));
 }
+
+void runtime_meets_contracts(GenOptions o, bool fast) {
+  audit_meets_contracts(draw(o), fast ? contracts::Runtime::fast_kernels : contracts::Runtime::generic_kernels);
+}
+
+// The CUDA kernels under the emulator at launch-boundary sizes against the
+// op table's generic code on the same inputs: bitwise, but for the long full
+// reductions the kernels sum as a tree (within twice the dot contract). A
+// kernel the emulator finds at fault fails the case with its findings.
+void cuda_equals_generic_at_boundaries() {
+  const bool f32 = *rc::gen::arbitrary<bool>();
+  const bool atomic = *rc::gen::arbitrary<bool>();
+  const GraphCase c = draw_kernel_boundary_case(f32 ? spec::DType::f32 : spec::DType::f64, true);
+  const auto mode = atomic ? cuda::Accumulate::atomic : cuda::Accumulate::deterministic;
+  try {
+    fail_if(f32 ? cuda_difference(c, run_cuda_emulated<float>(c, mode), run_compiled<float>(c, false))
+                : cuda_difference(c, run_cuda_emulated<double>(c, mode), run_compiled<double>(c, false)));
+  } catch (const cuda::KernelFault& e) {
+    RC_FAIL(std::string("the CUDA emulator found the kernels at fault: ") + e.what());
+  }
+}
+
+// The CUDA kernels' properties on one CUDA runtime (the emulator, or a GPU):
+// random graphs (ops without kernels run on the host, the rest on kernels)
+// and single-op graphs at launch- and tile-boundary sizes, against the exact
+// reference; and, under the emulator, at those sizes (and past 2^15
+// elements) against the generic kernels.
+std::vector<PropertyDef> make_cuda_properties(contracts::Runtime runtime) {
+  using R = contracts::Runtime;
+  const bool gpu = runtime == R::cuda_gpu;
+  const std::string where = gpu ? "GPU" : "emulated";
+  const R atomic = gpu ? R::cuda_gpu : R::cuda_emulated_atomic;
+  std::vector<PropertyDef> props{
+      {"CUDA kernels within contracts (f32, " + where + ")", "contracts", [runtime] { audit_meets_contracts(draw(GenOptions::f32()), runtime); }},
+      {"CUDA kernels within contracts (f64, " + where + (gpu ? ")" : ", atomic accumulation)"), "contracts",
+       [atomic] { audit_meets_contracts(draw({}), atomic); }},
+      {"CUDA kernels at launch-boundary sizes within contracts (" + where + ")", "contracts",
+       [runtime, atomic] {
+         const bool f32 = *rc::gen::arbitrary<bool>();
+         audit_meets_contracts(draw_kernel_boundary_case(f32 ? spec::DType::f32 : spec::DType::f64, false), f32 ? runtime : atomic);
+       },
+       /*costly=*/true},
+  };
+  if (!gpu)
+    props.push_back({"CUDA kernels == generic kernels at launch-boundary sizes (emulated)", "equivalence", cuda_equals_generic_at_boundaries,
+                     /*costly=*/true});
+  return props;
+}
+
 
 void text_and_json_round_trip() {
   const GraphCase c = *gen_graph_case();
@@ -117,7 +172,7 @@ std::vector<PropertyDef> make_realistic_properties() {
 }
 
 std::vector<PropertyDef> make_properties() {
-  return {
+  std::vector<PropertyDef> props{
       {"compiled == eager (f32, FastKernels)", "equivalence", [] { compiled_equals_eager<float>(GenOptions::f32(), true); }},
       {"compiled == eager (f64, FastKernels)", "equivalence", [] { compiled_equals_eager<double>({}, true); }},
       {"compiled == eager (f32, generic kernels)", "equivalence", [] { compiled_equals_eager<float>(GenOptions::f32(), false); }},
@@ -155,6 +210,9 @@ std::vector<PropertyDef> make_properties() {
       {"text and JSON round trips", "roundtrip", text_and_json_round_trip},
       {"verifier names the broken node", "roundtrip", verifier_names_the_broken_node},
   };
+  // Last, so that a CPU bug is credited to the CPU property designed for it.
+  for (PropertyDef& p : make_cuda_properties(contracts::Runtime::cuda_emulated)) props.push_back(std::move(p));
+  return props;
 }
 
 // RC_DISCARD's description is "file:line:\nRC_DISCARD(...)\n\nmessage": the message.
@@ -256,12 +314,24 @@ PropertyOutcome run_property(const PropertyDef& p, int cases, std::uint64_t seed
   return o;
 }
 
+const std::vector<PropertyDef>& cuda_properties(contracts::Runtime runtime) {
+  static const std::vector<PropertyDef> emulated = make_cuda_properties(contracts::Runtime::cuda_emulated),
+                                        gpu = make_cuda_properties(contracts::Runtime::cuda_gpu);
+  if (runtime == contracts::Runtime::cuda_gpu) return gpu;
+  if (runtime == contracts::Runtime::cuda_emulated) return emulated;
+  throw std::invalid_argument("cuda_properties: '" + std::string(contracts::runtime_name(runtime)) + "' is not a CUDA runtime");
+}
+
 std::vector<PropertyOutcome> run_suite(std::string_view suite, int cases, std::uint64_t seed, Shapes shapes) {
+  return run_suite(all_properties(shapes), suite, cases, seed);
+}
+
+std::vector<PropertyOutcome> run_suite(const std::vector<PropertyDef>& properties, std::string_view suite, int cases, std::uint64_t seed) {
   bool known = suite == "all";
   for (const auto& s : suite_names()) known = known || s == suite;
   if (!known) throw std::invalid_argument("unknown suite '" + std::string(suite) + "' (all, soundness, equivalence, contracts, roundtrip)");
   std::vector<PropertyOutcome> out;
-  for (const PropertyDef& p : all_properties(shapes))
+  for (const PropertyDef& p : properties)
     if (suite == "all" || p.suite == suite) out.push_back(run_property(p, cases, seed));
   return out;
 }

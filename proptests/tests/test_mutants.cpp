@@ -24,8 +24,10 @@
 // inputs, an optimizer without its weight decay, a printer that drops an
 // attribute, a verifier that skips the type check, one bug in each FastKernel
 // family (matmul's broadcast backward, conv's dW, dx and bias, the 2x2
-// pooling path, the norms, permute, embedding) and a zero_grad that keeps
-// parameters' gradients.
+// pooling path, the norms, permute, embedding), a zero_grad that keeps
+// parameters' gradients, and five CUDA kernel bugs (a guard off by one at the
+// grid's end, a missing atomic, an unwritten output element, a reduction that
+// drops its last partial block, a 32-bit index overflow).
 
 BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
   using M = vt::spec::mutation::Mutant;
@@ -79,6 +81,15 @@ BOOST_AUTO_TEST_CASE(every_planted_bug_is_detected) {
       {M::optim_rule_adam_drops_bias_correction2, {"optimizer rules == torch's algorithms (exact)"}},
       // Long conv columns (K >= 64) exist only at realistic shapes: no small-shape property can see this one.
       {M::fast_conv_dw_transposed_overwrites, {"runtime within contracts (f32, FastKernels) [realistic shapes]"}},
+      // The planted CUDA bugs: the emulator's findings (out of bounds, race,
+      // unwritten output, index overflow) or, for the lost partial block, the
+      // sum's dot contract; docs/cuda.md names the check for each.
+      {M::cuda_guard_off_by_one, {"CUDA kernels within contracts (f32, emulated)"}},
+      {M::cuda_missing_atomic, {"CUDA kernels within contracts (f64, emulated, atomic accumulation)"}},
+      {M::cuda_unwritten_output, {"CUDA kernels within contracts (f32, emulated)"}},
+      {M::cuda_reduction_drops_partial_block,
+       {"CUDA kernels at launch-boundary sizes within contracts (emulated)", "CUDA kernels == generic kernels at launch-boundary sizes (emulated)"}},
+      {M::cuda_index_overflow_32, {"CUDA kernels == generic kernels at launch-boundary sizes (emulated)"}},
   };
   // `veritape check`'s default count, at three seeds: detection must not hinge on one draw.
   for (const std::uint64_t seed : {424242, 1, 2}) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "vt/cuda/op_kernels.hpp"
 #include "vt/proptests/graph_gen.hpp"
 
 namespace vt::proptests {
@@ -24,6 +25,17 @@ template <class S>
 EngineRun run_eager(const GraphCase& c, bool fast_kernels);
 template <class S>
 EngineRun run_linked_second(const GraphCase& c, const std::map<std::string, std::vector<double>>& second_args);
+
+// The compiled program on the CUDA kernels under the host emulator (ops
+// without kernels on the host); a kernel at fault throws cuda::KernelFault.
+template <class S>
+EngineRun run_cuda_emulated(const GraphCase& c, cuda::Accumulate mode);
+
+// "" when the CUDA run equals the generic kernels' run bitwise, except the
+// full reductions the CUDA kernels sum as a tree (more than 512 terms),
+// which may differ by twice the dot contract, 2 gamma_n sum |terms|; else
+// the first node or gradient that differs.
+std::string cuda_difference(const GraphCase& c, const EngineRun& cuda, const EngineRun& generic);
 
 // Session::detach against the graph cut at the same place: the eager Session
 // (f32, FastKernels) with node `k`'s result detached before any later node

@@ -18,12 +18,15 @@
 //                schedules against torch's own recursive schedulers
 //   roundtrip    .vtg text and JSON round trips; the verifier accepts every
 //                well-typed graph and names the broken node of ill-typed ones
+// The contracts suite also runs the CUDA kernels under the host emulator
+// (cuda_properties below).
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "vt/contracts/runtime_contracts.hpp"
 #include "vt/proptests/coverage.hpp"
 
 namespace vt::proptests {
@@ -33,6 +36,9 @@ struct PropertyDef {
   std::string suite;
   // One case: draws with *gen and fails through RC_FAIL / an exception.
   std::function<void()> body;
+  // Each case costs much more than the others' (an exact audit of up to
+  // thousands of elements): the mutation campaign runs a tenth of the cases.
+  bool costly = false;
 };
 
 // Small shapes (the default: dimensions up to 4, every property), or
@@ -66,5 +72,12 @@ PropertyOutcome run_property(const PropertyDef& p, int cases, std::uint64_t seed
 
 // "all" or one suite name; std::invalid_argument for anything else.
 std::vector<PropertyOutcome> run_suite(std::string_view suite, int cases, std::uint64_t seed, Shapes shapes = Shapes::small);
+std::vector<PropertyOutcome> run_suite(const std::vector<PropertyDef>& properties, std::string_view suite, int cases, std::uint64_t seed);
+
+// The CUDA kernels' properties on Runtime::cuda_emulated (also the last
+// entries of all_properties()) or Runtime::cuda_gpu: random graphs and
+// single-op graphs at launch-boundary sizes, within contracts, f32
+// deterministic and f64 with atomic accumulation (emulated).
+const std::vector<PropertyDef>& cuda_properties(contracts::Runtime runtime);
 
 }  // namespace vt::proptests

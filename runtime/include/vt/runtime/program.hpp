@@ -8,7 +8,12 @@
 //   p.sgd_step(0.01f); p.zero_grad();
 // Parameters always get gradients; an input gets one when named:
 //   rt::Program<double> q(graph, true, {.grad_inputs = {"x"}});  // then q.grad("x")
+// The backend is FastBackend by default; any tape backend over Dense<S> fits
+// (cuda::EmulatedBackend runs the CUDA kernels under the host emulator):
+//   rt::Program<float, cuda::EmulatedBackend<float>> e(std::in_place, graph, {});
+#include <concepts>
 #include <map>
+#include <utility>
 #include <span>
 #include <string>
 
@@ -18,10 +23,23 @@
 
 namespace vt::rt {
 
-template <class S>
+template <class S, class Backend = FastBackend<S>>
 class Program {
  public:
-  explicit Program(const spec::GraphData& g, bool fast = true, spec::LowerOptions opt = {}) : backend_(fast), tape_(backend_) {
+  explicit Program(const spec::GraphData& g, bool fast = true, spec::LowerOptions opt = {})
+    requires std::constructible_from<Backend, bool>
+      : backend_(fast), tape_(backend_) {
+    init(g, std::move(opt));
+  }
+  // The backend built from `backend_args`.
+  template <class... A>
+  Program(std::in_place_t, const spec::GraphData& g, spec::LowerOptions opt, A&&... backend_args)
+      : backend_(std::forward<A>(backend_args)...), tape_(backend_) {
+    init(g, std::move(opt));
+  }
+
+ private:
+  void init(const spec::GraphData& g, spec::LowerOptions opt) {
     lowered_ = spec::lower(g, tape_, std::move(opt), g.name);
     for (std::size_t a = 0; a < g.args.size(); ++a) {
       arg_slot_[g.args[a].name] = lowered_.arg_slots[a];
@@ -32,6 +50,8 @@ class Program {
     for (std::size_t n = 0; n < g.nodes.size(); ++n) value_slot_[g.nodes[n].name] = lowered_.value_slots[g.args.size() + n];
     for (const auto& [name, slot] : arg_slot_) value_slot_[name] = slot;
   }
+
+ public:
 
   // Copies new values into an argument (shape checked by element count).
   void set(const std::string& arg, std::span<const S> values) {
@@ -79,8 +99,8 @@ class Program {
       if (const spec::Dense<S>* g = tape_.grad(p)) sgd_update(tape_.leaf_value(p), *g, lr);
   }
 
-  FastBackend<S>& backend() { return backend_; }
-  spec::Tape<FastBackend<S>>& tape() { return tape_; }
+  Backend& backend() { return backend_; }
+  spec::Tape<Backend>& tape() { return tape_; }
 
  private:
   static spec::Slot slot_of(const std::map<std::string, spec::Slot>& m, const std::string& name) {
@@ -89,8 +109,8 @@ class Program {
     return it->second;
   }
 
-  FastBackend<S> backend_;
-  spec::Tape<FastBackend<S>> tape_;
+  Backend backend_;
+  spec::Tape<Backend> tape_;
   spec::LoweredGraph lowered_;
   std::map<std::string, spec::Slot> arg_slot_, value_slot_;
   std::vector<spec::Slot> params_;

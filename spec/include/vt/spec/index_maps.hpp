@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "vt/spec/hd.hpp"
 #include "vt/spec/shape.hpp"
 
 namespace vt::spec {
@@ -26,7 +27,7 @@ Shape permute_shape(const Shape& in, const std::vector<std::int64_t>& perm);
 template <class I>
 struct BasicAxisView {
   I outer = I(1), n = I(1), inner = I(1);
-  I at(I o, I k, I i) const { return (o * n + k) * inner + i; }
+  VT_HD I at(I o, I k, I i) const { return (o * n + k) * inner + i; }
 };
 using AxisView = BasicAxisView<std::int64_t>;
 AxisView axis_view(const Shape& s, std::size_t axis);

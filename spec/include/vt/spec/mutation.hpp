@@ -60,6 +60,11 @@ enum class Mutant : std::uint8_t {
   optimizer_group_options_from_first,  // the runtime Optimizer steps every group with the first group's options
   optim_rule_adam_drops_bias_correction2,  // the shared Adam/AdamW rule (float and exact runs alike) divides by sqrt(v), not sqrt(v / (1 - beta2^t))
   fast_conv_dw_transposed_overwrites,  // conv2d's dW on its long-column path (K >= 64, which small shapes never reach): each image overwrites the last
+  cuda_guard_off_by_one,             // a CUDA elementwise kernel's guard i <= n: the thread past the last element touches element n
+  cuda_missing_atomic,               // the atomic CUDA broadcast backward adds with a plain read-modify-write (a race)
+  cuda_unwritten_output,             // the CUDA axis-reduction kernel never writes its last output element
+  cuda_reduction_drops_partial_block,  // the CUDA full-reduction tree launches n / (2 * threads) blocks: the last partial block is lost
+  cuda_index_overflow_32,            // a CUDA elementwise kernel computes its global index in 32 bits
   count_,                            // not a mutant: one past the last (kMutantNames must name each before it)
 };
 
@@ -111,6 +116,11 @@ inline constexpr MutantName kMutantNames[] = {
     {Mutant::optimizer_group_options_from_first, "optimizer_group_options_from_first"},
     {Mutant::optim_rule_adam_drops_bias_correction2, "optim_rule_adam_drops_bias_correction2"},
     {Mutant::fast_conv_dw_transposed_overwrites, "fast_conv_dw_transposed_overwrites"},
+    {Mutant::cuda_guard_off_by_one, "cuda_guard_off_by_one"},
+    {Mutant::cuda_missing_atomic, "cuda_missing_atomic"},
+    {Mutant::cuda_unwritten_output, "cuda_unwritten_output"},
+    {Mutant::cuda_reduction_drops_partial_block, "cuda_reduction_drops_partial_block"},
+    {Mutant::cuda_index_overflow_32, "cuda_index_overflow_32"},
 };
 
 // A mutant added to the enum but not to the table would never be planted.

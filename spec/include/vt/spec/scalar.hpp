@@ -21,7 +21,7 @@ struct ScalarTraits {
   static constexpr bool transcendental = true;
 
   VT_HD static S constant(const S& /*like*/, long num, long den) { return S(num) / S(den); }
-  static S from_double(const S& /*like*/, double v) { return static_cast<S>(v); }
+  VT_HD static S from_double(const S& /*like*/, double v) { return static_cast<S>(v); }
   template <class C>
   VT_HD static S select(const C& cond, const S& a, const S& b) {
     // Plain floats are selected by value: a conditional move the vectorizer

@@ -52,7 +52,7 @@ inline double as_dtype(DType t, double v) { return t == DType::f32 ? static_cast
 // subnormal x to 0 against threshold 0) float and exact results take
 // different branches; the forward contract counts the jump there, the
 // gradient (g vs g sigmoid(z)) cannot.
-struct Softplus {
+struct Softplus : ParamUnary<Softplus> {
   static constexpr std::string_view name = "softplus",
                                     math = "z = beta*x; y = z > threshold ? x : log(1+exp(z))/beta; "
                                            "dx += z > threshold ? g : g*sigmoid(z)";
@@ -62,9 +62,14 @@ struct Softplus {
   static constexpr std::array<AttrSpec, 2> attrs{{{"beta", AttrKind::Float}, {"threshold", AttrKind::Float}}};
   static constexpr bool differentiable(int) { return true; }
 
+  struct Params {
+    double beta = 1, threshold = 20;
+  };
+  static Params params(const AttrMap& a) { return {a.get_float_or("beta", 1), a.get_float_or("threshold", 20)}; }
+  static constexpr bool has_gradient(const Params&) { return true; }
   // z = beta x (no product when beta = 1), as forward and VJP both decide the branch on it.
   template <class S>
-  static S scaled(const S& x, double beta) {
+  VT_HD static S scaled(const S& x, double beta) {
     return beta == 1 ? x : S(ScalarTraits<S>::from_double(x, beta) * x);
   }
   static TensorType infer(std::span<const TensorType> in, const AttrMap& a) {
@@ -76,26 +81,15 @@ struct Softplus {
     return in[0];
   }
   template <class S>
-  static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
-    const Dense<S>& x = *in[0];
-    const double beta = a.get_float_or("beta", 1), thr = a.get_float_or("threshold", 20);
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      const S& xi = x[i];
-      const S z = scaled(xi, beta);
-      const S sp = act::softplus1(z);
-      y[i] = math::select(z > ScalarTraits<S>::from_double(xi, thr), xi, beta == 1 ? sp : S(sp / ScalarTraits<S>::from_double(xi, beta)));
-    }
+  VT_HD static S value(const S& x, const Params& p) {
+    const S z = scaled(x, p.beta);
+    const S sp = act::softplus1(z);
+    return math::select(z > ScalarTraits<S>::from_double(x, p.threshold), x, p.beta == 1 ? sp : S(sp / ScalarTraits<S>::from_double(x, p.beta)));
   }
   template <class S>
-  static void vjp(Ins<S> in, const Dense<S>&, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
-    if (!dx[0]) return;
-    const Dense<S>& x = *in[0];
-    const double beta = a.get_float_or("beta", 1), thr = a.get_float_or("threshold", 20);
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      const S& xi = x[i];
-      const S z = scaled(xi, beta);
-      (*dx[0])[i] += math::select(z > ScalarTraits<S>::from_double(xi, thr), g[i], S(g[i] * Sigmoid::value(z)));
-    }
+  VT_HD static S grad(const S& x, const S& g, const Params& p) {
+    const S z = scaled(x, p.beta);
+    return math::select(z > ScalarTraits<S>::from_double(x, p.threshold), g, S(g * Sigmoid::value(z)));
   }
 };
 
@@ -105,7 +99,7 @@ struct Softplus {
 //   tanh: y = x/2 (1 + tanh(c (x + k x^3))), c = sqrt(2/pi), k = 0.044715;
 //         dx += g ((1 + t)/2 + x/2 (1 - t^2) c (1 + 3 k x^2)), t = tanh(c (x + k x^3))
 // (torch.nn.functional.gelu). approximate is an identifier: none or tanh.
-struct Gelu {
+struct Gelu : ParamUnary<Gelu> {
   static constexpr std::string_view name = "gelu",
                                     math = "none: y = x/2*(1+erf(x/sqrt2)), dx += g*(Phi(x)+x*phi(x)); "
                                            "tanh: y = x/2*(1+tanh(sqrt(2/pi)*(x+0.044715x^3))), dx += g*dy/dx";
@@ -122,40 +116,32 @@ struct Gelu {
     if (f != "none" && f != "tanh") throw ShapeError("attribute 'approximate' = " + f + " is not one of none, tanh");
     return in[0];
   }
+  struct Params {
+    bool tanh_form = false;
+  };
+  static Params params(const AttrMap& a) { return {tanh_form(a)}; }
+  static constexpr bool has_gradient(const Params&) { return true; }
   template <class S>
-  static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
-    const Dense<S>& x = *in[0];
-    const bool th = tanh_form(a);
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      const S& xi = x[i];
-      const S half = K(xi, 1, 2), one = K(xi, 1);
-      if (th) {
-        const S c = math::sqrt(S(K(xi, 2) / math::pi(xi))), k = K(xi, 44715, 1000000);
-        y[i] = xi * half * (one + math::tanh(S(c * (xi + k * xi * xi * xi))));
-      } else {
-        y[i] = xi * half * (one + math::erf(S(xi * math::sqrt(half))));
-      }
+  VT_HD static S value(const S& xi, const Params& p) {
+    const S half = K(xi, 1, 2), one = K(xi, 1);
+    if (p.tanh_form) {
+      const S c = math::sqrt(S(K(xi, 2) / math::pi(xi))), k = K(xi, 44715, 1000000);
+      return xi * half * (one + math::tanh(S(c * (xi + k * xi * xi * xi))));
     }
+    return xi * half * (one + math::erf(S(xi * math::sqrt(half))));
   }
   template <class S>
-  static void vjp(Ins<S> in, const Dense<S>&, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
-    if (!dx[0]) return;
-    const Dense<S>& x = *in[0];
-    const bool th = tanh_form(a);
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      const S& xi = x[i];
-      const S half = K(xi, 1, 2), one = K(xi, 1);
-      if (th) {
-        const S c = math::sqrt(S(K(xi, 2) / math::pi(xi))), k = K(xi, 44715, 1000000);
-        const S t = math::tanh(S(c * (xi + k * xi * xi * xi)));
-        const S inner_d = c * (one + K(xi, 3) * k * xi * xi);
-        (*dx[0])[i] += g[i] * (half * (one + t) + xi * half * (one - t * t) * inner_d);
-      } else {
-        const S cdf = half * (one + math::erf(S(xi * math::sqrt(half))));
-        const S pdf = math::exp(S(-(half * xi * xi))) / math::sqrt(S(K(xi, 2) * math::pi(xi)));
-        (*dx[0])[i] += g[i] * (cdf + xi * pdf);
-      }
+  VT_HD static S grad(const S& xi, const S& g, const Params& p) {
+    const S half = K(xi, 1, 2), one = K(xi, 1);
+    if (p.tanh_form) {
+      const S c = math::sqrt(S(K(xi, 2) / math::pi(xi))), k = K(xi, 44715, 1000000);
+      const S t = math::tanh(S(c * (xi + k * xi * xi * xi)));
+      const S inner_d = c * (one + K(xi, 3) * k * xi * xi);
+      return g * (half * (one + t) + xi * half * (one - t * t) * inner_d);
     }
+    const S cdf = half * (one + math::erf(S(xi * math::sqrt(half))));
+    const S pdf = math::exp(S(-(half * xi * xi))) / math::sqrt(S(K(xi, 2) * math::pi(xi)));
+    return g * (cdf + xi * pdf);
   }
 };
 
@@ -204,18 +190,37 @@ struct Dropout {
 
   // SplitMix64's output function (Steele, Lea, Flood 2014), written out so
   // that no standard-library distribution is involved.
-  static constexpr std::uint64_t splitmix64(std::uint64_t x) {
+  VT_HD static constexpr std::uint64_t splitmix64(std::uint64_t x) {
     std::uint64_t z = x + 0x9e3779b97f4a7c15ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
   }
   // u_i in [0, 1), a multiple of 2^-53.
-  static constexpr double uniform(std::int64_t seed, std::int64_t i) {
+  VT_HD static constexpr double uniform(std::int64_t seed, std::int64_t i) {
     return static_cast<double>(splitmix64(splitmix64(static_cast<std::uint64_t>(seed)) + static_cast<std::uint64_t>(i)) >> 11) *
            0x1p-53;
   }
-  static constexpr bool keep(std::int64_t seed, std::int64_t i, double p) { return uniform(seed, i) >= p; }
+  VT_HD static constexpr bool keep(std::int64_t seed, std::int64_t i, double p) { return uniform(seed, i) >= p; }
+
+  // Per element (the CUDA kernels call these too): element i's value, whether
+  // its gradient passes, and what passes.
+  struct Params {
+    bool active = true;
+    double p = 0.5;
+    std::int64_t seed = 0;
+  };
+  static Params params(const AttrMap& a) { return {active(a), a.get_float_or("p", 0.5), a.get_int_or("seed", 0)}; }
+  template <class S>
+  VT_HD static S value(const S& x, const Params& p, std::int64_t i) {
+    if (!p.active) return x;
+    return keep(p.seed, i, p.p) ? S(x / (K(x, 1) - ScalarTraits<S>::from_double(x, p.p))) : K(x, 0);
+  }
+  VT_HD static bool passes(const Params& p, std::int64_t i) { return !p.active || keep(p.seed, i, p.p); }
+  template <class S>
+  VT_HD static S grad(const S& g, const Params& p) {
+    return p.active ? S(g / (K(g, 1) - ScalarTraits<S>::from_double(g, p.p))) : g;
+  }
   static bool active(const AttrMap& a) { return a.get_bool_or("training", true) && a.get_float_or("p", 0.5) != 0; }
 
   static TensorType infer(std::span<const TensorType> in, const AttrMap& a) {
@@ -230,30 +235,16 @@ struct Dropout {
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
-    if (!active(a)) {
-      for (std::int64_t i = 0; i < x.numel(); ++i) y[i] = x[i];
-      return;
-    }
-    const double p = a.get_float_or("p", 0.5);
-    const std::int64_t seed = a.get_int_or("seed", 0);
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      const S& xi = x[i];
-      y[i] = keep(seed, i, p) ? S(xi / (K(xi, 1) - ScalarTraits<S>::from_double(xi, p))) : K(xi, 0);
-    }
+    const Params p = params(a);
+    for (std::int64_t i = 0; i < x.numel(); ++i) y[i] = value(x[i], p, i);
   }
   template <class S>
-  static void vjp(Ins<S> in, const Dense<S>&, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+  static void vjp(Ins<S>, const Dense<S>&, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
     if (!dx[0]) return;
     Dense<S>& d = *dx[0];
-    if (!active(a)) {
-      for (std::int64_t i = 0; i < d.numel(); ++i) d[i] += g[i];
-      return;
-    }
-    (void)in;
-    const double p = a.get_float_or("p", 0.5);
-    const std::int64_t seed = a.get_int_or("seed", 0);
+    const Params p = params(a);
     for (std::int64_t i = 0; i < d.numel(); ++i)
-      if (keep(seed, i, p)) d[i] += g[i] / (K(g[i], 1) - ScalarTraits<S>::from_double(g[i], p));
+      if (passes(p, i)) d[i] += grad(g[i], p);
   }
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 #include "vt/spec/op_decl.hpp"
+#include "vt/spec/ops/unary.hpp"
 
 namespace vt::spec::ops {
 
@@ -7,7 +8,7 @@ namespace vt::spec::ops {
 // lo > hi every element becomes hi, as in torch.clamp).
 // dx += g where lo <= x <= hi, else 0: at a bound the gradient passes
 // (PyTorch's clamp_backward uses x >= min and x <= max).
-struct Clamp {
+struct Clamp : ParamUnary<Clamp> {
   static constexpr std::string_view name = "clamp", math = "y = min(max(x,lo),hi); dx += g*[lo<=x<=hi]";
   static constexpr Fragment fragment = Fragment::Rational;
   static constexpr ErrorContract contract = exact_contract;
@@ -23,33 +24,34 @@ struct Clamp {
         throw ShapeError(std::string("attribute '") + key + "' must be finite");
     return in[0];
   }
-  template <class S>
-  static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
-    const Dense<S>& x = *in[0];
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      S v = x[i];
-      if (a.has("min")) {
-        const S lo = ScalarTraits<S>::from_double(v, a.get_float("min"));
-        v = math::select(v < lo, lo, v);
-      }
-      if (a.has("max")) {
-        const S hi = ScalarTraits<S>::from_double(v, a.get_float("max"));
-        v = math::select(v > hi, hi, v);
-      }
-      y[i] = v;
-    }
+  struct Params {
+    bool has_lo = false, has_hi = false;
+    double lo = 0, hi = 0;
+  };
+  static Params params(const AttrMap& a) {
+    return {a.has("min"), a.has("max"), a.get_float_or("min", 0), a.get_float_or("max", 0)};
   }
+  static constexpr bool has_gradient(const Params&) { return true; }
   template <class S>
-  static void vjp(Ins<S> in, const Dense<S>&, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
-    if (!dx[0]) return;
-    const Dense<S>& x = *in[0];
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      S gi = g[i];
-      // Written as x >= lo and x <= hi, as torch does, so a NaN input gets 0.
-      if (a.has("min")) gi = math::select(x[i] >= ScalarTraits<S>::from_double(x[i], a.get_float("min")), gi, K(gi, 0));
-      if (a.has("max")) gi = math::select(x[i] <= ScalarTraits<S>::from_double(x[i], a.get_float("max")), gi, K(gi, 0));
-      (*dx[0])[i] += gi;
+  VT_HD static S value(const S& x, const Params& p) {
+    S v = x;
+    if (p.has_lo) {
+      const S lo = ScalarTraits<S>::from_double(v, p.lo);
+      v = math::select(v < lo, lo, v);
     }
+    if (p.has_hi) {
+      const S hi = ScalarTraits<S>::from_double(v, p.hi);
+      v = math::select(v > hi, hi, v);
+    }
+    return v;
+  }
+  // Written as x >= lo and x <= hi, as torch does, so a NaN input gets 0.
+  template <class S>
+  VT_HD static S grad(const S& x, const S& g, const Params& p) {
+    S gi = g;
+    if (p.has_lo) gi = math::select(x >= ScalarTraits<S>::from_double(x, p.lo), gi, K(gi, 0));
+    if (p.has_hi) gi = math::select(x <= ScalarTraits<S>::from_double(x, p.hi), gi, K(gi, 0));
+    return gi;
   }
 };
 

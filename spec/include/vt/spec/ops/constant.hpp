@@ -120,8 +120,12 @@ struct Arange {
   static constexpr bool differentiable(int) { return false; }
 
   static double element(const AttrMap& a, std::int64_t i) {
-    const double v = a.get_float_or("start", 0) + static_cast<double>(i) * a.get_float_or("step", 1);
-    return creation::dtype(a) == DType::f32 ? static_cast<double>(static_cast<float>(v)) : v;
+    return element_at(a.get_float_or("start", 0), a.get_float_or("step", 1), creation::dtype(a) == DType::f32, i);
+  }
+  // The same per element, for a CUDA thread.
+  VT_HD static double element_at(double start, double step, bool f32, std::int64_t i) {
+    const double v = start + static_cast<double>(i) * step;
+    return f32 ? static_cast<double>(static_cast<float>(v)) : v;
   }
   static TensorType infer(std::span<const TensorType>, const AttrMap& a) {
     const DType dt = creation::dtype(a);

@@ -32,7 +32,7 @@ inline Shape out_shape(const TensorType& in, const AttrMap& a, std::string_view 
 // Whether x replaces the current extreme cur: strictly beyond it, or the
 // first NaN (which then stays).
 template <bool Largest, class S>
-bool beats(const S& x, const S& cur) {
+VT_HD bool beats(const S& x, const S& cur) {
   if (math::is_nan(cur)) return false;
   if (math::is_nan(x)) return true;
   return Largest ? x > cur : x < cur;
@@ -68,6 +68,8 @@ enum class Grad { Share, ToIndex, None };
 
 template <class Op, bool Largest, Grad Mode>
 struct Extreme {
+  static constexpr bool largest_flag = Largest;  // read by the CUDA kernels
+  static constexpr Grad mode_flag = Mode;
   static constexpr int min_arity = 1, max_arity = 1;
   static constexpr Fragment fragment = Fragment::Rational;
   static constexpr ErrorContract contract = exact_contract;

@@ -122,6 +122,8 @@ struct Flatten : Gather<Flatten> {
     std::iota(s.begin(), s.end(), 0);
     return s;
   }
+  static constexpr bool one_to_one = true;
+  static StridedIndex source_map(const Shape& in, const Shape&, const AttrMap&) { return identity_map(in.numel()); }
 };
 
 // concat(x0, ..., xn) {axis = 0}: joins 1 to 8 tensors along axis (torch.cat);
@@ -215,6 +217,17 @@ struct Narrow : Gather<Narrow> {
     Shape out = in[0].shape;
     out[sl.axis] = sl.length;
     return TensorType{in[0].dtype, out};
+  }
+  static constexpr bool one_to_one = true;
+  static StridedIndex source_map(const Shape& in, const Shape& out, const AttrMap& a) {
+    const Slice sl = slice(in, a);
+    const AxisView iv = axis_view(in, sl.axis), ov = axis_view(out, sl.axis);
+    StridedIndex m;
+    m.rank = 3;
+    m.dims[0] = ov.outer, m.dims[1] = ov.n, m.dims[2] = ov.inner;
+    m.stride[0] = iv.n * iv.inner, m.stride[1] = iv.inner, m.stride[2] = 1;
+    m.offset = sl.start * iv.inner;
+    return m;
   }
   static std::vector<std::int64_t> source_index(const Shape& in, const Shape& out, const AttrMap& a) {
     const Slice sl = slice(in, a);

@@ -6,8 +6,19 @@
 
 #include "vt/spec/index_maps.hpp"
 #include "vt/spec/op_decl.hpp"
+#include "vt/spec/strided_index.hpp"
 
 namespace vt::spec::ops {
+
+// Each Gather op also declares its map as a StridedIndex (source_map), the
+// form a CUDA thread evaluates per element; cuda/tests check it against
+// source_index. one_to_one: no input element is read twice (all but
+// broadcast_to), so the VJP needs no reduction.
+inline StridedIndex identity_map(std::int64_t n) {
+  StridedIndex m;
+  m.rank = 1, m.dims[0] = n, m.stride[0] = 1;
+  return m;
+}
 
 // Shared by every op whose output element i reads input element src[i].
 template <class S>
@@ -58,6 +69,8 @@ struct Permute : Gather<Permute> {
   static std::vector<std::int64_t> source_index(const Shape& in, const Shape&, const AttrMap& a) {
     return permute_index(in, checked_perm(in, a));
   }
+  static constexpr bool one_to_one = true;
+  static StridedIndex source_map(const Shape& in, const Shape&, const AttrMap& a) { return permute_map(in, checked_perm(in, a)); }
 };
 
 // transpose {dim0 = -2, dim1 = -1}: swaps two axes (a permute).
@@ -79,6 +92,8 @@ struct Transpose : Gather<Transpose> {
   static std::vector<std::int64_t> source_index(const Shape& in, const Shape&, const AttrMap& a) {
     return permute_index(in, perm(in, a));
   }
+  static constexpr bool one_to_one = true;
+  static StridedIndex source_map(const Shape& in, const Shape&, const AttrMap& a) { return permute_map(in, perm(in, a)); }
 };
 
 // reshape {shape}: same elements in row-major order; one entry may be -1.
@@ -118,6 +133,8 @@ struct Reshape : Gather<Reshape> {
     std::iota(s.begin(), s.end(), 0);
     return s;
   }
+  static constexpr bool one_to_one = true;
+  static StridedIndex source_map(const Shape& in, const Shape&, const AttrMap&) { return identity_map(in.numel()); }
 };
 
 // broadcast_to {shape}: repeats x along broadcast axes (torch.broadcast_to).
@@ -136,6 +153,8 @@ struct BroadcastTo : Gather<BroadcastTo> {
   static std::vector<std::int64_t> source_index(const Shape& in, const Shape& out, const AttrMap&) {
     return broadcast_index(in, out);
   }
+  static constexpr bool one_to_one = false;
+  static StridedIndex source_map(const Shape& in, const Shape& out, const AttrMap&) { return broadcast_map(in, out); }
 };
 
 }  // namespace vt::spec::ops

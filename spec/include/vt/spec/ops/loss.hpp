@@ -22,22 +22,28 @@ struct MseLoss {
       throw ShapeError("mse_loss needs equal shapes, got " + to_string(in[0]) + " and " + to_string(in[1]));
     return TensorType{in[0].dtype, Shape{}};
   }
+  // Per element (the CUDA kernels call these too): the squared difference,
+  // and the gradient term (x - t) * scale with scale = 2 g / N.
+  template <class S> VT_HD static S square_diff(const S& x, const S& t) {
+    const S d = x - t;
+    return d * d;
+  }
+  template <class S> VT_HD static S grad_scale(const S& g, long n) { return K(g, 2) * g / K(g, n); }
+  template <class S> VT_HD static S grad_term(const S& x, const S& t, const S& scale) { return (x - t) * scale; }
+
   template <class S>
   static void forward(Ins<S> in, const AttrMap&, Dense<S>& y) {
     const Dense<S>&x = *in[0], &t = *in[1];
     S acc = y[0];  // arrives as zero
-    for (std::int64_t i = 0; i < x.numel(); ++i) {
-      const S d = x[i] - t[i];
-      acc += d * d;
-    }
+    for (std::int64_t i = 0; i < x.numel(); ++i) acc += square_diff(x[i], t[i]);
     y[0] = acc / K(acc, static_cast<long>(x.numel()));
   }
   template <class S>
   static void vjp(Ins<S> in, const Dense<S>&, const Dense<S>& g, const AttrMap&, Grads<S> dx) {
     const Dense<S>&x = *in[0], &t = *in[1];
-    const S scale = K(g[0], 2) * g[0] / K(g[0], static_cast<long>(x.numel()));
+    const S scale = grad_scale(g[0], static_cast<long>(x.numel()));
     for (std::int64_t i = 0; i < x.numel(); ++i) {
-      const S d = (x[i] - t[i]) * scale;
+      const S d = grad_term(x[i], t[i], scale);
       if (dx[0]) (*dx[0])[i] += d;
       if (dx[1]) (*dx[1])[i] -= d;
     }
@@ -73,16 +79,30 @@ struct CrossEntropy {
                         std::to_string(classes) + ")" + (integral ? " (got " + std::to_string(c) + ")" : ""));
     return c;
   }
+  // Per row (the CUDA kernels call these too): row n's term
+  // logsumexp(x_n) - x_n[t], and its gradient scale * (softmax(x_n) - onehot(t))
+  // with scale = g / N.
+  template <class S, class X>
+  VT_HD static S row_loss(const X& x, LaneAt at, std::int64_t C, std::int64_t t) {
+    const LaneExpSum<S> l = lane_exp_sum<S>(x, at, C);
+    return (l.m + math::log(l.sum)) - x[at(t)];
+  }
+  template <class S> VT_HD static S grad_scale(const S& g, long n) { return g / K(g, n); }
+  template <class S, class X, class Add>
+  VT_HD static void row_vjp(const X& x, LaneAt at, std::int64_t C, std::int64_t t, const S& scale, Add&& add) {
+    const LaneExpSum<S> l = lane_exp_sum<S>(x, at, C);
+    for (std::int64_t c = 0; c < C; ++c) {
+      const S p = math::exp(S(x[at(c)] - l.m)) / l.sum;
+      add(at(c), S(scale * (c == t ? S(p - K(p, 1)) : p)));
+    }
+  }
+
   template <class S>
   static void forward(Ins<S> in, const AttrMap&, Dense<S>& y) {
     const Dense<S>&x = *in[0], &t = *in[1];
     const std::int64_t N = x.shape[0], C = x.shape[1];
     S acc = y[0];  // arrives as zero
-    for (std::int64_t n = 0; n < N; ++n) {
-      const auto at = [n, C](std::int64_t k) { return n * C + k; };
-      const LaneExpSum<S> l = lane_exp_sum(x, at, C);
-      acc += (l.m + math::log(l.sum)) - x[at(target(t, n, C))];
-    }
+    for (std::int64_t n = 0; n < N; ++n) acc += row_loss<S>(x, LaneAt{n * C, 1}, C, target(t, n, C));
     y[0] = acc / K(acc, static_cast<long>(N));
   }
   template <class S>
@@ -90,16 +110,10 @@ struct CrossEntropy {
     if (!dx[0]) return;
     const Dense<S>&x = *in[0], &t = *in[1];
     const std::int64_t N = x.shape[0], C = x.shape[1];
-    const S scale = g[0] / K(g[0], static_cast<long>(N));
-    for (std::int64_t n = 0; n < N; ++n) {
-      const auto at = [n, C](std::int64_t k) { return n * C + k; };
-      const LaneExpSum<S> l = lane_exp_sum(x, at, C);
-      const std::int64_t tn = target(t, n, C);
-      for (std::int64_t c = 0; c < C; ++c) {
-        const S p = math::exp(S(x[at(c)] - l.m)) / l.sum;
-        (*dx[0])[at(c)] += scale * (c == tn ? S(p - K(p, 1)) : p);
-      }
-    }
+    const S scale = grad_scale(g[0], static_cast<long>(N));
+    Dense<S>& d = *dx[0];
+    for (std::int64_t n = 0; n < N; ++n)
+      row_vjp<S>(x, LaneAt{n * C, 1}, C, target(t, n, C), scale, [&](std::int64_t i, const S& v) { d[i] += v; });
   }
 };
 

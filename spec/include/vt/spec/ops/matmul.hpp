@@ -52,6 +52,26 @@ struct Matmul {
                 broadcast_index(batch(b), zy)};
   }
 
+  // One output element's dot product, written once for the CPU loops and a
+  // CUDA thread: acc plus the terms in order. ao, bo, go: the batch offsets.
+  template <class S, class A, class B>
+  VT_HD static S y_dot(const A& a, const B& b, std::int64_t ao, std::int64_t bo, std::int64_t m, std::int64_t n, std::int64_t K,
+                       std::int64_t N, S acc) {
+    for (std::int64_t k = 0; k < K; ++k) acc += a[ao + m * K + k] * b[bo + k * N + n];
+    return acc;
+  }
+  template <class S, class G, class B>
+  VT_HD static S da_dot(const G& g, const B& b, std::int64_t go, std::int64_t bo, std::int64_t m, std::int64_t k, std::int64_t N, S acc) {
+    for (std::int64_t n = 0; n < N; ++n) acc += g[go + m * N + n] * b[bo + k * N + n];
+    return acc;
+  }
+  template <class S, class A, class G>
+  VT_HD static S db_dot(const A& a, const G& g, std::int64_t ao, std::int64_t go, std::int64_t k, std::int64_t n, std::int64_t M, std::int64_t K,
+                        std::int64_t N, S acc) {
+    for (std::int64_t m = 0; m < M; ++m) acc += a[ao + m * K + k] * g[go + m * N + n];
+    return acc;
+  }
+
   template <class S>
   static void forward(Ins<S> in, const AttrMap&, Dense<S>& y) {
     const Dense<S>&a = *in[0], &b = *in[1];
@@ -59,11 +79,7 @@ struct Matmul {
     for (std::size_t z = 0; z < p.za.size(); ++z) {
       const std::int64_t ao = p.za[z] * p.M * p.K, bo = p.zb[z] * p.K * p.N, yo = static_cast<std::int64_t>(z) * p.M * p.N;
       for (std::int64_t m = 0; m < p.M; ++m)
-        for (std::int64_t n = 0; n < p.N; ++n) {
-          S acc = y[yo + m * p.N + n];  // arrives as zero
-          for (std::int64_t k = 0; k < p.K; ++k) acc += a[ao + m * p.K + k] * b[bo + k * p.N + n];
-          y[yo + m * p.N + n] = acc;
-        }
+        for (std::int64_t n = 0; n < p.N; ++n) y[yo + m * p.N + n] = y_dot(a, b, ao, bo, m, n, p.K, p.N, y[yo + m * p.N + n]);  // y arrives as zero
     }
   }
 
@@ -76,18 +92,10 @@ struct Matmul {
       const std::int64_t ao = p.za[z] * p.M * p.K, bo = p.zb[z] * p.K * p.N, go = static_cast<std::int64_t>(z) * p.M * p.N;
       if (dx[0])
         for (std::int64_t m = 0; m < p.M; ++m)
-          for (std::int64_t k = 0; k < p.K; ++k) {
-            S acc = K(g[go], 0);
-            for (std::int64_t n = 0; n < p.N; ++n) acc += g[go + m * p.N + n] * b[bo + k * p.N + n];
-            (*dx[0])[ao + m * p.K + k] += acc;
-          }
+          for (std::int64_t k = 0; k < p.K; ++k) (*dx[0])[ao + m * p.K + k] += da_dot(g, b, go, bo, m, k, p.N, K(g[go], 0));
       if (dx[1])
         for (std::int64_t k = 0; k < p.K; ++k)
-          for (std::int64_t n = 0; n < p.N; ++n) {
-            S acc = K(g[go], 0);
-            for (std::int64_t m = 0; m < p.M; ++m) acc += a[ao + m * p.K + k] * g[go + m * p.N + n];
-            (*dx[1])[bo + k * p.N + n] += acc;
-          }
+          for (std::int64_t n = 0; n < p.N; ++n) (*dx[1])[bo + k * p.N + n] += db_dot(a, g, ao, go, k, n, p.M, p.K, p.N, K(g[go], 0));
     }
   }
 };
@@ -124,14 +132,35 @@ struct Linear {
     return TensorType{in[0].dtype, out};
   }
 
+  // Per output element (the CUDA kernels call these too): acc plus the terms in order.
+  template <class S, class X, class W>
+  VT_HD static S y_dot(const X& x, const W& w, std::int64_t r, std::int64_t o, std::int64_t I, S acc) {
+    for (std::int64_t i = 0; i < I; ++i) acc += x[r * I + i] * w[o * I + i];
+    return acc;
+  }
+  template <class S, class G, class W>
+  VT_HD static S dx_dot(const G& g, const W& w, std::int64_t r, std::int64_t i, std::int64_t O, std::int64_t I, S acc) {
+    for (std::int64_t o = 0; o < O; ++o) acc += g[r * O + o] * w[o * I + i];
+    return acc;
+  }
+  template <class S, class G, class X>
+  VT_HD static S dw_dot(const G& g, const X& x, std::int64_t o, std::int64_t i, std::int64_t R, std::int64_t O, std::int64_t I, S acc) {
+    for (std::int64_t r = 0; r < R; ++r) acc += g[r * O + o] * x[r * I + i];
+    return acc;
+  }
+  template <class S, class G>
+  VT_HD static S db_sum(const G& g, std::int64_t o, std::int64_t R, std::int64_t O, S acc) {
+    for (std::int64_t r = 0; r < R; ++r) acc += g[r * O + o];
+    return acc;
+  }
+
   template <class S>
   static void forward(Ins<S> in, const AttrMap&, Dense<S>& y) {
     const Dense<S>&x = *in[0], &W = *in[1];
     const std::int64_t O = W.shape[0], I = W.shape[1], R = O == 0 ? 0 : y.numel() / O;
     for (std::int64_t r = 0; r < R; ++r)
       for (std::int64_t o = 0; o < O; ++o) {
-        S acc = y[r * O + o];  // arrives as zero
-        for (std::int64_t i = 0; i < I; ++i) acc += x[r * I + i] * W[o * I + i];
+        S acc = y_dot(x, W, r, o, I, y[r * O + o]);  // y arrives as zero
         if (in.size() == 3) acc += (*in[2])[o];
         y[r * O + o] = acc;
       }
@@ -144,24 +173,12 @@ struct Linear {
     if (R == 0 || O == 0) return;
     if (dx[0])
       for (std::int64_t r = 0; r < R; ++r)
-        for (std::int64_t i = 0; i < I; ++i) {
-          S acc = K(g[0], 0);
-          for (std::int64_t o = 0; o < O; ++o) acc += g[r * O + o] * W[o * I + i];
-          (*dx[0])[r * I + i] += acc;
-        }
+        for (std::int64_t i = 0; i < I; ++i) (*dx[0])[r * I + i] += dx_dot(g, W, r, i, O, I, K(g[0], 0));
     if (dx[1])
       for (std::int64_t o = 0; o < O; ++o)
-        for (std::int64_t i = 0; i < I; ++i) {
-          S acc = K(g[0], 0);
-          for (std::int64_t r = 0; r < R; ++r) acc += g[r * O + o] * x[r * I + i];
-          (*dx[1])[o * I + i] += acc;
-        }
+        for (std::int64_t i = 0; i < I; ++i) (*dx[1])[o * I + i] += dw_dot(g, x, o, i, R, O, I, K(g[0], 0));
     if (in.size() == 3 && dx[2])
-      for (std::int64_t o = 0; o < O; ++o) {
-        S acc = K(g[0], 0);
-        for (std::int64_t r = 0; r < R; ++r) acc += g[r * O + o];
-        (*dx[2])[o] += acc;
-      }
+      for (std::int64_t o = 0; o < O; ++o) (*dx[2])[o] += db_sum(g, o, R, O, K(g[0], 0));
   }
 };
 

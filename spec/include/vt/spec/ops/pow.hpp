@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "vt/spec/ops/binary.hpp"
+#include "vt/spec/ops/unary.hpp"
 
 namespace vt::spec::ops {
 
@@ -47,22 +48,30 @@ struct Pow {
     if (!std::isfinite(a.get_float("exponent"))) throw ShapeError("attribute 'exponent' must be finite");
     return in[0];
   }
+  // The constant-exponent form, per element (ParamUnary's interface).
+  struct Params {
+    double exponent = 1;
+  };
+  static Params params(const AttrMap& a) { return {a.get_float("exponent")}; }
+  static constexpr bool has_gradient(const Params& p) { return p.exponent != 0; }  // x^0 = 1: no gradient, even at x = 0
+  template <class S>
+  VT_HD static S value(const S& x, const Params& p) {
+    return math::pow_const(x, p.exponent);
+  }
+  template <class S>
+  VT_HD static S grad(const S& x, const S& g, const Params& p) {
+    return g * ScalarTraits<S>::from_double(x, p.exponent) * math::pow_const(x, p.exponent - 1);
+  }
+
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     if (in.size() == 2) return PowTensor::forward(in, a, y);
-    const double e = a.get_float("exponent");
-    const Dense<S>& x = *in[0];
-    for (std::int64_t i = 0; i < x.numel(); ++i) y[i] = math::pow_const(x[i], e);
+    ParamUnary<Pow>::forward(in, a, y);
   }
   template <class S>
   static void vjp(Ins<S> in, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
     if (in.size() == 2) return PowTensor::vjp(in, y, g, a, dx);
-    if (!dx[0]) return;
-    const double e = a.get_float("exponent");
-    if (e == 0) return;  // x^0 = 1: no gradient, even at x = 0
-    const Dense<S>& x = *in[0];
-    for (std::int64_t i = 0; i < x.numel(); ++i)
-      (*dx[0])[i] += g[i] * ScalarTraits<S>::from_double(x[i], e) * math::pow_const(x[i], e - 1);
+    ParamUnary<Pow>::vjp(in, y, g, a, dx);
   }
 };
 

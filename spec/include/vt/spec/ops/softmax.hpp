@@ -19,20 +19,57 @@ std::int64_t for_each_lane(const Shape& s, std::size_t axis, F&& f) {
 }
 
 // The shift m = max_k x_k of a lane of n >= 1 elements, and sum_k exp(x_k - m).
+// The per-lane functions below are the op's math, written once: the CPU
+// loops call them per lane and a CUDA thread calls them for its own lane. x
+// is anything indexable (a Dense, a kernel's View), at(k) the linear index of
+// the lane's k-th element, put(i, v) stores and add(i, v) accumulates.
 template <class S>
 struct LaneExpSum {
   S m, sum;
 };
-template <class S, class At>
-LaneExpSum<S> lane_exp_sum(const Dense<S>& x, At at, std::int64_t n) {
+template <class S, class X, class At>
+VT_HD LaneExpSum<S> lane_exp_sum(const X& x, At at, std::int64_t n) {
   // Any shift gives the same value mathematically; the maximum keeps floats
   // finite. prefer_second lets enclosures choose without an undecidable compare.
   S m = x[at(0)];
   for (std::int64_t k = 1; k < n; ++k)
-    if (ScalarTraits<S>::prefer_second(m, x[at(k)])) m = x[at(k)];
+    if (ScalarTraits<S>::prefer_second(m, S(x[at(k)]))) m = x[at(k)];
   S s = K(m, 0);
   for (std::int64_t k = 0; k < n; ++k) s += math::exp(S(x[at(k)] - m));
   return {m, s};
+}
+
+// A lane's k-th element is at base + k * stride (AxisView::at(o, k, i) with
+// base = at(o, 0, i), stride = inner): the form a kernel thread computes.
+struct LaneAt {
+  std::int64_t base = 0, stride = 1;
+  VT_HD std::int64_t operator()(std::int64_t k) const { return base + k * stride; }
+};
+// Lane l (of v.outer * v.inner) of an AxisView.
+inline VT_HD LaneAt lane_at(const AxisView& v, std::int64_t l) { return {(l / v.inner) * v.n * v.inner + l % v.inner, v.inner}; }
+
+template <class S, class X, class At, class Put>
+VT_HD void softmax_lane(const X& x, At at, std::int64_t n, Put&& put) {
+  const LaneExpSum<S> l = lane_exp_sum<S>(x, at, n);
+  for (std::int64_t k = 0; k < n; ++k) put(at(k), S(math::exp(S(x[at(k)] - l.m)) / l.sum));
+}
+template <class S, class Y, class G, class At, class Add>
+VT_HD void softmax_vjp_lane(const Y& y, const G& g, At at, std::int64_t n, Add&& add) {
+  S dot = K(S(y[at(0)]), 0);
+  for (std::int64_t k = 0; k < n; ++k) dot += S(g[at(k)]) * S(y[at(k)]);
+  for (std::int64_t k = 0; k < n; ++k) add(at(k), S(S(y[at(k)]) * (S(g[at(k)]) - dot)));
+}
+template <class S, class X, class At, class Put>
+VT_HD void log_softmax_lane(const X& x, At at, std::int64_t n, Put&& put) {
+  const LaneExpSum<S> l = lane_exp_sum<S>(x, at, n);
+  const S log_sum = math::log(l.sum);
+  for (std::int64_t k = 0; k < n; ++k) put(at(k), S((x[at(k)] - l.m) - log_sum));
+}
+template <class S, class Y, class G, class At, class Add>
+VT_HD void log_softmax_vjp_lane(const Y& y, const G& g, At at, std::int64_t n, Add&& add) {
+  S gs = K(S(g[at(0)]), 0);
+  for (std::int64_t k = 0; k < n; ++k) gs += g[at(k)];
+  for (std::int64_t k = 0; k < n; ++k) add(at(k), S(S(g[at(k)]) - math::exp(S(y[at(k)])) * gs));
 }
 
 template <class Op>
@@ -65,19 +102,13 @@ struct Softmax : AxisSoftmax<Softmax> {
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
-    lanes(x.shape, a, [&](auto at, std::int64_t n) {
-      const LaneExpSum<S> l = lane_exp_sum(x, at, n);
-      for (std::int64_t k = 0; k < n; ++k) y[at(k)] = math::exp(S(x[at(k)] - l.m)) / l.sum;
-    });
+    lanes(x.shape, a, [&](auto at, std::int64_t n) { softmax_lane<S>(x, at, n, [&](std::int64_t i, const S& v) { y[i] = v; }); });
   }
   template <class S>
   static void vjp(Ins<S>, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
     if (!dx[0]) return;
-    lanes(y.shape, a, [&](auto at, std::int64_t n) {
-      S dot = K(y[at(0)], 0);
-      for (std::int64_t k = 0; k < n; ++k) dot += g[at(k)] * y[at(k)];
-      for (std::int64_t k = 0; k < n; ++k) (*dx[0])[at(k)] += y[at(k)] * (g[at(k)] - dot);
-    });
+    Dense<S>& d = *dx[0];
+    lanes(y.shape, a, [&](auto at, std::int64_t n) { softmax_vjp_lane<S>(y, g, at, n, [&](std::int64_t i, const S& v) { d[i] += v; }); });
   }
 };
 
@@ -89,20 +120,13 @@ struct LogSoftmax : AxisSoftmax<LogSoftmax> {
   template <class S>
   static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
     const Dense<S>& x = *in[0];
-    lanes(x.shape, a, [&](auto at, std::int64_t n) {
-      const LaneExpSum<S> l = lane_exp_sum(x, at, n);
-      const S log_sum = math::log(l.sum);
-      for (std::int64_t k = 0; k < n; ++k) y[at(k)] = (x[at(k)] - l.m) - log_sum;
-    });
+    lanes(x.shape, a, [&](auto at, std::int64_t n) { log_softmax_lane<S>(x, at, n, [&](std::int64_t i, const S& v) { y[i] = v; }); });
   }
   template <class S>
   static void vjp(Ins<S>, const Dense<S>& y, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
     if (!dx[0]) return;
-    lanes(y.shape, a, [&](auto at, std::int64_t n) {
-      S gs = K(g[at(0)], 0);
-      for (std::int64_t k = 0; k < n; ++k) gs += g[at(k)];
-      for (std::int64_t k = 0; k < n; ++k) (*dx[0])[at(k)] += g[at(k)] - math::exp(y[at(k)]) * gs;
-    });
+    Dense<S>& d = *dx[0];
+    lanes(y.shape, a, [&](auto at, std::int64_t n) { log_softmax_vjp_lane<S>(y, g, at, n, [&](std::int64_t i, const S& v) { d[i] += v; }); });
   }
 };
 

@@ -33,6 +33,30 @@ struct Unary {
   }
 };
 
+// Elementwise ops with attributes (clamp, softplus, gelu, pow with a
+// constant exponent): Op::params(attrs) turns the attributes into a small
+// Params struct once, on the host, and the VT_HD scalar functions take it:
+//   value(x, params) -> y;  grad(x, g, params) -> the VJP contribution to dx.
+// CUDA kernels carry the same Params to every thread.
+template <class Op>
+struct ParamUnary {
+  template <class S>
+  static void forward(Ins<S> in, const AttrMap& a, Dense<S>& y) {
+    const auto p = Op::params(a);
+    const Dense<S>& x = *in[0];
+    for (std::int64_t i = 0; i < x.numel(); ++i) y[i] = Op::value(x[i], p);
+  }
+  template <class S>
+  static void vjp(Ins<S> in, const Dense<S>&, const Dense<S>& g, const AttrMap& a, Grads<S> dx) {
+    if (!dx[0]) return;
+    const auto p = Op::params(a);
+    if (!Op::has_gradient(p)) return;
+    const Dense<S>& x = *in[0];
+    Dense<S>& d = *dx[0];
+    for (std::int64_t i = 0; i < x.numel(); ++i) d[i] += Op::grad(x[i], g[i], p);
+  }
+};
+
 // neg: y = -x.  dx += -g.
 struct Neg : Unary<Neg> {
   static constexpr std::string_view name = "neg", math = "y = -x; dx += -g";
