@@ -192,8 +192,8 @@ void add_check_command(CLI::App& app, int& result) {
                 "decided at under half of its nodes");
   cmd->callback([o, &result] {
     try {
-      if (o->suite == "mutants" && o->backend == "cuda")
-        throw std::invalid_argument("--suite mutants plants bugs in the emulated kernels: use --backend all or cuda-emulated");
+      if (o->suite == "mutants" && o->backend != "all")
+        throw std::invalid_argument("--suite mutants runs every property, CPU and emulated CUDA, against every planted bug: use --backend all");
       result = o->suite == "mutants" ? report_mutants(*o) : report_properties(*o);
     } catch (const std::exception& e) {
       std::cerr << "veritape check: " << e.what() << "\n";

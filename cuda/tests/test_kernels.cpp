@@ -119,6 +119,9 @@ std::vector<OpRun> kernel_cases() {
   c.push_back({"matmul", {Shape{2, 1, 3, 5}, Shape{3, 5, 33}}, attrs()});  // both batches broadcast
   c.push_back({"linear", {Shape{4, 7}, Shape{5, 7}, Shape{5}}, attrs()});
   c.push_back({"linear", {Shape{2, 3, 7}, Shape{257, 7}}, attrs()});
+  c.push_back({"layer_norm", {Shape{3, 257}, Shape{257}, Shape{257}}, attrs({{"normalized_shape", spec::IntList{257}}})});
+  c.push_back({"layer_norm", {Shape{2, 4, 3}}, attrs({{"normalized_shape", spec::IntList{4, 3}}, {"eps", 1e-3}})});
+  c.push_back({"layer_norm", {Shape{5, 1}, Shape{1}}, attrs({{"normalized_shape", spec::IntList{1}}})});  // groups of one: dx exactly 0
   c.push_back({"full", {}, attrs({{"shape", spec::IntList{3, 257}}, {"value", 0.1}})});
   c.push_back({"constant", {}, attrs({{"value", spec::FloatList{1.5, -2.25, 0.1}}})});
   c.push_back({"arange", {}, attrs({{"start", 0.5}, {"end", 300.0}, {"step", 0.7}})});
@@ -207,10 +210,11 @@ BOOST_AUTO_TEST_CASE(an_op_without_kernels_runs_on_the_host_and_is_counted) {
   const Dense<float> x = Dense<float>::full(Shape{2, 3}, 1.0f);
   Dense<float> y = Dense<float>::full(Shape{2, 3}, 0.0f);
   cuda::EmulatedBackend<float> emulated;
-  const spec::Dense<float>* in[] = {&x};
-  emulated.forward(spec::find_op("layer_norm")->id, in, attrs({{"normalized_shape", spec::IntList{3}}}), y);
-  BOOST_TEST(y.data[0] == 0.0f);
-  BOOST_TEST(emulated.host_fallbacks().at("layer_norm forward") == 1);
+  const Dense<float> c = Dense<float>::full(Shape{3}, 0.5f);
+  const spec::Dense<float>* bn[] = {&x, &c, &c, &c, &c};  // eval mode: (x - 0.5) / sqrt(0.5 + eps) * 0.5 + 0.5
+  emulated.forward(spec::find_op("batch_norm")->id, bn, attrs(), y);
+  BOOST_TEST(std::abs(y.data[0] - (0.5f / std::sqrt(0.5f + 1e-5f) * 0.5f + 0.5f)) < 1e-6f);
+  BOOST_TEST(emulated.host_fallbacks().at("batch_norm forward") == 1);
 }
 
 namespace {

@@ -28,7 +28,7 @@ const std::vector<std::string>& binary_ops() {
 const std::vector<std::string>& other_ops() {
   static const std::vector<std::string> ops{"sum",     "mean",         "transpose", "permute", "reshape", "flatten",  "narrow",        "broadcast_to",
                                             "softmax", "log_softmax",  "amax",      "amin",    "max",     "min",      "mse_loss",      "cross_entropy",
-                                            "linear",  "matmul",       "concat",    "gather",  "embedding", "scatter_add"};
+                                            "linear",  "matmul",       "concat",    "gather",  "embedding", "scatter_add", "layer_norm"};
   return ops;
 }
 bool needs_positive(const std::string& op) { return op == "log" || op == "sqrt" || op == "div" || op == "log1p"; }
@@ -128,6 +128,8 @@ GraphCase draw_kernel_boundary_case(spec::DType dtype, bool past_narrow_index) {
     y = b.apply(op, {param("x", spec::Shape{m, 5}), index_input("index", mn, 5)}, attrs({{"axis", std::int64_t{1}}}));
   } else if (op == "embedding") {  // n lookups into 7 rows of m
     y = b.apply(op, {param("w", spec::Shape{7, m}), index_input("rows", spec::Shape{n}, 7)});
+  } else if (op == "layer_norm") {  // groups of n, with weight and bias
+    y = b.apply(op, {param("x", mn), param("w", spec::Shape{n}), param("bias", spec::Shape{n})}, attrs({{"normalized_shape", spec::IntList{n}}}));
   } else {  // scatter_add: n sources added into 5 rows
     y = b.apply(op, {param("x", spec::Shape{5, m}), index_input("index", spec::Shape{n, m}, 5), param("src", spec::Shape{n, m})},
                 attrs({{"axis", std::int64_t{0}}}));

@@ -59,7 +59,7 @@ template <class Op>
 inline constexpr bool is_dot_op = std::is_same_v<Op, ops::Matmul> || std::is_same_v<Op, ops::Linear>;
 
 template <class Op>
-inline constexpr bool has_kernels = is_dot_op<Op> || is_creation_op<Op> || is_unary_op<Op> || is_binary_op<Op> || is_param_unary_op<Op> || std::is_same_v<Op, ops::Dropout> || is_indexed_op<Op> ||
+inline constexpr bool has_kernels = std::is_same_v<Op, ops::LayerNorm> || is_dot_op<Op> || is_creation_op<Op> || is_unary_op<Op> || is_binary_op<Op> || is_param_unary_op<Op> || std::is_same_v<Op, ops::Dropout> || is_indexed_op<Op> ||
                                     is_layout_op<Op> || is_axes_reduction_op<Op> || is_softmax_op<Op> || is_loss_op<Op> || ExtremeOp<Op>;
 
 // Every op with kernels, by name (docs and reports list them from here).
@@ -306,6 +306,36 @@ void dot_vjp(Dev& dev, spec::Ins<S> in, const spec::Dense<S>& y, const spec::Den
   }
 }
 
+template <class S>
+kernels::NormDims layer_norm_dims(const spec::Dense<S>& x, const spec::AttrMap& a) {
+  const std::int64_t n = ops::LayerNorm::group(a);
+  return {n == 0 ? 0 : x.numel() / n, n, ops::norm::eps_of(a)};
+}
+
+template <class S, class Dev>
+void layer_norm_forward(Dev& dev, spec::Ins<S> in, const spec::AttrMap& a, spec::Dense<S>& y) {
+  const kernels::NormDims d = layer_norm_dims(*in[0], a);
+  const View<const S> w = in.size() > 1 ? dev.in(*in[1], "weight") : View<const S>{}, b = in.size() > 2 ? dev.in(*in[2], "bias") : View<const S>{};
+  dev.launch(launch_over("layer_norm", d.groups), kernels::LayerNormForward<S>{dev.in(*in[0], "x"), w, b, dev.out(y, "y"), d});
+}
+
+template <class S, class Dev>
+void layer_norm_vjp(Dev& dev, spec::Ins<S> in, const spec::Dense<S>& g, const spec::AttrMap& a, spec::Grads<S> dx) {
+  const kernels::NormDims d = layer_norm_dims(*in[0], a);
+  if (d.groups == 0) return;
+  const auto xv = dev.in(*in[0], "x"), gv = dev.in(g, "g");
+  const auto stats = dev.template scratch<S>(4 * d.groups, "group statistics");
+  dev.launch(launch_over("layer_norm_stats", d.groups), kernels::LayerNormStats<S>{xv, stats, d});
+  if (dx[0]) {
+    const View<const S> w = in.size() > 1 ? dev.in(*in[1], "weight") : View<const S>{};
+    dev.launch(launch_over("layer_norm_dx", d.groups), kernels::LayerNormBackwardX<S>{xv, w, gv, stats, dev.inout(*dx[0], "dx"), d});
+  }
+  for (int which = 1; which < static_cast<int>(in.size()) && which < 3; ++which)
+    if (dx[which])
+      dev.launch(launch_over("layer_norm_affine", d.n),
+                 kernels::LayerNormBackwardAffine<S>{xv, gv, stats, dev.inout(*dx[which], which == 1 ? "dweight" : "dbias"), d, which});
+}
+
 }  // namespace detail
 
 template <class S, class Dev>
@@ -342,6 +372,8 @@ bool forward_kernels(Dev& dev, spec::OpId op, spec::Ins<S> in, const spec::AttrM
         detail::indexed_forward<Op>(dev, in, a, y, Accumulate::deterministic, bugs);
       } else if constexpr (is_dot_op<Op>) {
         detail::dot_forward<Op>(dev, in, y);
+      } else if constexpr (std::is_same_v<Op, ops::LayerNorm>) {
+        detail::layer_norm_forward(dev, in, a, y);
       } else if constexpr (is_creation_op<Op>) {
         kernels::Generate<S> k{dev.out(y, "y")};
         k.n = y.numel();
@@ -420,6 +452,8 @@ bool vjp_kernels(Dev& dev, spec::OpId op, spec::Ins<S> in, const spec::Dense<S>&
         detail::indexed_vjp<Op>(dev, in, g, a, dx, mode, bugs);
       } else if constexpr (is_dot_op<Op>) {
         detail::dot_vjp<Op>(dev, in, y, g, dx);
+      } else if constexpr (std::is_same_v<Op, ops::LayerNorm>) {
+        detail::layer_norm_vjp(dev, in, g, a, dx);
       } else if constexpr (is_creation_op<Op>) {
         // no inputs, nothing to differentiate
       } else if constexpr (std::is_same_v<Op, ops::CrossEntropy>) {

@@ -52,4 +52,15 @@ struct View {
   }
 };
 
+// The deterministic form of an accumulating backward pass, shared by the
+// kernels that gather: out[j] += term(i) for the elements i that read j
+// (base(j) + fiber(k), increasing in k: the CPU loop's order).
+template <class S, class Map, class Term>
+VT_HD void gather_terms(const View<S>& out, std::int64_t j, const Map& readers, const Term& term) {
+  S acc = out.load(j);
+  const std::int64_t base = readers.base(j), count = readers.fiber.count();
+  for (std::int64_t k = 0; k < count; ++k) acc = acc + term(base + readers.fiber(k));
+  out.store(j, acc);
+}
+
 }  // namespace vt::cuda

@@ -83,11 +83,7 @@ struct BinaryBackwardGather {
   std::int64_t n = 0;    // dx's elements
   VT_HD void operator()(const Thread& t) const {
     const std::int64_t j = t.global();
-    if (j >= n) return;
-    S acc = dx.load(j);
-    const std::int64_t base = r.base(j), terms = r.fiber.count();
-    for (std::int64_t k = 0; k < terms; ++k) acc = acc + term(base + r.fiber(k));
-    dx.store(j, acc);
+    if (j < n) gather_terms(dx, j, r, term);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "vt/cuda/view.hpp"
 #include "vt/spec/ops/extreme.hpp"
 #include "vt/spec/ops/loss.hpp"
+#include "vt/spec/ops/norm.hpp"
 #include "vt/spec/strided_index.hpp"
 
 namespace vt::cuda::kernels {
@@ -175,6 +176,87 @@ struct MseBackward {
     const S d = spec::ops::MseLoss::grad_term(S(x.load(i)), S(target.load(i)), scale);
     if (dx.data) dx.add(i, d);
     if (dt.data) dt.add(i, S(-d));
+  }
+};
+
+}  // namespace vt::cuda::kernels
+
+namespace vt::cuda::kernels {
+
+// layer_norm: one thread per group of n trailing elements (norm::stats and
+// norm::forward_group); the backward pass first writes each group's
+// statistics (norm::vjp_stats) to scratch, then dx by group
+// (norm::dx_group) and dweight/dbias by weight element, each walking the
+// groups in order (the CPU loop's order for those sums).
+struct NormDims {
+  std::int64_t groups = 0, n = 0;
+  double eps = 1e-5;
+};
+
+template <class S>
+struct LayerNormForward {
+  View<const S> x, w, b;  // w, b absent: data null
+  View<S> y;
+  NormDims d;
+  VT_HD void operator()(const Thread& t) const {
+    const std::int64_t o = t.global();
+    if (o >= d.groups) return;
+    const spec::ops::LaneAt at{o * d.n, 1};
+    const auto st = spec::ops::norm::stats<S>(x, at, d.n, d.eps);
+    spec::ops::norm::forward_group<S>(x, at, d.n, st, w.data ? &w : nullptr, b.data ? &b : nullptr, [](std::int64_t k) { return k; },
+                                      [&](std::int64_t i, const S& v) { y.store(i, v); });
+  }
+};
+
+// stats[4 o .. 4 o + 3] = n, sum(x), s, n s of group o.
+template <class S>
+struct LayerNormStats {
+  View<const S> x;
+  View<S> stats;
+  NormDims d;
+  VT_HD void operator()(const Thread& t) const {
+    const std::int64_t o = t.global();
+    if (o >= d.groups) return;
+    const auto st = spec::ops::norm::vjp_stats<S>(x, spec::ops::LaneAt{o * d.n, 1}, d.n, d.eps);
+    stats.store(4 * o, st.nn), stats.store(4 * o + 1, st.sum), stats.store(4 * o + 2, st.s), stats.store(4 * o + 3, st.ns);
+  }
+};
+
+template <class S>
+VT_HD spec::ops::norm::VjpStats<S> group_stats(const View<const S>& stats, std::int64_t o) {
+  return {stats.load(4 * o), stats.load(4 * o + 1), stats.load(4 * o + 2), stats.load(4 * o + 3)};
+}
+
+template <class S>
+struct LayerNormBackwardX {
+  View<const S> x, w, g, stats;
+  View<S> dx;
+  NormDims d;
+  VT_HD void operator()(const Thread& t) const {
+    const std::int64_t o = t.global();
+    if (o >= d.groups) return;
+    spec::ops::norm::dx_group<S>(x, spec::ops::LaneAt{o * d.n, 1}, d.n, group_stats(stats, o), w.data ? &w : nullptr,
+                                 [](std::int64_t k) { return k; }, g, false, [&](std::int64_t i, const S& v) { dx.add(i, v); });
+  }
+};
+
+// which: 1 dweight (sum over groups of g z), 2 dbias (sum of g); one thread per element k.
+template <class S>
+struct LayerNormBackwardAffine {
+  View<const S> x, g, stats;
+  View<S> dp;
+  NormDims d;
+  int which = 1;
+  VT_HD void operator()(const Thread& t) const {
+    const std::int64_t k = t.global();
+    if (k >= d.n) return;
+    S acc = dp.load(k);
+    for (std::int64_t o = 0; o < d.groups; ++o) {
+      const spec::ops::LaneAt at{o * d.n, 1};
+      const S gk = g.load(at(k));
+      acc = acc + (which == 1 ? S(gk * spec::ops::norm::z_at<S>(x, at, k, group_stats(stats, o))) : gk);
+    }
+    dp.store(k, acc);
   }
 };
 

@@ -16,14 +16,20 @@ namespace vt::spec::ops {
 
 namespace norm {
 
+// The group functions below are the op's math, written once: the CPU loops
+// call them per group and a CUDA thread for its own group. x, w, b, g are
+// anything indexable (a Dense, a kernel's View), at(k) the linear index of
+// the group's k-th element, wi(k) its weight element, put(i, v) stores and
+// add(i, v) accumulates.
+
 // One group's statistics: mu and s = sqrt(var + eps).
 template <class S>
 struct Stats {
   S mu, s;
 };
-template <class S, class At>
-Stats<S> stats(const Dense<S>& x, At at, std::int64_t n, double eps) {
-  S sum = K(x[at(0)], 0);
+template <class S, class X, class At>
+VT_HD Stats<S> stats(const X& x, At at, std::int64_t n, double eps) {
+  S sum = K(S(x[at(0)]), 0);
   for (std::int64_t k = 0; k < n; ++k) sum += x[at(k)];
   const S mu = sum / K(sum, static_cast<long>(n));
   S sq = K(mu, 0);
@@ -35,16 +41,20 @@ Stats<S> stats(const Dense<S>& x, At at, std::int64_t n, double eps) {
   return {mu, math::sqrt(S(var + ScalarTraits<S>::from_double(var, eps)))};
 }
 
-// y at the group's elements: ((x - mu) / s) * w[wi(k)] + b[wi(k)].
-template <class S, class At, class Wi>
-void forward(const Dense<S>& x, At at, std::int64_t n, const Stats<S>& st, const Dense<S>* w, const Dense<S>* b, Wi wi,
-             Dense<S>& y) {
+// y at the group's elements: ((x - mu) / s) * w[wi(k)] + b[wi(k)] (w, b may be null).
+template <class S, class X, class At, class W, class Wi, class Put>
+VT_HD void forward_group(const X& x, At at, std::int64_t n, const Stats<S>& st, const W* w, const W* b, Wi wi, Put&& put) {
   for (std::int64_t k = 0; k < n; ++k) {
     S z = (x[at(k)] - st.mu) / st.s;
     if (w) z = z * (*w)[wi(k)];
     if (b) z = z + (*b)[wi(k)];
-    y[at(k)] = z;
+    put(at(k), z);
   }
+}
+template <class S, class At, class Wi>
+void forward(const Dense<S>& x, At at, std::int64_t n, const Stats<S>& st, const Dense<S>* w, const Dense<S>* b, Wi wi,
+             Dense<S>& y) {
+  forward_group<S>(x, at, n, st, w, b, wi, [&](std::int64_t i, const S& v) { y[i] = v; });
 }
 
 // The VJP of one group (training-mode statistics), arranged so that no
@@ -55,37 +65,60 @@ void forward(const Dense<S>& x, At at, std::int64_t n, const Stats<S>& st, const
 //   g'_k = g_k (w_k / s),  dx_k += g'_k - mean(g') - z_k mean(g' z).
 // With drop_mean_term (the planted bug layer_norm_drops_mean_term) the
 // mean(g') term is left out.
-template <class S, class At, class Wi>
-void vjp(const Dense<S>& x, At at, std::int64_t n, double eps, const Dense<S>* w, Wi wi, const Dense<S>& g, Dense<S>* dx,
-         Dense<S>* dw, Dense<S>* db, bool drop_mean_term = false) {
-  const S nn = K(x[at(0)], static_cast<long>(n));
+template <class S>
+struct VjpStats {
+  S nn, sum, s, ns;  // n, sum(x), s, n s
+};
+template <class S, class X, class At>
+VT_HD VjpStats<S> vjp_stats(const X& x, At at, std::int64_t n, double eps) {
+  const S nn = K(S(x[at(0)]), static_cast<long>(n));
   S sum = K(nn, 0);
   for (std::int64_t k = 0; k < n; ++k) sum += x[at(k)];
-  const auto c = [&](std::int64_t k) { return S(nn * x[at(k)] - sum); };
   S sq = K(nn, 0);
-  for (std::int64_t k = 0; k < n; ++k) sq += c(k) * c(k);
+  for (std::int64_t k = 0; k < n; ++k) {
+    const S c = nn * x[at(k)] - sum;
+    sq += c * c;
+  }
   const S var = sq / (nn * nn * nn);
   const S s = math::sqrt(S(var + ScalarTraits<S>::from_double(var, eps)));
-  const S ns = nn * s;
-  const auto gp = [&](std::int64_t k) { return w ? S(g[at(k)] * ((*w)[wi(k)] / s)) : S(g[at(k)] / s); };
-  S mg = K(s, 0), mgz = K(s, 0);
+  return {nn, sum, s, nn * s};
+}
+// z_k = c_k / (n s).
+template <class S, class X, class At>
+VT_HD S z_at(const X& x, At at, std::int64_t k, const VjpStats<S>& st) {
+  return S(st.nn * x[at(k)] - st.sum) / st.ns;
+}
+// dx of one group: add(at(k), g'_k - mean(g') - z_k mean(g' z)).
+template <class S, class X, class At, class W, class Wi, class G, class Add>
+VT_HD void dx_group(const X& x, At at, std::int64_t n, const VjpStats<S>& st, const W* w, Wi wi, const G& g, bool drop_mean_term,
+                    Add&& add) {
+  const auto gp = [&](std::int64_t k) { return w ? S(g[at(k)] * ((*w)[wi(k)] / st.s)) : S(g[at(k)] / st.s); };
+  S mg = K(st.s, 0), mgz = K(st.s, 0);
   for (std::int64_t k = 0; k < n; ++k) {
-    const S z = c(k) / ns;
-    const S gk = g[at(k)];
-    if (dw) (*dw)[wi(k)] += gk * z;
-    if (db) (*db)[wi(k)] += gk;
     mg += gp(k);
-    mgz += gp(k) * z;
+    mgz += gp(k) * z_at<S>(x, at, k, st);
   }
   // A group of one normalizes to 0 whatever x is: dx is exactly 0 (written
   // so, not as g' - g' with s's enclosure in both terms).
-  if (!dx || n == 1) return;
-  mg = mg / nn;
-  mgz = mgz / nn;
+  if (n == 1) return;
+  mg = mg / st.nn;
+  mgz = mgz / st.nn;
   for (std::int64_t k = 0; k < n; ++k) {
-    const S z = c(k) / ns;
-    (*dx)[at(k)] += drop_mean_term ? S(gp(k) - z * mgz) : S(gp(k) - mg - z * mgz);
+    const S z = z_at<S>(x, at, k, st);
+    add(at(k), drop_mean_term ? S(gp(k) - z * mgz) : S(gp(k) - mg - z * mgz));
   }
+}
+template <class S, class At, class Wi>
+void vjp(const Dense<S>& x, At at, std::int64_t n, double eps, const Dense<S>* w, Wi wi, const Dense<S>& g, Dense<S>* dx,
+         Dense<S>* dw, Dense<S>* db, bool drop_mean_term = false) {
+  const VjpStats<S> st = vjp_stats<S>(x, at, n, eps);
+  if (dw || db)
+    for (std::int64_t k = 0; k < n; ++k) {
+      const S gk = g[at(k)];
+      if (dw) (*dw)[wi(k)] += gk * z_at<S>(x, at, k, st);
+      if (db) (*db)[wi(k)] += gk;
+    }
+  if (dx) dx_group<S>(x, at, n, st, w, wi, g, drop_mean_term, [&](std::int64_t i, const S& v) { (*dx)[i] += v; });
 }
 
 inline double eps_of(const AttrMap& a) { return a.get_float_or("eps", 1e-5); }
@@ -150,7 +183,7 @@ struct LayerNorm {
     const auto wi = [](std::int64_t k) { return k; };
     for (std::int64_t o = 0; o * n < x.numel(); ++o) {
       const auto at = [o, n](std::int64_t k) { return o * n + k; };
-      norm::forward(x, at, n, norm::stats(x, at, n, norm::eps_of(a)), w, b, wi, y);
+      norm::forward(x, at, n, norm::stats<S>(x, at, n, norm::eps_of(a)), w, b, wi, y);
     }
   }
   template <class S>
@@ -219,7 +252,7 @@ struct BatchNorm {
     channels(x.shape, [&](auto at, std::int64_t n, std::int64_t c) {
       const auto wi = [c](std::int64_t) { return c; };
       const S& rv = (*in[4])[c];
-      const norm::Stats<S> st = training ? norm::stats(x, at, n, eps)
+      const norm::Stats<S> st = training ? norm::stats<S>(x, at, n, eps)
                                          : norm::Stats<S>{(*in[3])[c], math::sqrt(S(rv + ScalarTraits<S>::from_double(rv, eps)))};
       norm::forward(x, at, n, st, in[1], in[2], wi, y);
     });
