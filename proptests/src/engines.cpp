@@ -237,7 +237,7 @@ bool tree_sum_within_bound(const GraphCase& c, const spec::ResolvedGraph& r, std
     return id < g.args.size() ? c.args.at(g.args[id].name) : b.values[id - g.args.size()];
   };
   const std::vector<double>& x = value_of(0);
-  if (x.size() <= 2 * static_cast<std::size_t>(cuda::kBlockThreads)) return false;
+  if (static_cast<std::int64_t>(x.size()) <= cuda::kernels::kTreeSumAbove) return false;
   double terms = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
     const double t = node.op == "mse_loss" ? (x[i] - value_of(1)[i]) * (x[i] - value_of(1)[i]) : x[i];

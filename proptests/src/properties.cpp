@@ -74,13 +74,19 @@ void record_audit(const ref::AuditReport& r) {
   }
 }
 
-void audit_meets_contracts(const GraphCase& c, contracts::Runtime runtime) {
-  ref::AuditReport r;
+// f(), with the emulator's findings reported as a failed claim (not as an
+// exception, which the mutation campaign would count as a crash).
+template <class F>
+decltype(auto) faults_fail(F&& f) {
   try {
-    r = contracts::audit_runtime(c.graph, c.args, runtime);
+    return f();
   } catch (const cuda::KernelFault& e) {
     RC_FAIL(std::string("the CUDA emulator found the kernels at fault: ") + e.what());
   }
+}
+
+void audit_meets_contracts(const GraphCase& c, contracts::Runtime runtime) {
+  const ref::AuditReport r = faults_fail([&] { return contracts::audit_runtime(c.graph, c.args, runtime); });
   record_audit(r);
   bool violated = false;
   for (const auto& n : r.nodes) violated = violated || n.verdict == ref::NodeVerdict::Violated;
@@ -104,12 +110,10 @@ void cuda_equals_generic_at_boundaries() {
   const bool atomic = *rc::gen::arbitrary<bool>();
   const GraphCase c = draw_kernel_boundary_case(f32 ? spec::DType::f32 : spec::DType::f64, true);
   const auto mode = atomic ? cuda::Accumulate::atomic : cuda::Accumulate::deterministic;
-  try {
-    fail_if(f32 ? cuda_difference(c, run_cuda_emulated<float>(c, mode), run_compiled<float>(c, false))
-                : cuda_difference(c, run_cuda_emulated<double>(c, mode), run_compiled<double>(c, false)));
-  } catch (const cuda::KernelFault& e) {
-    RC_FAIL(std::string("the CUDA emulator found the kernels at fault: ") + e.what());
-  }
+  fail_if(faults_fail([&] {
+    return f32 ? cuda_difference(c, run_cuda_emulated<float>(c, mode), run_compiled<float>(c, false))
+               : cuda_difference(c, run_cuda_emulated<double>(c, mode), run_compiled<double>(c, false));
+  }));
 }
 
 // The CUDA kernels' properties on one CUDA runtime (the emulator, or a GPU):

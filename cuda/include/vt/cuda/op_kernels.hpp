@@ -81,12 +81,12 @@ long reduction_divisor(const spec::Shape& in, const spec::Shape& out) {
   else return -1;  // sum: no division
 }
 
-// y[0] = (sum of the n terms) / divisor (none when divisor < 0). Up to two
-// blocks' worth: one thread in order (the CPU loop's sum, bitwise); longer:
-// the two-pass tree.
+// y[0] = (sum of the n terms) / divisor (none when divisor < 0). Up to
+// kTreeSumAbove terms: one thread in order (the CPU loop's sum, bitwise);
+// more: the two-pass tree.
 template <class S, class Dev>
 void sum_all(Dev& dev, View<const S> terms, std::int64_t n, View<S> y, long divisor, const PlantedBugs& bugs) {
-  if (n > 2 * kBlockThreads) {
+  if (n > kernels::kTreeSumAbove) {
     const std::int64_t per_block = 2 * kBlockThreads;
     const std::int64_t blocks = bugs.drop_partial_block ? std::max<std::int64_t>(1, n / per_block) : (n + per_block - 1) / per_block;
     const auto partial = dev.template scratch<S>(blocks, "partial sums");
@@ -94,9 +94,8 @@ void sum_all(Dev& dev, View<const S> terms, std::int64_t n, View<S> y, long divi
     dev.launch(Launch{"sum_partials", 1, 1}, kernels::SumPartials<S>{partial, y, blocks, divisor});
     return;
   }
-  spec::ReductionMap all;  // one output reading every element in order
-  all.fiber.rank = 1, all.fiber.dims[0] = n, all.fiber.stride[0] = 1;
-  dev.launch(Launch{"sum_in_order", 1, 1}, kernels::AxisReduce<S>{terms, y, all, 1, divisor, bugs});
+  dev.launch(Launch{"sum_in_order", 1, 1},
+             kernels::AxisReduce<S>{terms, y, spec::reduction_map(spec::Shape{}, spec::Shape{n}), 1, divisor, bugs});
 }
 
 template <class Op, class S, class Dev>
@@ -105,7 +104,7 @@ void axes_reduction_forward(Dev& dev, const spec::Dense<S>& x, const spec::AttrM
   const long divisor = reduction_divisor<Op>(x.shape, y.shape);
   const auto xv = dev.in(x, "x");
   const auto yv = dev.out(y, "y");
-  if (y.numel() == 1 && x.numel() > 2 * kBlockThreads) return sum_all<S>(dev, xv, x.numel(), yv, divisor, bugs);
+  if (y.numel() == 1) return sum_all<S>(dev, xv, x.numel(), yv, divisor, bugs);
   dev.launch(launch_over("axis_reduce", y.numel()), kernels::AxisReduce<S>{xv, yv, spec::reduction_map(kept, x.shape), y.numel(), divisor, bugs});
 }
 
@@ -208,22 +207,33 @@ void scatter_sum(Dev& dev, View<const S> in, View<S> out, std::int64_t out_n, co
   dev.launch(launch_over("scatter_in_order", out_n), kernels::CsrSum<S>{in, out, dev.table(c.offsets, "offsets"), dev.table(c.cols, "terms"), out_n});
 }
 
+// gather's and embedding's source index per output element (validated by the op).
+template <class Op, class S>
+std::vector<std::int64_t> source_table(spec::Ins<S> in, const spec::AttrMap& a, std::int64_t out_numel) {
+  if constexpr (std::is_same_v<Op, ops::GatherOp>) return Op::source(*in[0], *in[1], a);
+  else return Op::source(*in[0], *in[1], out_numel);
+}
+
+// concat: for each input, where each of its elements lands in the output.
+template <class S>
+std::vector<std::vector<std::int64_t>> concat_destinations(spec::Ins<S> in, const spec::Shape& out, const spec::AttrMap& a) {
+  std::vector<std::vector<std::int64_t>> dst(in.size());
+  ops::Concat::for_each(ops::Concat::shapes(in), out, a, [&](std::size_t k, std::int64_t, std::int64_t j) { dst[k].push_back(j); });
+  return dst;
+}
+
 template <class Op, class S, class Dev>
 void indexed_forward(Dev& dev, spec::Ins<S> in, const spec::AttrMap& a, spec::Dense<S>& y, Accumulate mode, const PlantedBugs& bugs) {
   const auto yv = dev.out(y, "y");
   if constexpr (std::is_same_v<Op, ops::GatherOp> || std::is_same_v<Op, ops::Embedding>) {
-    std::vector<std::int64_t> src;
-    if constexpr (std::is_same_v<Op, ops::GatherOp>) src = Op::source(*in[0], *in[1], a);
-    else src = Op::source(*in[0], *in[1], y.numel());
+    const std::vector<std::int64_t> src = source_table<Op>(in, a, y.numel());
     dev.launch(launch_over(Op::name.data(), y.numel()), kernels::IndexedCopy<S>{dev.in(*in[0], "x"), yv, dev.table(src, "source index"), y.numel()});
   } else if constexpr (std::is_same_v<Op, ops::ScatterAdd>) {
     const auto [to, from] = Op::maps(in, a);
     dev.launch(launch_over("scatter_add_copy", y.numel()), kernels::Move<S>{dev.in(*in[0], "x"), yv, ops::identity_map(y.numel()), y.numel()});
     scatter_sum<S>(dev, dev.in(*in[2], "src"), yv, y.numel(), to, &from, mode, bugs);
   } else {  // concat: each input's elements to their places in y
-    const auto shapes = Op::shapes(in);
-    std::vector<std::vector<std::int64_t>> dst(in.size());
-    Op::for_each(shapes, y.shape, a, [&](std::size_t k, std::int64_t, std::int64_t j) { dst[k].push_back(j); });
+    const auto dst = concat_destinations(in, y.shape, a);
     for (std::size_t k = 0; k < in.size(); ++k)
       dev.launch(launch_over(Op::name.data(), in[k]->numel()),
                  kernels::IndexedStore<S>{dev.in(*in[k], "x"), yv, dev.table(dst[k], "destination index"), in[k]->numel()});
@@ -237,10 +247,7 @@ void indexed_vjp(Dev& dev, spec::Ins<S> in, const spec::Dense<S>& g, const spec:
   const View<const std::int64_t> identity{};
   if constexpr (std::is_same_v<Op, ops::GatherOp> || std::is_same_v<Op, ops::Embedding>) {
     if (!dx[0]) return;
-    std::vector<std::int64_t> src;
-    if constexpr (std::is_same_v<Op, ops::GatherOp>) src = Op::source(*in[0], *in[1], a);
-    else src = Op::source(*in[0], *in[1], g.numel());
-    scatter_sum<S>(dev, gv, dev.inout(*dx[0], "dx"), dx[0]->numel(), src, nullptr, mode, bugs);
+    scatter_sum<S>(dev, gv, dev.inout(*dx[0], "dx"), dx[0]->numel(), source_table<Op>(in, a, g.numel()), nullptr, mode, bugs);
   } else if constexpr (std::is_same_v<Op, ops::ScatterAdd>) {
     if (dx[0]) dev.launch(launch_over("scatter_add_dx", g.numel()), kernels::IndexedAdd<S>{gv, dev.inout(*dx[0], "dx"), identity, identity, g.numel()});
     if (!dx[2]) return;
@@ -249,9 +256,7 @@ void indexed_vjp(Dev& dev, spec::Ins<S> in, const spec::Dense<S>& g, const spec:
                kernels::IndexedAdd<S>{gv, dev.inout(*dx[2], "dsrc"), dev.table(from, "src index"), dev.table(to, "destination index"),
                                       static_cast<std::int64_t>(to.size())});
   } else {
-    const auto shapes = Op::shapes(in);
-    std::vector<std::vector<std::int64_t>> dst(in.size());
-    Op::for_each(shapes, g.shape, a, [&](std::size_t k, std::int64_t, std::int64_t j) { dst[k].push_back(j); });
+    const auto dst = concat_destinations(in, g.shape, a);
     for (std::size_t k = 0; k < in.size(); ++k)
       if (dx[k])
         dev.launch(launch_over(Op::name.data(), in[k]->numel()),

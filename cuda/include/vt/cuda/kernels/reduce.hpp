@@ -15,6 +15,10 @@
 
 namespace vt::cuda::kernels {
 
+// Full reductions of more terms than this (two blocks' worth) sum as the
+// tree; shorter ones in order, one thread (the CPU loop's sum, bitwise).
+inline constexpr std::int64_t kTreeSumAbove = 2 * kBlockThreads;
+
 template <class S>
 struct AxisReduce {
   View<const S> x;
