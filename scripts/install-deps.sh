@@ -17,6 +17,8 @@ PACKAGES=(
   zlib1g-dev  # NPY/NPZ archives (runtime): deflate + CRC-32
   # CLI, formatting, JSON interchange
   libcli11-dev libfmt-dev nlohmann-json3-dev
+  # the PyTorch bridge (bridges/torch): torch 1.13 on the CPU, numpy
+  python3-torch python3-numpy
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -100,7 +100,7 @@ ref::AuditData load_npz(const std::string& path, const spec::GraphData& g) {
     if (const auto it = shape_of.find(name); it != shape_of.end() && spec::Shape(array.shape) != it->second)
       throw std::runtime_error(where + ": shape " + to_string(spec::Shape(array.shape)) + ", but %" + name + " is " +
                                to_string(it->second));
-    (value ? d.values : grad ? d.grads : d.args)[name] = as_doubles(array, where);
+    (value ? d.values : grad ? d.grads : d.args)[name] = as_doubles(array, where);  // node gradients sorted out below
   }
   return d;
 }
@@ -124,8 +124,15 @@ ref::AuditData load_audit_data(const std::string& path, const spec::GraphData& g
     if (!known(name, false)) throw std::runtime_error(path + ": value '" + name + "' names no value of graph " + g.name);
     if (known(name, true)) throw std::runtime_error(path + ": '" + name + "' is an argument: give it under inputs, not values");
   }
-  for (const auto& [name, v] : d.grads)
-    if (!known(name, true)) throw std::runtime_error(path + ": gradient '" + name + "' is not an argument of graph " + g.name);
+  for (auto it = d.grads.begin(); it != d.grads.end();) {  // gradients of node values go to node_grads
+    if (known(it->first, true)) {
+      ++it;
+      continue;
+    }
+    if (!known(it->first, false)) throw std::runtime_error(path + ": gradient '" + it->first + "' names no value of graph " + g.name);
+    d.node_grads[it->first] = std::move(it->second);
+    it = d.grads.erase(it);
+  }
   for (const auto& a : g.args)
     if (!d.args.count(a.name)) throw std::runtime_error(path + ": no values for argument '" + a.name + "'");
   return d;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "vt/reference/backward_bound.hpp"
 #include "vt/reference/contract_bounds.hpp"
 #include "vt/reference/magnitude.hpp"
 #include "vt/reference/ref_backend.hpp"
@@ -27,20 +28,6 @@ spec::Dense<Mag> as_mag(const spec::Shape& shape, const std::vector<double>& v) 
   auto d = spec::Dense<Mag>::full(shape, Mag{});
   for (std::int64_t i = 0; i < d.numel(); ++i) d[i] = ref::exact_input(v[static_cast<std::size_t>(i)]);
   return d;
-}
-
-// Where |f - x*| <= bound is certain (Met), impossible (Violated), or the
-// enclosure is too wide to tell (Inconclusive).
-ref::NodeVerdict compare(double f, const ref::Interval& exact, double bound, double& err) {
-  using boost::multiprecision::lower;
-  using boost::multiprecision::upper;
-  const ref::BigFloat F(f), lo(lower(exact.raw())), hi(upper(exact.raw()));
-  const ref::BigFloat far = boost::multiprecision::max(abs(F - lo), abs(F - hi));
-  const ref::BigFloat near = F < lo ? ref::BigFloat(lo - F) : F > hi ? ref::BigFloat(F - hi) : ref::BigFloat(0);
-  err = far.convert_to<double>();
-  if (far <= bound) return ref::NodeVerdict::Met;
-  if (near > bound) return ref::NodeVerdict::Violated;
-  return ref::NodeVerdict::Inconclusive;
 }
 
 // Rounds of the cache-poisoning check below: more forward calls on other
@@ -94,20 +81,12 @@ std::string stale_cache_difference(rt::FastBackend<S>& backend, const spec::OpIn
 
 }  // namespace
 
-// The bound of one VJP output element: gamma_k * m + (k + z) * eta, where
-// m is the size of the terms of the op's own VJP formula and k the rounded
-// operations on the longest path into that element (both from the generic
-// rule run on Mag values, which also carry argument errors through
-// exp/log/sqrt/tanh), plus kKernelSlack roundings a kernel may spend beyond
-// the formula's own; (k + z) smallest subnormals cover underflow, z the
-// Mag's count of how far an underflowed intermediate (a subnormal
-// sigmoid(-x) times g) is magnified. A non-finite element where the exact
-// value is finite is a violation, never inconclusive.
+// Each node's VJP kernel alone, within ref::backward_bound of the exact VJP
+// on the same float inputs, output and cotangent, plus kKernelSlack.
 template <class S, class B>
 std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program<S, B>& p) {
   const spec::ResolvedGraph r = spec::resolve(g, g.name);
   const spec::DType dtype = sizeof(S) == 4 ? spec::DType::f32 : spec::DType::f64;
-  const double u = ref::unit_roundoff(dtype), eta = ref::smallest_subnormal(dtype);
   const ref::RefBackend be;
   std::vector<ref::NodeAudit> out;
   for (std::size_t n = 0; n < g.nodes.size(); ++n) {
@@ -173,10 +152,10 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
       for (std::int64_t k = 0; k < dx[i].numel(); ++k) {
         const Mag& mag = m_dx[i][k];
         const double depth = mag.k + kKernelSlack;
-        const double bound = ref::gamma(depth, u) * mag.m + (depth + mag.z) * eta;
+        const double bound = ref::backward_bound(mag, dtype, kKernelSlack);
         const double f = static_cast<double>(dx[i][k]);
-        double err = std::numeric_limits<double>::infinity();
-        const ref::NodeVerdict v = std::isfinite(f) ? compare(f, ex_dx[i].interval_at(k), bound, err) : ref::NodeVerdict::Violated;
+        double err = 0;
+        const ref::NodeVerdict v = ref::check_within(f, ex_dx[i].interval_at(k), bound, err);
         a.local.max_abs = std::max(a.local.max_abs, err);
         if (bound > 0) a.bound_use = std::max(a.bound_use, err / bound);
         else if (err > 0) a.bound_use = std::numeric_limits<double>::infinity();

@@ -2,9 +2,11 @@
 
 #include "backward_on_values.hpp"
 #include "gradient_scale.hpp"
+#include "local_backward.hpp"
 
 #include <optional>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -236,6 +238,7 @@ void audit_local(NodeAudit& out, const spec::GraphData& g, std::size_t n, const 
     const ElementError e = element_error(y, exact, i);
     update(out.local, e, dtype, i);
     const double b = bound.bound[static_cast<std::size_t>(i)];
+    out.bound_use = std::max(out.bound_use, b > 0 ? e.far / b : e.far > 0 ? kInf : 0);
     char buf[200];
     std::snprintf(buf, sizeof buf, "|y - y*| = %.3g, bound %.3g (y = %.9g, y* = %.17g)", e.abs, b, y, e.reference);
     if (!std::isfinite(y)) flag(NodeVerdict::Violated, i, std::string("non-finite result: ") + buf);
@@ -328,6 +331,9 @@ AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned inte
     if (const auto it = data.values.find(n.name); it != data.values.end()) check_representable(it->second, n.type.dtype, "value of %" + n.name);
   for (const auto& a : g.args)
     if (const auto it = data.grads.find(a.name); it != data.grads.end()) check_representable(it->second, a.type.dtype, "gradient of %" + a.name);
+  for (const auto& n : g.nodes)
+    if (const auto it = data.node_grads.find(n.name); it != data.node_grads.end())
+      check_representable(it->second, n.type.dtype, "gradient of %" + n.name);
   RefBackend be(interval_bits);
 
   // End to end: the whole graph exactly on the float inputs.
@@ -353,6 +359,7 @@ AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned inte
     na.node = "%" + g.nodes[n].name;
     na.op = std::string(r.ops[n]->name);
     audit_local(na, g, n, r, data, be, rep.dtype);
+    if (const auto o = data.origins.find(g.nodes[n].name); o != data.origins.end()) na.origin = o->second;
     const auto own = data.values.find(g.nodes[n].name);
     if (own != data.values.end() && e2e_failure.empty())
       na.end_to_end = stats(own->second, tape.value(L.value_slots[g.args.size() + n]), rep.dtype);
@@ -361,6 +368,12 @@ AuditReport audit(const spec::GraphData& g, const AuditData& data, unsigned inte
       rep.first_violation = na.node;
     rep.nodes.push_back(std::move(na));
   }
+  if (!data.node_grads.empty())
+    for (NodeAudit& row : detail::audit_given_backward(g, r, data, rep.dtype, interval_bits)) {
+      if (rep.first_violation.empty() && (row.verdict == NodeVerdict::Violated || row.verdict == NodeVerdict::Inconclusive))
+        rep.first_violation = row.node;
+      rep.nodes.push_back(std::move(row));
+    }
   if (!e2e_failure.empty()) {
     rep.first_violation = rep.first_violation.empty() ? "(end to end)" : rep.first_violation;
     rep.nodes.push_back(NodeAudit{"(end to end)", "", "", NodeVerdict::Inconclusive, {}, {},
@@ -420,23 +433,27 @@ nlohmann::json stats_json(const ErrorStats& s) {
 std::string format_table(const AuditReport& r) {
   std::string out = "audit of graph " + r.graph + " (" + std::string(spec::to_string(r.dtype)) + "), values from " + r.producer +
                     ", exact reference: rationals / " + std::to_string(r.interval_bits) + "-bit intervals\n";
-  char line[400];
-  std::snprintf(line, sizeof line, "%-14s %-14s %-34s %10s %10s %9s %10s  %s\n", "node", "op", "contract", "max abs",
+  char line[600];
+  int w = 14, wo = 14;  // node and op columns: as wide as the longest entry
+  for (const auto& n : r.nodes) w = std::max(w, static_cast<int>(n.node.size())), wo = std::max(wo, static_cast<int>(n.op.size()));
+  for (const auto& g : r.gradients) w = std::max(w, static_cast<int>(g.arg.size()));
+  std::snprintf(line, sizeof line, "%-*s %-*s %-34s %10s %10s %9s %10s  %s\n", w, "node", wo, "op", "contract", "max abs",
                 "max rel", "max ulp", "e2e ulp", "verdict");
   out += line;
   for (const auto& n : r.nodes) {
-    std::snprintf(line, sizeof line, "%-14s %-14s %-34s %10s %10s %9s %10s  %s\n", n.node.c_str(), n.op.c_str(),
+    std::snprintf(line, sizeof line, "%-*s %-*s %-34s %10s %10s %9s %10s  %s\n", w, n.node.c_str(), wo, n.op.c_str(),
                   n.contract.c_str(), num(n.local.max_abs).c_str(), num(n.local.max_rel).c_str(), num(n.local.max_ulp).c_str(),
                   num(n.end_to_end.max_ulp).c_str(), to_string(n.verdict));
     out += line;
     if (!n.detail.empty() && n.verdict != NodeVerdict::Met) out += "    " + n.detail + "\n";
+    if (!n.origin.empty() && n.verdict != NodeVerdict::Met && n.verdict != NodeVerdict::NotAudited) out += "    from " + n.origin + "\n";
   }
   if (!r.gradients.empty()) {
-    std::snprintf(line, sizeof line, "%-14s %10s %10s %9s %10s  verdict (vs %s; normwise tolerance %s)\n", "gradient",
+    std::snprintf(line, sizeof line, "%-*s %10s %10s %9s %10s  verdict (vs %s; normwise tolerance %s)\n", w, "gradient",
                   "max abs", "max rel", "max ulp", "normwise", r.gradient_reference.c_str(), num(r.gradient_tolerance).c_str());
     out += line;
     for (const auto& g : r.gradients) {
-      std::snprintf(line, sizeof line, "%-14s %10s %10s %9s %10s  %s\n", g.arg.c_str(), num(g.error.max_abs).c_str(),
+      std::snprintf(line, sizeof line, "%-*s %10s %10s %9s %10s  %s\n", w, g.arg.c_str(), num(g.error.max_abs).c_str(),
                     num(g.error.max_rel).c_str(), num(g.error.max_ulp).c_str(), num(g.normwise).c_str(), to_string(g.verdict));
       out += line;
     }
@@ -473,7 +490,8 @@ nlohmann::json to_json(const AuditReport& r) {
   j["nodes"] = nlohmann::json::array();
   for (const auto& n : r.nodes)
     j["nodes"].push_back({{"node", n.node}, {"op", n.op}, {"contract", n.contract}, {"verdict", to_string(n.verdict)},
-                          {"local", stats_json(n.local)}, {"end_to_end", stats_json(n.end_to_end)}, {"detail", n.detail}});
+                          {"local", stats_json(n.local)}, {"end_to_end", stats_json(n.end_to_end)}, {"detail", n.detail},
+                          {"bound_use", n.bound_use}, {"origin", n.origin}});
   j["gradients"] = nlohmann::json::array();
   j["gradient_tolerance"] = r.gradient_tolerance;
   j["gradient_reference"] = r.gradient_reference;

@@ -34,9 +34,12 @@ struct NodeAudit {
   NodeVerdict verdict = NodeVerdict::NotAudited;
   ErrorStats local, end_to_end;
   std::string detail;  // why a node was violated, inconclusive or not audited
-  // The largest |error| / bound over the elements of a per-element bound
-  // (the backward kernel checks): 1 is at the bound; 0 where not measured.
+  // The largest |error| / bound over the elements: 1 is at the bound; 0
+  // where not measured.
   double bound_use = 0;
+  // Where the node came from in the producer's program (a torch fx node and
+  // its source line), from AuditData::origins; empty when not given.
+  std::string origin{};
 };
 
 // A gradient is compared, like node values, on the runtime's own float
@@ -85,6 +88,13 @@ struct AuditData {
   std::map<std::string, std::vector<double>> values;  // produced node values; may be partial or empty
   std::map<std::string, std::vector<double>> grads;   // produced gradients of output 0, by argument
   std::string producer = "file";
+  // Produced gradients of output 0 with respect to node values (another
+  // framework's retained .grad of each intermediate), by node name. With
+  // them, each node's backward is audited alone: the gradients it produced
+  // at its inputs against its exact VJP applied to the given cotangent of
+  // its output and the given values (see local_backward.hpp).
+  std::map<std::string, std::vector<double>> node_grads{};
+  std::map<std::string, std::string> origins{};  // value name -> where the producer made it (for reports)
 };
 
 // The graph's one float dtype; throws ShapeError when it mixes f32 and f64.

@@ -1,0 +1,26 @@
+#pragma once
+// Running the PyTorch exporter (bridges/torch, `python3 -m veritape_torch
+// export`) from C++: which Python, where the package is, how long to wait.
+#include <chrono>
+#include <string>
+
+namespace vt::bridge {
+
+struct TorchExporter {
+  std::string python;       // an interpreter that can import torch
+  std::string package_dir;  // the folder holding veritape_torch/
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+};
+
+// $VERITAPE_PYTHON, else the Python found with torch when veritape was
+// configured (else "python3"); the package from $VERITAPE_TORCH_BRIDGE, else
+// this source tree's bridges/torch; the timeout from $VERITAPE_TORCH_TIMEOUT
+// (seconds), else 5 minutes. Throws std::invalid_argument on a bad timeout.
+TorchExporter default_torch_exporter();
+
+// Exports MODEL.py to out_dir (model.vtg, values.npz, meta.json). Throws
+// std::runtime_error with the exporter's own message when it fails, times
+// out or cannot start.
+void export_torch_model(const TorchExporter& exporter, const std::string& model_py, const std::string& out_dir);
+
+}  // namespace vt::bridge
