@@ -50,5 +50,5 @@ BOOST_AUTO_TEST_CASE(large_output_on_both_streams_does_not_deadlock) {
   const auto r = run_process({"sh", "-c", "head -c 1000000 /dev/zero; head -c 1000000 /dev/zero >&2"}, {}, 20s);
   BOOST_TEST(r.ok());
   BOOST_TEST(r.out.size() == 1000000u);
-  BOOST_TEST(r.err.size() == 1000000u);
+  BOOST_TEST(r.err.size() == 64u * 1024);  // the last 64 KiB: enough for a message
 }

@@ -169,6 +169,22 @@ std::vector<NodeAudit> audit_given_backward(const spec::GraphData& g, const spec
   const auto consumers = consumers_of(gv);
   auto given = [&](std::size_t id) { return (gv.is_arg(id) ? data.grads : data.node_grads).count(gv.name(id)) > 0; };
   std::vector<NodeAudit> rows;
+  if (!r.output_ids.empty() && given(static_cast<std::size_t>(r.output_ids[0]))) {  // the seed: d out / d out = 1
+    const auto out = static_cast<std::size_t>(r.output_ids[0]);
+    NodeAudit row;
+    row.node = "%" + gv.name(out) + " (gradient seed)";
+    row.contract = "exactly 1";
+    row.verdict = NodeVerdict::Met;
+    const std::vector<double> seed = *gv.cotangent(out);
+    for (const double v : seed)
+      if (v != 1) {
+        row.verdict = NodeVerdict::Violated;
+        row.local.max_abs = std::isfinite(v) ? std::abs(v - 1) : INFINITY;
+        row.detail = "the gradient of output %" + gv.name(out) + " with respect to itself is " + std::to_string(v) + ", not 1";
+        break;
+      }
+    rows.push_back(std::move(row));
+  }
   for (std::size_t n = 0; n < g.nodes.size(); ++n) {  // values with one consumer, by that consumer
     std::vector<std::size_t> targets;
     for (int raw : r.operand_ids[n]) {

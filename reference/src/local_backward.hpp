@@ -12,6 +12,7 @@
 //     gradient against the sum of its consumers' VJPs, the bound summing
 //     their terms (one more rounding per addition).
 // A row lacking a value or cotangent it needs is "not audited", saying which.
+// The output's own given gradient (the seed) must be exactly 1.
 #include <vector>
 
 #include "vt/reference/audit.hpp"

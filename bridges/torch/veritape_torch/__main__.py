@@ -1,4 +1,5 @@
-"""python3 -m veritape_torch export MODEL.py --out DIR [--entry NAME] [--inputs INPUTS.npz] [--dtype float32|float64]"""
+"""python3 -m veritape_torch export MODEL.py --out DIR [--entry NAME] [--inputs INPUTS.npz] [--dtype float32|float64]
+python3 -m veritape_torch worker   (the foreign-backend protocol on stdin/stdout, docs/bridge-protocol.md)"""
 import argparse
 import sys
 
@@ -18,7 +19,11 @@ def main(argv=None):
     ex.add_argument("--inputs", help="NPZ of the inputs by name, instead of inputs()")
     ex.add_argument("--dtype", default="float32", choices=sorted(DTYPE_NAMES), help="the model's float dtype")
     ex.add_argument("--seed", type=int, default=0, help="torch.manual_seed before model() and inputs()")
+    sub.add_parser("worker", help="serve run_graph/run_op requests on stdin/stdout (docs/bridge-protocol.md)")
     args = parser.parse_args(argv)
+    if args.command == "worker":
+        from .worker import main as worker_main
+        return worker_main()
     try:
         meta = export(args.model, args.out, args.entry, args.inputs, args.dtype, args.seed)
     except (ExportError, model_file.ModelFileError) as e:
