@@ -253,4 +253,9 @@ BOOST_AUTO_TEST_CASE(given_node_gradients_are_audited_node_by_node) {
   BOOST_TEST((node(r3, "%u (backward)").verdict == ref::NodeVerdict::NotAudited));
   BOOST_TEST(node(r3, "%u (backward)").detail == "gradient of %u not given");
   BOOST_TEST((node(r3, "%t (backward)").verdict == ref::NodeVerdict::Met));
+
+  auto seed = d;  // d l / d l must be 1
+  seed.node_grads["l"] = {2};
+  BOOST_TEST((node(good, "%l (gradient seed)").verdict == ref::NodeVerdict::Met));
+  BOOST_TEST((node(ref::audit(g, seed), "%l (gradient seed)").verdict == ref::NodeVerdict::Violated));
 }
