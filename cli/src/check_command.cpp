@@ -1,7 +1,10 @@
 // `veritape check`: the property suites (proptests/) from the command line.
 #include <fmt/core.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +12,7 @@
 #include "vt/cuda/gpu.hpp"
 #include "vt/proptests/mutation_campaign.hpp"
 #include "vt/proptests/properties.hpp"
+#include "vt/proptests/torch_differential.hpp"
 #include "vt/runtime/kernel_paths.hpp"
 
 namespace vt::cli {
@@ -22,6 +26,8 @@ struct CheckOptions {
   bool strict = false;
   std::string shapes = "small";
   std::string backend = "all";
+  std::string reproducers;  // --backend torch: where violations are written
+  std::vector<std::string> ops;
   proptests::Shapes profile() const { return shapes == "realistic" ? proptests::Shapes::realistic : proptests::Shapes::small; }
 };
 
@@ -159,6 +165,50 @@ int report_mutants(const CheckOptions& o) {
   return all ? 0 : 1;
 }
 
+// --backend torch: PyTorch's own float32/float64 ops against the contracts.
+int report_torch(const CheckOptions& o) {
+  if (o.shapes != "small") throw std::invalid_argument("--backend torch draws its own shapes (edge values small, and tile boundaries)");
+  if (o.suite != "all" && o.suite != "contracts") throw std::invalid_argument("--backend torch runs the contracts suite only");
+  for (const std::string& op : o.ops)
+    if (!spec::find_op(op)) throw std::invalid_argument("--ops: no op '" + op + "' (veritape ops lists them)");
+  bridge::TorchWorker worker(bridge::default_torch_exporter());
+  proptests::TorchAuditOptions t;
+  t.cases = o.cases, t.seed = o.seed, t.ops = o.ops, t.reproducer_dir = o.reproducers;
+  const bool tty = ::isatty(2) != 0;
+  if (!o.json && tty) t.progress = [](const std::string& what) { fmt::print(stderr, "\r{:<40}", what); };
+  const auto start = std::chrono::steady_clock::now();
+  const auto rows = proptests::torch_differential_audit(worker, t);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int violations = 0;
+  for (const auto& r : rows) violations += r.violations;
+  if (o.json) {
+    nlohmann::json j = {{"backend", "torch"}, {"torch", worker.torch_version()}, {"cases", o.cases}, {"seed", o.seed},
+                        {"seconds", seconds}, {"violations", violations}, {"ops", nlohmann::json::array()}};
+    for (const auto& r : rows)
+      j["ops"].push_back({{"op", r.op}, {"cases", r.cases}, {"nodes", r.nodes}, {"worst_forward", r.worst_forward},
+                          {"worst_backward", r.worst_backward}, {"violations", r.violations}, {"inconclusive", r.inconclusive},
+                          {"torch_refused", r.torch_refused}, {"first_failure", r.first_failure}, {"refused_reason", r.refused_reason},
+                          {"first_inconclusive", r.first_inconclusive}});
+    std::cout << j.dump(2) << "\n";
+    return violations > 0 ? 1 : 0;
+  }
+  if (!o.json && tty) fmt::print(stderr, "\r{:<40}\r", "");
+  fmt::print("PyTorch {} (cpu) against veritape's contracts: {} cases per op, dtype and shape profile, seed {} ({:.1f} s)\n",
+             worker.torch_version(), o.cases, o.seed, seconds);
+  fmt::print("{:<30} {:>6} {:>6} {:>13} {:>13} {:>10} {:>12}  {}\n", "op", "cases", "nodes", "fwd err/bound", "bwd err/bound", "violations",
+             "inconclusive", "note");
+  for (const auto& r : rows)
+    fmt::print("{:<30} {:>6} {:>6} {:>13.3g} {:>13.3g} {:>10} {:>12}  {}\n", r.op, r.cases, r.nodes, r.worst_forward, r.worst_backward, r.violations,
+               r.inconclusive,
+               r.torch_refused > 0 ? fmt::format("torch refused {} cases: {}", r.torch_refused, r.refused_reason.substr(0, 90)) : "");
+  for (const auto& r : rows)
+    if (r.violations > 0) fmt::print("\n{}: {} violation(s); the first: {}\n", r.op, r.violations, r.first_failure);
+  for (const auto& r : rows)
+    if (r.inconclusive > 0) fmt::print("\n{}: {} row(s) undecided; the first: {}\n", r.op, r.inconclusive, r.first_inconclusive);
+  fmt::print("{}\n", violations > 0 ? "PyTorch exceeds veritape's contracts at some ops" : "PyTorch meets veritape's contracts at every op audited");
+  return violations > 0 ? 1 : 0;
+}
+
 }  // namespace
 
 void add_check_command(CLI::App& app, int& result) {
@@ -183,9 +233,15 @@ void add_check_command(CLI::App& app, int& result) {
       ->check(CLI::IsMember({"small", "realistic"}));
   cmd->add_option("--backend", o->backend,
                   "all: every property (the CPU runtime, and the CUDA kernels under the host emulator); cuda-emulated: the CUDA "
-                  "kernels' properties alone, under the emulator; cuda: the same on the GPU (exit 2 if there is none)")
+                  "kernels' properties alone, under the emulator; cuda: the same on the GPU (exit 2 if there is none); torch: "
+                  "PyTorch's own ops (through python3 -m veritape_torch worker) against the contracts, float32 and float64, edge "
+                  "values and tile-boundary shapes (--cases per op, dtype and profile)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"all", "cuda-emulated", "cuda"}));
+      ->check(CLI::IsMember({"all", "cuda-emulated", "cuda", "torch"}));
+  cmd->add_option("--ops", o->ops, "--backend torch: only these ops (comma-separated)")->delimiter(',');
+  cmd->add_option("--reproducers", o->reproducers,
+                  "--backend torch: write each op's first violation to this folder as OP-DTYPE.vtg and .json (torch's values), "
+                  "for `veritape audit OP-DTYPE.vtg --inputs OP-DTYPE.json`");
   cmd->add_flag("--json", o->json, "print the results as JSON");
   cmd->add_flag("--strict", o->strict,
                 "exit 1 also when a property is weak: more discarded cases than passed ones, or an op (20+ occurrences) "
@@ -194,7 +250,9 @@ void add_check_command(CLI::App& app, int& result) {
     try {
       if (o->suite == "mutants" && o->backend != "all")
         throw std::invalid_argument("--suite mutants runs every property, CPU and emulated CUDA, against every planted bug: use --backend all");
-      result = o->suite == "mutants" ? report_mutants(*o) : report_properties(*o);
+      if (o->backend != "torch" && (!o->ops.empty() || !o->reproducers.empty()))
+        throw std::invalid_argument("--ops and --reproducers apply to --backend torch");
+      result = o->suite == "mutants" ? report_mutants(*o) : o->backend == "torch" ? report_torch(*o) : report_properties(*o);
     } catch (const std::exception& e) {
       std::cerr << "veritape check: " << e.what() << "\n";
       result = 2;

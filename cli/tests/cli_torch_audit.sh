@@ -83,4 +83,16 @@ VERITAPE_TORCH_TIMEOUT=1 VERITAPE_PYTHON="$tmp/hang.sh" "$vt" audit --torch "$ro
 grep -q "timed out after 1" "$tmp/err" || { echo "FAIL hang message:"; cat "$tmp/err"; fail=1; }
 "$vt" audit --torch "$root/examples/torch/mlp.py" "$tmp/mlp" 2>/dev/null; check "graph and --torch together" 2 $?
 "$vt" audit "$tmp/mlp" --inputs "$tmp/mlp/values.npz" 2>/dev/null; check "export folder with --inputs" 2 $?
+# The differential audit of torch's own ops (check --backend torch), and its
+# mutation check: a tanh with a wrong backward planted in the worker.
+"$vt" check --backend torch --cases 2 --ops tanh,matmul,softmax,cross_entropy >"$tmp/diff.txt" 2>&1
+check "check --backend torch on four ops" 0 $?
+grep -q "^tanh .* 0  *$" "$tmp/diff.txt" && grep -q "^cross_entropy " "$tmp/diff.txt" || { echo "FAIL diff table:"; cat "$tmp/diff.txt"; fail=1; }
+VERITAPE_WORKER_PLANT=tanh "$vt" check --backend torch --cases 2 --ops tanh --reproducers "$tmp/repro" >"$tmp/plant.txt" 2>&1
+check "check --backend torch catches a planted tanh backward" 1 $?
+grep -q "^tanh: [0-9]* violation(s); the first: %v[0-9]* (backward)" "$tmp/plant.txt" || { echo "FAIL planted diff:"; cat "$tmp/plant.txt"; fail=1; }
+"$vt" audit "$tmp/repro/tanh-f32.vtg" --inputs "$tmp/repro/tanh-f32.json" >/dev/null 2>&1
+check "the reproducer shows the violation again" 1 $?
+"$vt" check --backend torch --ops nosuchop 2>/dev/null; check "check --backend torch --ops unknown" 2 $?
+"$vt" check --ops tanh 2>/dev/null; check "--ops without --backend torch" 2 $?
 exit $fail

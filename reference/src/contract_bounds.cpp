@@ -244,13 +244,17 @@ void attention_bound(ContractBound& b, std::span<const Dense<double>* const> in,
         double& pj = p[static_cast<std::size_t>(j)];
         pj /= sum;
         const double shift = m - s[static_cast<std::size_t>(j)];
-        e[static_cast<std::size_t>(j)] =
-            pj * (grow - 1) + gamma(std::ceil(shift + spread + 4 * delta) + steps, u) * pj * grow + steps * eta;
+        // A logit error or shift past the range of e^{2 delta} or gamma promises
+        // nothing for this key (inf, not 0 * inf = NaN).
+        const double g = gamma(std::ceil(shift + spread + 4 * delta) + steps, u);
+        e[static_cast<std::size_t>(j)] = !std::isfinite(grow) || !std::isfinite(g) ? std::numeric_limits<double>::infinity()
+                                                                                  : pj * (grow - 1) + g * pj * grow + steps * eta;
       }
       for (std::int64_t c = 0; c < d.Ev; ++c) {
         double err = 0, mag = 0;
         for (std::int64_t j = 0; j < n; ++j) {
           const double vj = std::abs(v[(z * d.S + j) * d.Ev + c]);
+          if (vj == 0) continue;  // p_j * 0 is exactly 0 however wrong p_j is
           err += e[static_cast<std::size_t>(j)] * vj;
           mag += (p[static_cast<std::size_t>(j)] + e[static_cast<std::size_t>(j)]) * vj;
         }

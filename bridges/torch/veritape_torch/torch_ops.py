@@ -16,7 +16,8 @@ class NoTorchOp(Exception):
 def _axes_reduce(fn_all, fn_axes):
     def run(x, a):
         if "axes" not in a:
-            return fn_all(x)
+            r = fn_all(x)
+            return r.reshape([1] * x.dim()) if a.get("keepdim", False) else r
         return fn_axes(x, [int(d) for d in a["axes"]], bool(a.get("keepdim", False)))
     return run
 
@@ -24,7 +25,8 @@ def _axes_reduce(fn_all, fn_axes):
 def _extreme(kind):
     def run(x, a):
         if "axis" not in a:
-            return getattr(torch, kind)(x)
+            r = getattr(torch, kind)(x)
+            return r.reshape([1] * x.dim()) if a.get("keepdim", False) else r
         return getattr(torch, kind)(x, int(a["axis"]), bool(a.get("keepdim", False))).values
     return run
 
@@ -89,7 +91,7 @@ def _arange(a, dtype, shape):
 
 
 def _dropout(x, a):
-    if a.get("training", False) and a.get("p", 0.5) != 0:
+    if a.get("training", True) and a.get("p", 0.5) != 0:
         raise NoTorchOp("dropout in training mode (torch's random mask is not veritape's)")
     return x.clone()
 
@@ -113,7 +115,7 @@ OPS = {
     "transpose": lambda i, a: i[0].transpose(int(a.get("dim0", -2)), int(a.get("dim1", -1))),
     "reshape": lambda i, a: i[0].reshape([int(d) for d in a["shape"]]),
     "broadcast_to": lambda i, a: i[0].broadcast_to([int(d) for d in a["shape"]]),
-    "flatten": lambda i, a: torch.flatten(i[0], int(a.get("start_dim", 0)), int(a.get("end_dim", -1))),
+    "flatten": lambda i, a: torch.flatten(i[0], int(a.get("start_dim", 1)), int(a.get("end_dim", -1))),
     "narrow": lambda i, a: i[0].narrow(int(a["axis"]), int(a["start"]), int(a["length"])),
     "concat": lambda i, a: torch.cat(list(i), int(a.get("axis", 0))),
     "gather": lambda i, a: torch.gather(i[0], int(a["axis"]), i[1]),
@@ -130,8 +132,8 @@ OPS = {
     "conv2d": lambda i, a: F.conv2d(i[0], i[1], i[2] if len(i) > 2 else None, _pair(a.get("stride"), 1),
                                     _pair(a.get("padding"), 0), _pair(a.get("dilation"), 1), int(a.get("groups", 1))),
     "max_pool2d": lambda i, a: _max_pool(i[0], a), "avg_pool2d": lambda i, a: _avg_pool(i[0], a),
-    "layer_norm": lambda i, a: F.layer_norm(i[0], [int(d) for d in a["normalized_shape"]], *(i[1:3] if len(i) == 3 else (None, None)),
-                                            eps=a.get("eps", 1e-5)),
+    "layer_norm": lambda i, a: F.layer_norm(i[0], [int(d) for d in a["normalized_shape"]], i[1] if len(i) > 1 else None,
+                                            i[2] if len(i) > 2 else None, eps=a.get("eps", 1e-5)),
     "batch_norm": lambda i, a: F.batch_norm(i[0], i[3].detach().clone(), i[4].detach().clone(), i[1], i[2], bool(a.get("training", False)), 0.0, a.get("eps", 1e-5)),
     "scaled_dot_product_attention": lambda i, a: _attention(i[0], i[1], i[2], a),
 }
@@ -144,3 +146,27 @@ def run(op, inputs, attrs, dtype, shape):
     if op not in OPS:
         raise NoTorchOp(f"no torch implementation of veritape op '{op}'")
     return OPS[op](inputs, attrs)
+
+
+class _PlantedTanh(torch.autograd.Function):
+    """tanh with the sign of its derivative flipped: the planted bug that
+    `veritape check --backend torch` must catch (VERITAPE_WORKER_PLANT=tanh)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 + y * y)
+
+
+def plant(name):
+    """Replaces an op with a known-wrong version, for the checker's own mutation test."""
+    if name == "tanh":
+        OPS["tanh"] = lambda i, a: _PlantedTanh.apply(i[0])
+    elif name:
+        raise ValueError(f"no planted bug named {name!r} (known: tanh)")

@@ -214,6 +214,8 @@ def export_graph(model, loss, inputs, graph_name):
             output = node.args[0]
             continue
         out = _run_node(node, env, wrapper)
+        if isinstance(out, torch.Tensor) and any(out is env[n] for n in node.all_input_nodes):
+            out = out.view_as(out)  # a no-op call returning its input: its own node keeps its own gradient
         env[node] = out
         if node.op == "get_attr":
             kind = "param" if isinstance(out, torch.nn.Parameter) and out.requires_grad else "input"

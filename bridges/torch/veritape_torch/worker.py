@@ -2,7 +2,8 @@
 stdin/stdout, in the protocol of docs/bridge-protocol.md: a hello line, then
 requests and replies, each a JSON header line followed by raw little-endian
 tensor bytes. For the C++ side's fault tests, VERITAPE_WORKER_FAULT makes the
-first reply faulty (crash, hang, short, garbage, wrong_shape, nan, version)."""
+first reply faulty (crash, hang, short, garbage, wrong_shape, nan, version),
+and VERITAPE_WORKER_PLANT=tanh swaps in a tanh with a wrong backward."""
 import json
 import os
 import sys
@@ -64,9 +65,13 @@ def run_graph(text, tensors):
         env[a["name"]] = t
     for n in g["nodes"]:
         dtype, shape = torch_ops.DTYPES[n["type"][0]], n["type"][1]
-        y = torch_ops.run(n["op"], [env[i] for i in n["inputs"]], n["attrs"], dtype, shape)
+        inputs = [env[i] for i in n["inputs"]]
+        y = torch_ops.run(n["op"], inputs, n["attrs"], dtype, shape)
+        if any(y is x for x in inputs):
+            y = y.view_as(y)  # a no-op (flatten of one axis) returns its input: its own node keeps its own gradient
         if list(y.shape) != shape:
-            raise ValueError(f"%{n['name']} = {n['op']}: torch gives shape {list(y.shape)}, the graph says {shape}")
+            raise ValueError(f"%{n['name']} = {n['op']} {n['attrs']} of {[list(env[i].shape) for i in n['inputs']]}: "
+                             f"torch gives shape {list(y.shape)}, the graph says {shape}")
         if y.requires_grad:
             y.retain_grad()
         env[n["name"]] = y
@@ -137,6 +142,7 @@ class _Truncating:
 
 def main():
     fault = os.environ.get("VERITAPE_WORKER_FAULT", "")
+    torch_ops.plant(os.environ.get("VERITAPE_WORKER_PLANT", ""))
     channel = Channel(sys.stdin.buffer, sys.stdout.buffer)
     sys.stdout = sys.stderr  # nothing else may write to the protocol stream
     channel.write({"type": "hello", "protocol": PROTOCOL + (1 if fault == "version" else 0), "torch": torch.__version__,
