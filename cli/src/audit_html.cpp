@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "vt/runtime/io/atomic_file.hpp"
+#include "vt/train/svg_plot.hpp"
 #include "vt/spec/text_format.hpp"
 
 namespace vt::cli {
@@ -14,19 +15,6 @@ namespace {
 
 using ref::NodeVerdict;
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -93,7 +81,7 @@ std::string graph_text(const spec::GraphData& g, const std::set<std::string>& fa
     const auto eq = line.find(" = ");
     const std::string name = start != std::string::npos && eq != std::string::npos ? line.substr(start, eq - start) : "";
     const bool bad = !name.empty() && failing.count(name);
-    out += bad ? "<mark class=\"bad\">" + escape(line) + "</mark>\n" : escape(line) + "\n";
+    out += bad ? "<mark class=\"bad\">" + train::xml_escape(line) + "</mark>\n" : train::xml_escape(line) + "\n";
   }
   return out;
 }
@@ -108,25 +96,25 @@ std::string report_section(const ref::AuditReport& r, const spec::GraphData& g) 
   int met = 0, audited = 0;
   for (const auto& n : r.nodes) met += n.verdict == NodeVerdict::Met, audited += n.verdict != NodeVerdict::NotAudited;
   std::ostringstream s;
-  s << "<section><h2>" << escape(r.graph) << " (" << spec::to_string(r.dtype) << ")</h2>\n"
-    << "<p>Values from " << escape(r.producer) << "; exact reference: rationals / " << r.interval_bits << "-bit intervals.</p>\n"
+  s << "<section><h2>" << train::xml_escape(r.graph) << " (" << spec::to_string(r.dtype) << ")</h2>\n"
+    << "<p>Values from " << train::xml_escape(r.producer) << "; exact reference: rationals / " << r.interval_bits << "-bit intervals.</p>\n"
     << "<p class=\"verdict " << (r.all_met() ? "ok" : "bad") << "\">" << (r.all_met() ? "All audited nodes meet their contracts" : "Contract violated or undecided")
     << ": " << met << " of " << audited << " audited nodes met";
-  if (!r.first_violation.empty()) s << "; first violation " << escape(r.first_violation);
+  if (!r.first_violation.empty()) s << "; first violation " << train::xml_escape(r.first_violation);
   s << ".</p>\n<table><thead><tr><th>node</th><th>op</th><th>contract</th><th>max abs</th><th>max ulp</th>"
     << "<th>error / contract (log, 10<sup>-6</sup> to 10<sup>2</sup>; line = contract)</th><th>verdict</th><th>origin and detail</th></tr></thead><tbody>\n";
   for (const ref::NodeAudit* n : rows) {
-    s << "<tr class=\"" << css_class(n->verdict) << "\"><td><code>" << escape(n->node) << "</code></td><td>" << escape(n->op) << "</td><td>"
-      << escape(n->contract) << "</td><td>" << num(n->local.max_abs) << "</td><td>" << num(n->local.max_ulp) << "</td><td>" << error_bar(*n)
+    s << "<tr class=\"" << css_class(n->verdict) << "\"><td><code>" << train::xml_escape(n->node) << "</code></td><td>" << train::xml_escape(n->op) << "</td><td>"
+      << train::xml_escape(n->contract) << "</td><td>" << num(n->local.max_abs) << "</td><td>" << num(n->local.max_ulp) << "</td><td>" << error_bar(*n)
       << " " << (n->verdict == NodeVerdict::NotAudited ? "" : num(n->bound_use)) << "</td><td>" << ref::to_string(n->verdict) << "</td><td>"
-      << escape(n->origin) << (n->origin.empty() || n->detail.empty() ? "" : "<br>") << escape(n->detail) << "</td></tr>\n";
+      << train::xml_escape(n->origin) << (n->origin.empty() || n->detail.empty() ? "" : "<br>") << train::xml_escape(n->detail) << "</td></tr>\n";
   }
   s << "</tbody></table>\n";
   if (!r.gradients.empty()) {
-    s << "<h3>Gradients of the output (vs " << escape(r.gradient_reference) << "; normwise tolerance " << num(r.gradient_tolerance)
+    s << "<h3>Gradients of the output (vs " << train::xml_escape(r.gradient_reference) << "; normwise tolerance " << num(r.gradient_tolerance)
       << ")</h3>\n<table><thead><tr><th>argument</th><th>max abs</th><th>max rel</th><th>normwise</th><th>verdict</th></tr></thead><tbody>\n";
     for (const auto& gr : r.gradients)
-      s << "<tr class=\"" << css_class(gr.verdict) << "\"><td><code>" << escape(gr.arg) << "</code></td><td>" << num(gr.error.max_abs)
+      s << "<tr class=\"" << css_class(gr.verdict) << "\"><td><code>" << train::xml_escape(gr.arg) << "</code></td><td>" << num(gr.error.max_abs)
         << "</td><td>" << num(gr.error.max_rel) << "</td><td>" << num(gr.normwise) << "</td><td>" << ref::to_string(gr.verdict) << "</td></tr>\n";
     s << "</tbody></table>\n";
   }
@@ -145,8 +133,8 @@ pre.graph{background:#fafafa;border:1px solid #ddd;padding:8px;overflow-x:auto}m
 }  // namespace
 
 std::string audit_html(const std::vector<ref::AuditReport>& reports, const spec::GraphData& g) {
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>veritape audit: " + escape(g.name) +
-                    "</title>\n<style>" + kStyle + "</style></head><body>\n<h1>veritape audit of " + escape(g.name) + "</h1>\n";
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>veritape audit: " + train::xml_escape(g.name) +
+                    "</title>\n<style>" + kStyle + "</style></head><body>\n<h1>veritape audit of " + train::xml_escape(g.name) + "</h1>\n";
   for (const auto& r : reports) out += report_section(r, g);
   return out + "</body></html>\n";
 }

@@ -187,7 +187,7 @@ int report_torch(const CheckOptions& o) {
     for (const auto& r : rows)
       j["ops"].push_back({{"op", r.op}, {"cases", r.cases}, {"nodes", r.nodes}, {"worst_forward", r.worst_forward},
                           {"worst_backward", r.worst_backward}, {"violations", r.violations}, {"inconclusive", r.inconclusive},
-                          {"torch_refused", r.torch_refused}, {"first_failure", r.first_failure}, {"refused_reason", r.refused_reason},
+                          {"torch_refused", r.torch_refused}, {"worst_failure", r.worst_failure}, {"refused_reason", r.refused_reason},
                           {"first_inconclusive", r.first_inconclusive}});
     std::cout << j.dump(2) << "\n";
     return violations > 0 ? 1 : 0;
@@ -202,7 +202,7 @@ int report_torch(const CheckOptions& o) {
                r.inconclusive,
                r.torch_refused > 0 ? fmt::format("torch refused {} cases: {}", r.torch_refused, r.refused_reason.substr(0, 90)) : "");
   for (const auto& r : rows)
-    if (r.violations > 0) fmt::print("\n{}: {} violation(s); the first: {}\n", r.op, r.violations, r.first_failure);
+    if (r.violations > 0) fmt::print("\n{}: {} violation(s); the worst: {}\n", r.op, r.violations, r.worst_failure);
   for (const auto& r : rows)
     if (r.inconclusive > 0) fmt::print("\n{}: {} row(s) undecided; the first: {}\n", r.op, r.inconclusive, r.first_inconclusive);
   fmt::print("{}\n", violations > 0 ? "PyTorch exceeds veritape's contracts at some ops" : "PyTorch meets veritape's contracts at every op audited");
@@ -240,8 +240,8 @@ void add_check_command(CLI::App& app, int& result) {
       ->check(CLI::IsMember({"all", "cuda-emulated", "cuda", "torch"}));
   cmd->add_option("--ops", o->ops, "--backend torch: only these ops (comma-separated)")->delimiter(',');
   cmd->add_option("--reproducers", o->reproducers,
-                  "--backend torch: write each op's first violation to this folder as OP-DTYPE.vtg and .json (torch's values), "
-                  "for `veritape audit OP-DTYPE.vtg --inputs OP-DTYPE.json`");
+                  "--backend torch: write each op's worst violation to this folder as OP.vtg and OP.json (torch's values), "
+                  "for `veritape audit OP.vtg --inputs OP.json`");
   cmd->add_flag("--json", o->json, "print the results as JSON");
   cmd->add_flag("--strict", o->strict,
                 "exit 1 also when a property is weak: more discarded cases than passed ones, or an op (20+ occurrences) "

@@ -108,10 +108,11 @@ std::vector<TorchOpAudit> torch_differential_audit(bridge::TorchWorker& worker, 
             if (row.verdict == ref::NodeVerdict::Inconclusive && a.inconclusive++ == 0)
               a.first_inconclusive = row.node + " in " + std::string(spec::to_string(dtype)) + " graph " + c.graph.name + ": " + row.detail;
             if (row.verdict != ref::NodeVerdict::Violated) continue;
-            if (a.violations++ > 0) continue;
-            a.first_failure = row.node + " in " + std::string(spec::to_string(dtype)) + " graph " + c.graph.name + ": " + row.detail;
+            if (a.violations++ > 0 && row.bound_use <= a.worst_failure_use) continue;
+            a.worst_failure_use = row.bound_use;
+            a.worst_failure = row.node + " in " + std::string(spec::to_string(dtype)) + " graph " + c.graph.name + ": " + row.detail;
             if (!o.reproducer_dir.empty())
-              a.first_failure += "\n    reproduce: " + write_reproducer(o.reproducer_dir, row.op + "-" + std::string(spec::to_string(dtype)), c, d);
+              a.worst_failure += "\n    reproduce: " + write_reproducer(o.reproducer_dir, row.op, c, d);
           }
         }
       }

@@ -49,23 +49,6 @@ double pow10i(int e) {  // the double nearest 10^e, exactly as the literal "1e<e
   return v;
 }
 
-std::string escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // Control characters are not allowed in XML 1.0 text.
-        out += (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ? ' ' : ch;
-    }
-  }
-  return out;
-}
 
 struct Range {
   double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
@@ -113,7 +96,7 @@ void render_panel(std::string& o, const Panel& p, int index, double left, double
 
   o += "<g class=\"panel\" id=\"panel" + std::to_string(index) + "\">\n";
   o += "<text class=\"title\" x=\"" + px((x0 + x1) / 2) + "\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" "
-       "font-weight=\"bold\">" + escape(p.title) + "</text>\n";
+       "font-weight=\"bold\">" + xml_escape(p.title) + "</text>\n";
 
   // Grid, ticks and tick labels.
   o += "<g class=\"grid\" stroke=\"#e0e0e0\" stroke-width=\"1\">\n";
@@ -123,23 +106,23 @@ void render_panel(std::string& o, const Panel& p, int index, double left, double
   o += "<g class=\"xticks\" text-anchor=\"middle\">\n";
   for (double v : xt.values)
     o += "<line x1=\"" + px(sx(v)) + "\" y1=\"" + px(y1) + "\" x2=\"" + px(sx(v)) + "\" y2=\"" + px(y1 + 4) +
-         "\" stroke=\"#333\"/><text x=\"" + px(sx(v)) + "\" y=\"" + px(y1 + 16) + "\">" + escape(format_tick(v, xt.step)) +
+         "\" stroke=\"#333\"/><text x=\"" + px(sx(v)) + "\" y=\"" + px(y1 + 16) + "\">" + xml_escape(format_tick(v, xt.step)) +
          "</text>\n";
   o += "</g>\n";
   o += "<g class=\"yticks\" text-anchor=\"end\">\n";
   for (double v : yt.values) {
     const std::string label = p.log_y ? format_tick(v, v) : format_tick(v, yt.step);
     o += "<line x1=\"" + px(x0 - 4) + "\" y1=\"" + px(sy(v)) + "\" x2=\"" + px(x0) + "\" y2=\"" + px(sy(v)) +
-         "\" stroke=\"#333\"/><text x=\"" + px(x0 - 6) + "\" y=\"" + px(sy(v)) + "\" dy=\"0.32em\">" + escape(label) +
+         "\" stroke=\"#333\"/><text x=\"" + px(x0 - 6) + "\" y=\"" + px(sy(v)) + "\" dy=\"0.32em\">" + xml_escape(label) +
          "</text>\n";
   }
   o += "</g>\n";
   o += "<rect class=\"frame\" x=\"" + px(x0) + "\" y=\"" + px(y0) + "\" width=\"" + px(x1 - x0) + "\" height=\"" +
        px(y1 - y0) + "\" fill=\"none\" stroke=\"#333\"/>\n";
   o += "<text class=\"xlabel\" x=\"" + px((x0 + x1) / 2) + "\" y=\"" + px(height - 8) + "\" text-anchor=\"middle\">" +
-       escape(p.x_label) + "</text>\n";
+       xml_escape(p.x_label) + "</text>\n";
   o += "<text class=\"ylabel\" transform=\"translate(" + px(left + 14) + "," + px((y0 + y1) / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\">" + escape(p.y_label) + "</text>\n";
+       ") rotate(-90)\" text-anchor=\"middle\">" + xml_escape(p.y_label) + "</text>\n";
 
   // Series: one polyline per unbroken run of drawable points.
   std::vector<std::pair<double, double>> drawn;  // sampled along every line, to place the legend
@@ -210,7 +193,7 @@ void render_panel(std::string& o, const Panel& p, int index, double left, double
       o += "<line x1=\"" + px(lx + 5) + "\" y1=\"" + px(yk) + "\" x2=\"" + px(lx + 25) + "\" y2=\"" + px(yk) +
            "\" stroke=\"" + kColors[k % kColors.size()] + "\" stroke-width=\"2\"";
       if (!dash.empty()) o += " stroke-dasharray=\"" + dash + "\"";
-      o += "/><text x=\"" + px(lx + 29) + "\" y=\"" + px(yk) + "\" dy=\"0.32em\">" + escape(p.series[k].label) +
+      o += "/><text x=\"" + px(lx + 29) + "\" y=\"" + px(yk) + "\" dy=\"0.32em\">" + xml_escape(p.series[k].label) +
            "</text>\n";
     }
     o += "</g>\n";
@@ -338,6 +321,24 @@ void write_svg(const std::filesystem::path& path, std::span<const Panel> panels,
   if (std::fclose(f) != 0 || !ok)
     throw std::runtime_error("write_svg: cannot write '" + path.string() + "': " +
                              std::error_code(ok ? errno : e, std::generic_category()).message());
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // Control characters are not allowed in XML 1.0 text.
+        out += (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ? ' ' : ch;
+    }
+  }
+  return out;
 }
 
 }  // namespace vt::train

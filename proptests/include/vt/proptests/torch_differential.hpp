@@ -20,7 +20,8 @@ struct TorchOpAudit {
   double worst_forward = 0, worst_backward = 0;  // largest |error| / contract bound
   int violations = 0, inconclusive = 0;
   int torch_refused = 0;  // cases torch could not run (an error reply): the first reason below
-  std::string first_failure;  // the first violated row's detail, with its reproducer
+  std::string worst_failure;  // the violated row with the largest error / bound, with its reproducer
+  double worst_failure_use = 0;
   std::string first_inconclusive;  // the first row the enclosures could not decide
   std::string refused_reason;
 };
@@ -29,7 +30,7 @@ struct TorchAuditOptions {
   int cases = 10;  // per op, per dtype, per shape profile
   std::uint64_t seed = 1;
   std::vector<std::string> ops;  // empty: every op torch can run
-  std::string reproducer_dir;    // where violations are written as NAME.vtg + NAME.json ("" : not written)
+  std::string reproducer_dir;    // where each op's worst violation is written as OP.vtg + OP.json ("": not written)
   std::function<void(const std::string&)> progress;  // called once per op and dtype, may be empty
 };
 

@@ -72,4 +72,7 @@ Ticks log_ticks(double lo, double hi, int target = 5);
 // small magnitudes. Never "-0".
 std::string format_tick(double value, double step);
 
+// Text for XML and HTML: & < > " ' as entities (the SVG plots and the audit's HTML report).
+std::string xml_escape(const std::string& s);
+
 }  // namespace vt::train
