@@ -55,6 +55,18 @@ grep -q "unsupported_ops.py:13: cumsum" "$tmp/unsupported.err" && grep -q "unsup
 check "audit --torch of unsupported calls" 2 $?
 grep -q "cumsum" "$tmp/unsupported2.err" || { echo "FAIL exporter message not passed on"; fail=1; }
 
+# Model files that break the convention or fail: a clear error naming the file, nothing written.
+printf 'import torch\ndef model():\n    return torch.nn.Linear(2, 2)\n' >"$tmp/noinputs.py"
+printf 'def model(:\n' >"$tmp/syntax.py"
+printf 'import torch\ndef model():\n    return torch.nn.Linear(3, 2)\ndef inputs():\n    return {"input": torch.ones(3, 2)}\ndef loss(o, i):\n    return o.sum()\n' >"$tmp/badshape.py"
+for case in "noinputs:defines no function 'inputs'" "syntax:importing the model file failed: SyntaxError" \
+            "badshape:running linear (fx node linear) failed: RuntimeError: mat1 and mat2 shapes"; do
+  name=${case%%:*} want=${case#*:}
+  export_model "$tmp/$name.py" "$tmp/out_$name" 2>"$tmp/err"
+  check "export of a broken model file ($name)" 1 $?
+  grep -qF "$want" "$tmp/err" && [ ! -e "$tmp/out_$name" ] || { echo "FAIL $name: expected '$want':"; cat "$tmp/err"; fail=1; }
+done
+
 # Partial values: drop tanh's value and gradient; what needs them is skipped.
 cp -r "$tmp/mlp" "$tmp/partial"
 "$python" - "$tmp/partial/values.npz" <<'PY'

@@ -1,7 +1,9 @@
 """`python3 -m veritape_torch export`: a model file to model.vtg, values.npz
 and meta.json (see bridges/README.md for the layout)."""
 import json
+import keyword
 import os
+import re
 import tempfile
 import time
 
@@ -37,18 +39,25 @@ def export(model_path, out_dir, entry="model", inputs_path=None, dtype="float32"
     torch.manual_seed(seed)
     module = model_file.load_module(model_path)
     make_model, make_inputs, loss = model_file.entry_points(module, model_path, entry)
-    model = make_model()
+    try:
+        model = make_model()
+        inputs = make_inputs()
+    except Exception as e:  # the user's factories
+        raise ExportError(f"{model_path}: {entry}() or inputs() raised {type(e).__name__}: {e}") from e
     if not isinstance(model, torch.nn.Module):
         raise ExportError(f"{model_path}: {entry}() returned {type(model).__name__}, not a torch.nn.Module")
     model = model.to(DTYPE_NAMES[dtype]).eval()
-    inputs = make_inputs()
     if not isinstance(inputs, dict) or not all(isinstance(v, torch.Tensor) for v in inputs.values()):
         raise ExportError(f"{model_path}: inputs() must return a dict of name -> tensor")
+    for name in inputs:
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise ExportError(f"{model_path}: inputs() key {name!r} is not a Python identifier (it names an argument)")
     inputs = {k: v.to(DTYPE_NAMES[dtype]) if v.dtype.is_floating_point else v for k, v in inputs.items()}
     if inputs_path:
         inputs = _load_inputs(inputs_path, inputs)
-    graph_name = os.path.splitext(os.path.basename(model_path))[0].replace("-", "_")
-    g, loss_name, loss_value = export_graph(model, loss, inputs, graph_name)
+    graph_name = re.sub(r"\W", "_", os.path.splitext(os.path.basename(model_path))[0])
+    graph_name = graph_name if graph_name[:1].isalpha() else "model_" + graph_name
+    g, loss_name, loss_value = export_graph(model, loss, inputs, model_file.forward_parameters(model, model_path))
     arrays, backward_seconds = record(g, loss_name, loss_value)
     text = f"# Exported by veritape_torch from {os.path.basename(model_path)} (torch {torch.__version__}, {dtype}, cpu).\n"
     text += f"graph {graph_name} {{\n" + "\n".join(g.args + g.lines) + f"\n  output %{loss_name}\n}}\n"

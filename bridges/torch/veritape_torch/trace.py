@@ -1,10 +1,8 @@
 """Traces a model and its loss with torch.fx, runs the traced graph on real
 tensors node by node, and maps each call to veritape's op table."""
-import operator
 import os
 import time
 
-import numpy as np
 import torch
 import torch.fx
 
@@ -31,11 +29,10 @@ class _TraceAll(torch.fx.Tracer):
 
 
 class _WithLoss(torch.nn.Module):
-    def __init__(self, model, loss, model_args):
+    def __init__(self, model, loss):
         super().__init__()
         self.model = model
         self._loss = loss
-        self._model_args = model_args
 
 
 def _wrapper(model, loss, names, model_args):
@@ -48,22 +45,26 @@ def _wrapper(model, loss, names, model_args):
     scope = {}
     exec(f"def forward(self, {params}):\n{body}", scope)
     cls = type("VeritapeModelWithLoss", (_WithLoss,), {"forward": scope["forward"]})
-    return cls(model, loss, model_args)
+    return cls(model, loss)
 
 
 def source_line(node):
-    """file:line of the innermost frame in user code (not torch's, not ours)."""
+    """file:line of the innermost frame in user code (not torch's, not ours), or ""."""
     lines = (node.stack_trace or "").splitlines()
     for line in lines:
         line = line.strip()
         if not line.startswith("File \""):
             continue
         path = line.split("\"")[1]
-        if path.startswith(_TORCH_DIR) or path.startswith(_OWN_DIR):
-            continue
+        if path.startswith(_TORCH_DIR) or path.startswith(_OWN_DIR) or path.startswith("<"):
+            continue  # torch's, ours, or the generated wrapper's
         number = line.split(", line ")[1].split(",")[0] if ", line " in line else "?"
         return f"{os.path.normpath(path)}:{number}"
-    return "?"
+    return ""
+
+
+def _at(source):
+    return f"{source}: " if source else ""
 
 
 class _Call:
@@ -109,6 +110,7 @@ class _Graph:
         self.origin = {}  # vtg name -> {"fx": ..., "call": ..., "source": ...}
         self.of_fx = {}   # fx node -> vtg name (None: unsupported), or ("py", value)
         self.constants = 0
+        self.source = ""  # the user's file:line of the call being mapped
 
     def fresh(self, base):
         name, k = value_name(base), 1
@@ -146,7 +148,7 @@ class _Graph:
         value = float(t) if dtype != torch.int64 else int(t)
         self.lines.append(node_line(name, "constant", [], {"dtype": op_map.Identifier(DTYPES[dtype]), "value": value}, vtg_type(t)))
         self.tensor[name] = t
-        self.origin[name] = {"fx": None, "call": f"the number {x!r}", "source": self._source}
+        self.origin[name] = {"fx": None, "call": f"the number {x!r}", "source": self.source}
         return name
 
     def emit(self, op, operands, attrs, call):
@@ -155,7 +157,7 @@ class _Graph:
             raise op_map.Unsupported(f"{call.name} returns {type(call.out).__name__}, not an f32/f64/i64 tensor")
         self.lines.append(node_line(name, op, operands, attrs, vtg_type(call.out)))
         self.tensor[name] = call.out
-        self.origin[name] = {"fx": call.node.name, "call": call.name, "source": self._source}
+        self.origin[name] = {"fx": call.node.name, "call": call.name, "source": self.source}
         return name
 
     def alias(self, x, call):
@@ -185,10 +187,9 @@ def _run_node(node, env, root):
     raise ExportError(f"fx node {node.name}: unexpected op {node.op}")
 
 
-def export_graph(model, loss, inputs, graph_name):
+def export_graph(model, loss, inputs, forward_args):
     """Traces, runs and maps. Returns (vtg text, arrays for values.npz, node map).
     Raises ExportError listing every unsupported call with its source line."""
-    forward_args = _forward_names(model)
     missing = [n for n in forward_args if n not in inputs]
     if missing:
         raise ExportError(f"inputs() gives no {', '.join(missing)} (the arguments of the model's forward)")
@@ -202,7 +203,7 @@ def export_graph(model, loss, inputs, graph_name):
     g = _Graph(float_dtype)
     env, unsupported, output = {}, [], None
     for node in graph.nodes:
-        g._source = source_line(node)
+        g.source = source_line(node)
         if node.op == "placeholder":
             t = inputs[node.target]
             if t.dtype.is_floating_point:
@@ -213,7 +214,11 @@ def export_graph(model, loss, inputs, graph_name):
         if node.op == "output":
             output = node.args[0]
             continue
-        out = _run_node(node, env, wrapper)
+        try:
+            out = _run_node(node, env, wrapper)
+        except Exception as e:  # the model's own code failed on its inputs
+            raise ExportError(f"{_at(g.source)}running {op_map.call_name(node)} (fx node {node.name}) failed: "
+                              f"{type(e).__name__}: {e}") from e
         if isinstance(out, torch.Tensor) and any(out is env[n] for n in node.all_input_nodes):
             out = out.view_as(out)  # a no-op call returning its input: its own node keeps its own gradient
         env[node] = out
@@ -247,7 +252,7 @@ def export_graph(model, loss, inputs, graph_name):
             g.of_fx[node] = None
         except op_map.Unsupported as e:
             g.of_fx[node] = None
-            unsupported.append(f"{g._source}: {call.name} (fx node {node.name}): {e}")
+            unsupported.append(f"{_at(g.source)}{call.name} (fx node {node.name}): {e}")
     if unsupported:
         raise ExportError("unsupported torch calls, nothing written:\n  " + "\n  ".join(unsupported))
     if not isinstance(output, torch.fx.Node) or not isinstance(g.of_fx.get(output), str):
@@ -270,11 +275,6 @@ def _user_frame(e):
         if not frame.filename.startswith(_TORCH_DIR) and not frame.filename.startswith(_OWN_DIR) and not frame.filename.startswith("<"):
             return f" at {frame.filename}:{frame.lineno}"
     return ""
-
-
-def _forward_names(model):
-    import inspect
-    return [p.name for p in inspect.signature(model.forward).parameters.values()]
 
 
 def record(g, loss_name, loss_value):
