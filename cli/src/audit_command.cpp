@@ -44,7 +44,7 @@ void add_audit_command(CLI::App& app, int& result) {
   cmd->add_option("--html", o->html, "also write the report as one self-contained HTML page");
   cmd->add_option("--inputs", o->inputs,
                   "JSON {\"inputs\":{..}, \"values\":{..}, \"grads\":{..}} or NPZ (arguments by name, "
-                  "\"value.<node>\", \"grad.<arg>\"); without it, random inputs from --seed");
+                  "\"value.<node>\", \"grad.<arg or node>\"); without it, random inputs from --seed");
   cmd->add_option("--seed", o->seed, "seed for random inputs")->default_val(0)->check(non_negative_integer());
   cmd->add_option("--bits", o->bits, "interval precision in bits")->default_val(ref::kDefaultIntervalBits)->check(CLI::Range(64u, 4096u));
   cmd->add_option("--backend", o->backend,
