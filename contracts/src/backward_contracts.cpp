@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 
 #include "vt/reference/backward_bound.hpp"
 #include "vt/reference/contract_bounds.hpp"
@@ -23,12 +22,6 @@ using ref::Mag;
 // to its formula's count (the contract properties and contracts_realistic_shapes
 // pass at 0); a kernel that needs more must say so here, not loosen k.
 constexpr double kKernelSlack = 0;
-
-spec::Dense<Mag> as_mag(const spec::Shape& shape, const std::vector<double>& v) {
-  auto d = spec::Dense<Mag>::full(shape, Mag{});
-  for (std::int64_t i = 0; i < d.numel(); ++i) d[i] = ref::exact_input(v[static_cast<std::size_t>(i)]);
-  return d;
-}
 
 // Rounds of the cache-poisoning check below: more forward calls on other
 // values, from buffers of their own, than any kernel keeps slots for
@@ -104,7 +97,7 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
       dx.push_back(spec::Dense<S>::full(x.shape, S(0)));
       ex_in.push_back(ref::exact_tensor(x.shape, spec::to_doubles(x)));
       ex_dx.push_back(be.zeros_like(ex_in.back()));
-      m_in.push_back(as_mag(x.shape, spec::to_doubles(x)));
+      m_in.push_back(ref::exact_mags(x.shape, spec::to_doubles(x)));
       m_dx.push_back(spec::Dense<Mag>::full(x.shape, Mag{}));
     }
     std::vector<spec::Dense<S>*> dxp;
@@ -132,7 +125,7 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
     a.verdict = ref::NodeVerdict::Met;
     try {
       be.vjp(info.id, exp, ref::exact_tensor(y.shape, spec::to_doubles(y)), ref::exact_tensor(cot->shape, spec::to_doubles(*cot)), r.attrs[n], exdp);
-      spec::generic_vjp<Mag>(info.id, mp, as_mag(y.shape, spec::to_doubles(y)), as_mag(cot->shape, spec::to_doubles(*cot)), r.attrs[n], mdp);
+      spec::generic_vjp<Mag>(info.id, mp, ref::exact_mags(y.shape, spec::to_doubles(y)), ref::exact_mags(cot->shape, spec::to_doubles(*cot)), r.attrs[n], mdp);
     } catch (const spec::DomainError& e) {
       a.contract = "backward gamma_k*terms";
       a.verdict = ref::NodeVerdict::Inconclusive;
@@ -157,8 +150,7 @@ std::vector<ref::NodeAudit> audit_backward(const spec::GraphData& g, rt::Program
         double err = 0;
         const ref::NodeVerdict v = ref::check_within(f, ex_dx[i].interval_at(k), bound, err);
         a.local.max_abs = std::max(a.local.max_abs, err);
-        if (bound > 0) a.bound_use = std::max(a.bound_use, err / bound);
-        else if (err > 0) a.bound_use = std::numeric_limits<double>::infinity();
+        a.bound_use = std::max(a.bound_use, ref::bound_use(err, bound));
         if (v == ref::NodeVerdict::Met) continue;
         if (a.verdict == ref::NodeVerdict::Met || v == ref::NodeVerdict::Violated) {
           a.verdict = v;

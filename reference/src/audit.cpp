@@ -13,6 +13,7 @@
 #include <limits>
 #include <random>
 
+#include "vt/reference/backward_bound.hpp"
 #include "vt/reference/contract_bounds.hpp"
 #include "vt/reference/ref_backend.hpp"
 #include "vt/spec/dense_backend.hpp"
@@ -238,7 +239,7 @@ void audit_local(NodeAudit& out, const spec::GraphData& g, std::size_t n, const 
     const ElementError e = element_error(y, exact, i);
     update(out.local, e, dtype, i);
     const double b = bound.bound[static_cast<std::size_t>(i)];
-    out.bound_use = std::max(out.bound_use, b > 0 ? e.far / b : e.far > 0 ? kInf : 0);
+    out.bound_use = std::max(out.bound_use, bound_use(e.far, b));
     char buf[200];
     std::snprintf(buf, sizeof buf, "|y - y*| = %.3g, bound %.3g (y = %.9g, y* = %.17g)", e.abs, b, y, e.reference);
     if (!std::isfinite(y)) flag(NodeVerdict::Violated, i, std::string("non-finite result: ") + buf);

@@ -12,6 +12,17 @@ double backward_bound(const Mag& terms, spec::DType dtype, double slack) {
   return gamma(depth, unit_roundoff(dtype)) * terms.m + (depth + terms.z) * smallest_subnormal(dtype);
 }
 
+spec::Dense<Mag> exact_mags(const spec::Shape& shape, const std::vector<double>& values) {
+  auto d = spec::Dense<Mag>::full(shape, Mag{});
+  for (std::int64_t i = 0; i < d.numel(); ++i) d[i] = exact_input(values[static_cast<std::size_t>(i)]);
+  return d;
+}
+
+double bound_use(double err, double bound) {
+  if (bound > 0) return err / bound;
+  return err > 0 ? std::numeric_limits<double>::infinity() : 0;
+}
+
 NodeVerdict check_within(double f, const Interval& exact, double bound, double& err) {
   if (!std::isfinite(f)) {
     err = std::numeric_limits<double>::infinity();

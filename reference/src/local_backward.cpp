@@ -95,9 +95,7 @@ NodeAudit audit_row(const GivenValues& gv, const std::vector<std::size_t>& nodes
       if (!gv.finite(*x)) return missing("input %" + gv.name(static_cast<std::size_t>(id)) + " holds non-finite values");
       const spec::Shape& shape = gv.type(static_cast<std::size_t>(id)).shape;
       ex_in.push_back(exact_tensor(shape, *x));
-      auto m = Dense<Mag>::full(shape, Mag{});
-      for (std::int64_t k = 0; k < m.numel(); ++k) m[k] = exact_input((*x)[static_cast<std::size_t>(k)]);
-      m_in.push_back(std::move(m));
+      m_in.push_back(exact_mags(shape, *x));
     }
     std::vector<const RefTensor*> ex_ptr;
     std::vector<RefTensor*> ex_dx;
@@ -112,9 +110,7 @@ NodeAudit audit_row(const GivenValues& gv, const std::vector<std::size_t>& nodes
       m_dx.push_back(target ? &mag_dx.at(id) : nullptr);
     }
     const spec::Shape& ys = gv.type(out).shape;
-    auto m_y = Dense<Mag>::full(ys, Mag{}), m_g = Dense<Mag>::full(ys, Mag{});
-    for (std::int64_t k = 0; k < m_y.numel(); ++k)
-      m_y[k] = exact_input((*y)[static_cast<std::size_t>(k)]), m_g[k] = exact_input((*cot)[static_cast<std::size_t>(k)]);
+    const Dense<Mag> m_y = exact_mags(ys, *y), m_g = exact_mags(ys, *cot);
     try {
       be.vjp(gv.r.ops[n]->id, ex_ptr, exact_tensor(ys, *y), exact_tensor(ys, *cot), gv.r.attrs[n], ex_dx);
       spec::generic_vjp<Mag>(gv.r.ops[n]->id, m_ptr, m_y, m_g, gv.r.attrs[n], m_dx);
@@ -141,9 +137,11 @@ NodeAudit audit_row(const GivenValues& gv, const std::vector<std::size_t>& nodes
       double err = 0;
       const NodeVerdict v = check_within(f, exact_dx.at(t).interval_at(k), bound, err);
       row.local.max_abs = std::max(row.local.max_abs, err);
-      row.bound_use = std::max(row.bound_use, bound > 0 ? err / bound : err > 0 ? INFINITY : 0);
-      if (v == NodeVerdict::Met || row.verdict == NodeVerdict::Violated || (v == NodeVerdict::Inconclusive && row.verdict != NodeVerdict::Met))
-        continue;
+      row.bound_use = std::max(row.bound_use, bound_use(err, bound));
+      // The detail tells the first violation, or else the first undecided element.
+      const bool worse = (v == NodeVerdict::Violated && row.verdict != NodeVerdict::Violated) ||
+                         (v == NodeVerdict::Inconclusive && row.verdict == NodeVerdict::Met);
+      if (!worse) continue;
       row.verdict = v;
       char why[240];
       std::snprintf(why, sizeof why, "gradient of %%%s element %lld: |g - g*| = %.3g, bound %.3g (g = %.9g, g* = %.17g, k = %.0f)",

@@ -11,12 +11,23 @@
 // beyond the formula's own; (k + z) smallest subnormals cover underflow, z
 // the Mag's count of how far an underflowed intermediate is magnified. A
 // non-finite element where the exact value is finite is a violation.
+#include <vector>
+
 #include "vt/reference/audit.hpp"
 #include "vt/reference/magnitude.hpp"
+#include "vt/spec/dense.hpp"
 
 namespace vt::ref {
 
 double backward_bound(const Mag& terms, spec::DType dtype, double slack = 0);
+
+// Float values as exact Mag inputs (no rounding behind them yet), for running
+// an op's generic VJP on them.
+spec::Dense<Mag> exact_mags(const spec::Shape& shape, const std::vector<double>& values);
+
+// |error| / bound, as NodeAudit::bound_use counts it: infinite for an error
+// where the bound is 0, and 0 for no error.
+double bound_use(double err, double bound);
 
 // Where |f - x*| <= bound is certain (Met), impossible (Violated), or the
 // enclosure of x* is too wide to tell (Inconclusive). `err` gets the largest
