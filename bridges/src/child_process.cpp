@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -80,6 +81,12 @@ std::string exit_text(int status) {
   return "status " + std::to_string(status);
 }
 
+std::string seconds_text(std::chrono::milliseconds t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(t.count()) / 1000);
+  return buf;
+}
+
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess: empty argv");
   Pipes p;
@@ -109,17 +116,9 @@ ChildProcess::Read ChildProcess::read_stdout(std::string& out, Clock::time_point
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) return Read::timeout;
     if (n < 0) return Read::eof;
-    char buf[65536];
-    if (errfd_ >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      const ssize_t got = ::read(errfd_, buf, sizeof buf);
-      if (got > 0) {
-        err_.append(buf, static_cast<std::size_t>(got));
-        if (err_.size() > kMaxStderr) err_.erase(0, err_.size() - kMaxStderr);
-      } else if (got == 0 || errno != EINTR) {
-        close_fd(errfd_);
-      }
-    }
+    if (errfd_ >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_stderr();
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buf[65536];
       const ssize_t got = ::read(out_, buf, sizeof buf);
       if (got > 0) {
         out.append(buf, static_cast<std::size_t>(got));
@@ -143,16 +142,22 @@ bool ChildProcess::write_stdin(const std::string& bytes) {
 
 void ChildProcess::close_stdin() { close_fd(in_); }
 
+void ChildProcess::read_stderr() {
+  char buf[65536];
+  const ssize_t got = ::read(errfd_, buf, sizeof buf);
+  if (got > 0) {
+    err_.append(buf, static_cast<std::size_t>(got));
+    if (err_.size() > kMaxStderr) err_.erase(0, err_.size() - kMaxStderr);
+  } else if (got == 0 || errno != EINTR) {
+    close_fd(errfd_);
+  }
+}
+
 void ChildProcess::drain_stderr_until(Clock::time_point deadline) {
-  std::string ignored;
   while (errfd_ >= 0 && Clock::now() < deadline) {
     pollfd fd{errfd_, POLLIN, 0};
     if (::poll(&fd, 1, ms_until(deadline)) <= 0) return;
-    char buf[65536];
-    const ssize_t got = ::read(errfd_, buf, sizeof buf);
-    if (got <= 0) return close_fd(errfd_);
-    err_.append(buf, static_cast<std::size_t>(got));
-    if (err_.size() > kMaxStderr) err_.erase(0, err_.size() - kMaxStderr);
+    read_stderr();
   }
 }
 

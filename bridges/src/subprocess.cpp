@@ -2,16 +2,13 @@
 
 #include <sys/wait.h>
 
-#include <cstring>
 
 #include "vt/bridge/child_process.hpp"
 
 namespace vt::bridge {
 
 std::string ProcessResult::status_text(std::chrono::milliseconds timeout) const {
-  if (timed_out) return "timed out after " + std::to_string(timeout.count() / 1000.0).substr(0, 5) + " s (killed)";
-  if (signal != 0) return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
-  return "exit " + std::to_string(exit_code);
+  return timed_out ? "timed out after " + seconds_text(timeout) + " (killed)" : exit_text(wait_status);
 }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env,
@@ -24,7 +21,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
   while (got == ChildProcess::Read::data) got = child.read_stdout(r.out, deadline);
   r.timed_out = got == ChildProcess::Read::timeout;
   if (r.timed_out) child.kill();
-  const int status = child.finish(deadline);
+  const int status = r.wait_status = child.finish(deadline);
   r.err = child.err();
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);

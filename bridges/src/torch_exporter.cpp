@@ -23,11 +23,14 @@ TorchExporter default_torch_exporter() {
   return e;
 }
 
-void export_torch_model(const TorchExporter& exporter, const std::string& model_py, const std::string& out_dir) {
+std::vector<std::pair<std::string, std::string>> bridge_environment(const TorchExporter& how) {
   const char* old = std::getenv("PYTHONPATH");
-  const std::string path = exporter.package_dir + (old && *old ? ":" + std::string(old) : "");
+  return {{"PYTHONPATH", how.package_dir + (old && *old ? ":" + std::string(old) : "")}, {"PYTHONDONTWRITEBYTECODE", "1"}};
+}
+
+void export_torch_model(const TorchExporter& exporter, const std::string& model_py, const std::string& out_dir) {
   const ProcessResult r = run_process({exporter.python, "-m", "veritape_torch", "export", model_py, "--out", out_dir},
-                                      {{"PYTHONPATH", path}, {"PYTHONDONTWRITEBYTECODE", "1"}}, exporter.timeout);
+                                      bridge_environment(exporter), exporter.timeout);
   if (r.ok()) return;
   std::string why = r.err;
   while (!why.empty() && why.back() == '\n') why.pop_back();

@@ -59,26 +59,19 @@ std::vector<double> decode(const char* p, std::size_t count, spec::DType t) {
   return out;
 }
 
-std::string seconds(std::chrono::milliseconds t) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(t.count()) / 1000);
-  return buf;
-}
-
-const spec::TensorType& type_of(const spec::GraphData& g, const std::string& name) {
+// The type of value `name`, or null when the graph has no such value.
+const spec::TensorType* type_of(const spec::GraphData& g, const std::string& name) {
   for (const auto& a : g.args)
-    if (a.name == name) return a.type;
+    if (a.name == name) return &a.type;
   for (const auto& n : g.nodes)
-    if (n.name == name) return n.type;
-  throw WorkerFault("reply names %" + name + ", which is no value of graph " + g.name);
+    if (n.name == name) return &n.type;
+  return nullptr;
 }
 
 }  // namespace
 
 TorchWorker::TorchWorker(const TorchExporter& how, std::vector<std::pair<std::string, std::string>> env) : how_(how) {
-  const char* old = std::getenv("PYTHONPATH");
-  env.emplace_back("PYTHONPATH", how.package_dir + (old && *old ? ":" + std::string(old) : ""));
-  env.emplace_back("PYTHONDONTWRITEBYTECODE", "1");
+  for (auto& entry : bridge_environment(how)) env.push_back(std::move(entry));
   child_ = std::make_unique<ChildProcess>(std::vector<std::string>{how.python, "-m", "veritape_torch", "worker"}, env);
   const Message hello = read_message();
   if (hello.header.value("type", "") != "hello") fail("the first line is not a hello: " + hello.header.dump());
@@ -114,7 +107,7 @@ std::string TorchWorker::read_exact(std::size_t n, const char* what) {
   while (buffer_.size() < n) {
     switch (child_->read_stdout(buffer_, deadline)) {
       case ChildProcess::Read::data: break;
-      case ChildProcess::Read::timeout: fail(std::string("no ") + what + " within " + seconds(how_.timeout) + " (hung?)");
+      case ChildProcess::Read::timeout: fail(std::string("no ") + what + " within " + seconds_text(how_.timeout) + " (hung?)");
       case ChildProcess::Read::eof:
         fail(std::string("the worker closed its output ") + (buffer_.empty() ? "before the " : "in the middle of the ") + what +
              " (" + std::to_string(buffer_.size()) + " of " + std::to_string(n) + " bytes)");
@@ -132,7 +125,7 @@ TorchWorker::Message TorchWorker::read_message() {
     if (buffer_.size() > kMaxHeaderBytes) fail("a reply header longer than 16 MiB (garbage on the protocol stream?)");
     switch (child_->read_stdout(buffer_, deadline)) {
       case ChildProcess::Read::data: break;
-      case ChildProcess::Read::timeout: fail("no reply within " + seconds(how_.timeout) + " (hung?)");
+      case ChildProcess::Read::timeout: fail("no reply within " + seconds_text(how_.timeout) + " (hung?)");
       case ChildProcess::Read::eof:
         fail(buffer_.empty() ? "the worker exited without replying" : "the worker exited in the middle of a reply header");
     }
@@ -198,10 +191,22 @@ TorchWorker::Message TorchWorker::exchange(nlohmann::json header, const std::vec
   return reply;
 }
 
-ref::AuditData TorchWorker::run_graph(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args) {
+std::vector<std::pair<std::string, TorchWorker::Tensor>> TorchWorker::argument_tensors(const spec::GraphData& g,
+                                                                                      const std::map<std::string, std::vector<double>>& args) {
   std::vector<std::pair<std::string, Tensor>> in;
   for (const auto& a : g.args) in.push_back({a.name, Tensor{a.type.dtype, a.type.shape.dims(), ref::arg_values(args, a)}});
-  Message reply = exchange({{"type", "run_graph"}, {"graph", spec::print_vtg(g)}}, in);
+  return in;
+}
+
+void TorchWorker::expect_type(const std::string& key, const Tensor& t, const spec::TensorType* want, const std::string& value) {
+  if (!want) fail("reply " + key + " names %" + value + ", which is no value of the graph");
+  if (t.dtype != want->dtype || t.shape != want->shape.dims())
+    fail("reply " + key + " is " + std::string(spec::to_string(t.dtype)) + to_string(spec::Shape(t.shape)) + ", but %" + value + " is " +
+         to_string(*want));
+}
+
+ref::AuditData TorchWorker::run_graph(const spec::GraphData& g, const std::map<std::string, std::vector<double>>& args) {
+  Message reply = exchange({{"type", "run_graph"}, {"graph", spec::print_vtg(g)}}, argument_tensors(g, args));
   ref::AuditData d;
   d.args = args;
   d.producer = "PyTorch " + torch_version_ + " (worker, cpu)";
@@ -209,10 +214,7 @@ ref::AuditData TorchWorker::run_graph(const spec::GraphData& g, const std::map<s
     const bool value = key.rfind("value.", 0) == 0, grad = key.rfind("grad.", 0) == 0;
     if (!value && !grad) fail("a reply tensor named '" + key + "' (expected value.<node> or grad.<value>)");
     const std::string name = key.substr(value ? 6 : 5);
-    const spec::TensorType& type = type_of(g, name);
-    if (t.dtype != type.dtype || t.shape != type.shape.dims())
-      fail("reply " + key + " is " + std::string(spec::to_string(t.dtype)) + to_string(spec::Shape(t.shape)) + ", but %" + name + " is " +
-           to_string(type));
+    expect_type(key, t, type_of(g, name), name);
     bool is_arg = false;
     for (const auto& a : g.args) is_arg = is_arg || a.name == name;
     if (value && is_arg) fail("a reply value for argument %" + name);
@@ -228,24 +230,20 @@ TorchWorker::OpResult TorchWorker::run_op(const spec::GraphData& g, const std::m
   if (g.nodes.size() != 1 || g.outputs.size() != 1 || g.outputs[0].name != g.nodes[0].name)
     throw std::invalid_argument("run_op needs a graph of one node that is its output");
   const spec::Node& node = g.nodes[0];
-  std::vector<std::pair<std::string, Tensor>> in;
-  for (const auto& a : g.args) in.push_back({a.name, Tensor{a.type.dtype, a.type.shape.dims(), ref::arg_values(args, a)}});
+  auto in = argument_tensors(g, args);
   in.push_back({"cotangent", Tensor{node.type.dtype, node.type.shape.dims(), cotangent}});
   Message reply = exchange({{"type", "run_op"}, {"graph", spec::print_vtg(g)}}, in);
   OpResult r;
   for (auto& [key, t] : reply.tensors) {
-    const spec::TensorType* want = nullptr;
     std::size_t position = 0;
-    if (key == "y") want = &node.type;
-    else if (key.rfind("dx.", 0) == 0) {
+    if (key.rfind("dx.", 0) == 0) {
       position = std::strtoul(key.c_str() + 3, nullptr, 10);
       if (position >= node.inputs.size()) fail("reply " + key + " for an input the op does not have");
-      want = &type_of(g, node.inputs[position].name);
-    } else {
+    } else if (key != "y") {
       fail("a reply tensor named '" + key + "' (expected y or dx.<i>)");
     }
-    if (t.dtype != want->dtype || t.shape != want->shape.dims())
-      fail("reply " + key + " is " + std::string(spec::to_string(t.dtype)) + to_string(spec::Shape(t.shape)) + ", expected " + to_string(*want));
+    const std::string& value = key == "y" ? node.name : node.inputs[position].name;
+    expect_type(key, t, type_of(g, value), value);
     (key == "y" ? r.y : r.dx[position]) = std::move(t.values);
   }
   if (r.y.size() != static_cast<std::size_t>(node.type.shape.numel())) fail("the reply has no value y");

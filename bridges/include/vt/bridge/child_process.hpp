@@ -16,6 +16,8 @@ using Clock = std::chrono::steady_clock;
 // What ended a child: its exit code or signal, as "exit 3" or
 // "killed by signal 9 (Killed)".
 std::string exit_text(int wait_status);
+// A timeout for messages: "3 s", "0.3 s".
+std::string seconds_text(std::chrono::milliseconds t);
 
 class ChildProcess {
  public:
@@ -41,6 +43,7 @@ class ChildProcess {
 
  private:
   void drain_stderr_until(Clock::time_point deadline);
+  void read_stderr();  // one read into err_ (its last 64 KiB kept); closes it at end of stream
   pid_t pid_ = -1;
   int in_ = -1, out_ = -1, errfd_ = -1;
   bool reaped_ = false;

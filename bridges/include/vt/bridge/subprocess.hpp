@@ -13,6 +13,7 @@ struct ProcessResult {
   int exit_code = -1;      // when it exited
   int signal = 0;          // when a signal ended it (SIGKILL after a timeout)
   bool timed_out = false;
+  int wait_status = 0;     // as waitpid gave it
   std::string out, err;  // all of stdout; the last 64 KiB of stderr
   bool ok() const { return !timed_out && signal == 0 && exit_code == 0; }
   // "exit 3", "killed by signal 9", "timed out after 60 s": for messages.

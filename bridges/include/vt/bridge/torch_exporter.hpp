@@ -3,6 +3,8 @@
 // export`) from C++: which Python, where the package is, how long to wait.
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vt::bridge {
 
@@ -17,6 +19,10 @@ struct TorchExporter {
 // this source tree's bridges/torch; the timeout from $VERITAPE_TORCH_TIMEOUT
 // (seconds), else 5 minutes. Throws std::invalid_argument on a bad timeout.
 TorchExporter default_torch_exporter();
+
+// The environment entries that let `how.python -m veritape_torch` find the
+// package (PYTHONPATH, with the caller's own after it) and write no bytecode into it.
+std::vector<std::pair<std::string, std::string>> bridge_environment(const TorchExporter& how);
 
 // Exports MODEL.py to out_dir (model.vtg, values.npz, meta.json). Throws
 // std::runtime_error with the exporter's own message when it fails, times

@@ -68,6 +68,10 @@ class TorchWorker {
     nlohmann::json header;
     std::map<std::string, Tensor> tensors;
   };
+  static std::vector<std::pair<std::string, Tensor>> argument_tensors(const spec::GraphData& g,
+                                                                      const std::map<std::string, std::vector<double>>& args);
+  // A reply tensor must have the dtype and shape of the value it carries (want; null: no such value).
+  void expect_type(const std::string& key, const Tensor& t, const spec::TensorType* want, const std::string& value);
   Message exchange(nlohmann::json header, const std::vector<std::pair<std::string, Tensor>>& tensors);
   Message read_message();
   std::string read_exact(std::size_t n, const char* what);
