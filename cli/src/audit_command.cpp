@@ -1,6 +1,5 @@
 // `veritape audit`: float values and gradients against the exact reference.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <nlohmann/json.hpp>

@@ -25,7 +25,7 @@ std::string origin_text(const nlohmann::json& entry) {
   const auto str = [&](const char* k) { return entry.contains(k) && entry.at(k).is_string() ? entry.at(k).get<std::string>() : std::string(); };
   const std::string fx = str("fx"), call = str("call"), source = str("source");
   std::string s = fx.empty() ? call : "fx node " + fx + (call.empty() ? "" : " (" + call + ")");
-  if (!source.empty() && source != "?") s += " at " + source;
+  if (!source.empty()) s += " at " + source;
   return s;
 }
 

@@ -13,40 +13,32 @@ class NoTorchOp(Exception):
     pass
 
 
-def _axes_reduce(fn_all, fn_axes):
-    def run(x, a):
-        if "axes" not in a:
-            r = fn_all(x)
-            return r.reshape([1] * x.dim()) if a.get("keepdim", False) else r
-        return fn_axes(x, [int(d) for d in a["axes"]], bool(a.get("keepdim", False)))
+def _reduction(whole, along, key="axis"):
+    """A reduction over every axis (whole(x); keepdim reshapes to rank ones) or
+    over attribute `key` (along(x, axes_or_axis, keepdim))."""
+    def run(i, a):
+        x, keep = i[0], bool(a.get("keepdim", False))
+        if key not in a:
+            r = whole(x)
+            return r.reshape([1] * x.dim()) if keep else r
+        return along(x, a[key], keep)
     return run
 
 
-def _extreme(kind):
-    def run(x, a):
-        if "axis" not in a:
-            r = getattr(torch, kind)(x)
-            return r.reshape([1] * x.dim()) if a.get("keepdim", False) else r
-        return getattr(torch, kind)(x, int(a["axis"]), bool(a.get("keepdim", False))).values
-    return run
+def _every_axis(fn):
+    return lambda x: fn(x, dim=list(range(x.dim()))) if x.dim() else x.clone()
 
 
-def _arg(kind):
-    def run(x, a):
-        if "axis" not in a:
-            r = getattr(torch, kind)(x)
-            return r.reshape([1] * x.dim()) if a.get("keepdim", False) else r
-        return getattr(torch, kind)(x, int(a["axis"]), bool(a.get("keepdim", False)))
-    return run
-
-
-def _amax(kind):
-    def run(x, a):
-        if "axis" not in a:
-            r = getattr(torch, kind)(x, dim=list(range(x.dim()))) if x.dim() else x.clone()
-            return r.reshape([1] * x.dim()) if a.get("keepdim", False) else r
-        return getattr(torch, kind)(x, dim=int(a["axis"]), keepdim=bool(a.get("keepdim", False)))
-    return run
+REDUCTIONS = {
+    "sum": _reduction(torch.sum, lambda x, d, k: torch.sum(x, [int(v) for v in d], k), "axes"),
+    "mean": _reduction(torch.mean, lambda x, d, k: torch.mean(x, [int(v) for v in d], k), "axes"),
+    "max": _reduction(torch.max, lambda x, d, k: torch.max(x, int(d), k).values),
+    "min": _reduction(torch.min, lambda x, d, k: torch.min(x, int(d), k).values),
+    "amax": _reduction(_every_axis(torch.amax), lambda x, d, k: torch.amax(x, dim=int(d), keepdim=k)),
+    "amin": _reduction(_every_axis(torch.amin), lambda x, d, k: torch.amin(x, dim=int(d), keepdim=k)),
+    "argmax": _reduction(torch.argmax, lambda x, d, k: torch.argmax(x, int(d), k)),
+    "argmin": _reduction(torch.argmin, lambda x, d, k: torch.argmin(x, int(d), k)),
+}
 
 
 def _pair(v, default):
@@ -121,11 +113,7 @@ OPS = {
     "gather": lambda i, a: torch.gather(i[0], int(a["axis"]), i[1]),
     "scatter_add": lambda i, a: torch.scatter_add(i[0], int(a["axis"]), i[1], i[2]),
     "embedding": lambda i, a: F.embedding(i[1], i[0]),
-    "sum": lambda i, a: _axes_reduce(torch.sum, lambda x, d, k: torch.sum(x, d, k))(i[0], a),
-    "mean": lambda i, a: _axes_reduce(torch.mean, lambda x, d, k: torch.mean(x, d, k))(i[0], a),
-    "max": lambda i, a: _extreme("max")(i[0], a), "min": lambda i, a: _extreme("min")(i[0], a),
-    "amax": lambda i, a: _amax("amax")(i[0], a), "amin": lambda i, a: _amax("amin")(i[0], a),
-    "argmax": lambda i, a: _arg("argmax")(i[0], a), "argmin": lambda i, a: _arg("argmin")(i[0], a),
+    **REDUCTIONS,
     "softmax": lambda i, a: torch.softmax(i[0], int(a.get("axis", -1))),
     "log_softmax": lambda i, a: torch.log_softmax(i[0], int(a.get("axis", -1))),
     "mse_loss": lambda i, a: F.mse_loss(i[0], i[1]), "cross_entropy": lambda i, a: F.cross_entropy(i[0], i[1]),

@@ -12,11 +12,11 @@ import numpy as np
 import torch
 
 from . import __version__, torch_ops
+from .vtg import DTYPES as NAMES
 from .vtg_read import VtgError, parse
 
 PROTOCOL = 1
 NP = {"f32": np.float32, "f64": np.float64, "i64": np.int64}
-NAMES = {torch.float32: "f32", torch.float64: "f64", torch.int64: "i64"}
 
 
 class Channel:
@@ -39,17 +39,22 @@ class Channel:
         return header, tensors
 
     def write(self, header, tensors=()):
-        blobs, described = [], []
-        for name, t in tensors:
-            t = t.detach().contiguous().cpu()
-            a = t.numpy().astype(np.dtype(NP[NAMES[t.dtype]]).newbyteorder("<"), copy=False)
-            blobs.append(a.tobytes())
-            described.append({"name": name, "dtype": NAMES[t.dtype], "shape": list(t.shape)})
-        payload = b"".join(blobs)
-        if described:
-            header = dict(header, tensors=described, payload=len(payload))
-        self.out.write((json.dumps(header) + "\n").encode() + payload)
+        self.out.write(encode(header, tensors))
         self.out.flush()
+
+
+def encode(header, tensors=()):
+    """A message: the header line, then the tensors' bytes (little-endian, row-major)."""
+    blobs, described = [], []
+    for name, t in tensors:
+        t = t.detach().contiguous().cpu()
+        a = t.numpy().astype(np.dtype(NP[NAMES[t.dtype]]).newbyteorder("<"), copy=False)
+        blobs.append(a.tobytes())
+        described.append({"name": name, "dtype": NAMES[t.dtype], "shape": list(t.shape)})
+    payload = b"".join(blobs)
+    if described:
+        header = dict(header, tensors=described, payload=len(payload))
+    return (json.dumps(header) + "\n").encode() + payload
 
 
 def run_graph(text, tensors):
@@ -116,7 +121,8 @@ def _faulty(fault, channel, header, reply):
     if fault == "garbage":
         channel.out.write(b"this is not json\n")
     elif fault == "short":
-        channel.write(header, reply)  # through _Truncating: half of it arrives
+        message = encode(header, reply)
+        channel.out.write(message[:len(message) // 2])
     elif fault == "wrong_shape":
         channel.write(header, [(n, t.reshape(-1)[:max(t.numel() - 1, 0)]) if i == 0 else (n, t) for i, (n, t) in enumerate(reply)])
     elif fault == "nan":
@@ -125,19 +131,6 @@ def _faulty(fault, channel, header, reply):
     channel.out.flush()
     if fault == "short":
         os._exit(0)
-
-
-class _Truncating:
-    """An output stream that drops the second half of what is written (fault 'short')."""
-
-    def __init__(self, out):
-        self.out = out
-
-    def write(self, data):
-        self.out.write(data[:len(data) // 2])
-
-    def flush(self):
-        self.out.flush()
 
 
 def main():
@@ -163,8 +156,6 @@ def main():
             channel.write({"type": "error", "id": header.get("id"), "message": f"{type(e).__name__}: {e}"})
             continue
         if fault in ("crash", "hang", "garbage", "short", "wrong_shape", "nan"):
-            if fault == "short":
-                channel = Channel(channel.inp, _Truncating(channel.out))
             _faulty(fault, channel, reply_header, reply)
             fault = ""
             continue
