@@ -183,12 +183,7 @@ bool gpu_vjp(const GpuStream& s, spec::OpId op, spec::Ins<S> in, const spec::Den
   return vjp_kernels<S>(dev, op, in, y, g, a, dx, mode, bugs);
 }
 
-template bool gpu_forward<float>(const GpuStream&, spec::OpId, spec::Ins<float>, const spec::AttrMap&, spec::Dense<float>&, const PlantedBugs&);
-template bool gpu_forward<double>(const GpuStream&, spec::OpId, spec::Ins<double>, const spec::AttrMap&, spec::Dense<double>&,
-                                  const PlantedBugs&);
-template bool gpu_vjp<float>(const GpuStream&, spec::OpId, spec::Ins<float>, const spec::Dense<float>&, const spec::Dense<float>&,
-                             const spec::AttrMap&, spec::Grads<float>, Accumulate, const PlantedBugs&);
-template bool gpu_vjp<double>(const GpuStream&, spec::OpId, spec::Ins<double>, const spec::Dense<double>&, const spec::Dense<double>&,
-                              const spec::AttrMap&, spec::Grads<double>, Accumulate, const PlantedBugs&);
+VT_CUDA_INSTANTIATE_GPU_ENTRY_POINTS(float);
+VT_CUDA_INSTANTIATE_GPU_ENTRY_POINTS(double);
 
 }  // namespace vt::cuda

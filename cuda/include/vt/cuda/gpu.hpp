@@ -41,12 +41,17 @@ class GpuStream {
   void* handle_ = nullptr;
 };
 
-// Defined in gpu_backend.cu for float and double.
+// Defined for float and double in gpu_backend.cu (nvcc) or gpu_unavailable.cpp
+// (no nvcc), both instantiating them with VT_CUDA_INSTANTIATE_GPU_ENTRY_POINTS.
 template <class S>
 bool gpu_forward(const GpuStream& s, spec::OpId op, spec::Ins<S> in, const spec::AttrMap& a, spec::Dense<S>& y, const PlantedBugs& bugs);
 template <class S>
 bool gpu_vjp(const GpuStream& s, spec::OpId op, spec::Ins<S> in, const spec::Dense<S>& y, const spec::Dense<S>& g, const spec::AttrMap& a,
              spec::Grads<S> dx, Accumulate mode, const PlantedBugs& bugs);
+#define VT_CUDA_INSTANTIATE_GPU_ENTRY_POINTS(S)                                                                               \
+  template bool gpu_forward<S>(const GpuStream&, spec::OpId, spec::Ins<S>, const spec::AttrMap&, spec::Dense<S>&, const PlantedBugs&); \
+  template bool gpu_vjp<S>(const GpuStream&, spec::OpId, spec::Ins<S>, const spec::Dense<S>&, const spec::Dense<S>&, const spec::AttrMap&, \
+                           spec::Grads<S>, Accumulate, const PlantedBugs&)
 
 // One op call's kernels on the backend's stream.
 template <class S>
